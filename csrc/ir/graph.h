@@ -1,0 +1,53 @@
+// The IR: a graph is a list of nodes in topological order. Each node is one op applied to earlier
+// values, with attributes, an output type inferred by the op's shape rule when the node is added,
+// and the user's source line. Graph inputs are nodes of op `input` at the front.
+#pragma once
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/types.h"
+
+namespace gg {
+
+struct OpDef;
+
+using AttrValue = std::variant<int64_t, double, std::string, std::vector<int64_t>>;
+using Attrs = std::map<std::string, AttrValue>;  // sorted by name: the dump is deterministic
+
+int64_t attr_int(const Attrs& a, const std::string& name, int64_t fallback);
+double attr_float(const Attrs& a, const std::string& name, double fallback);
+const std::string& attr_str(const Attrs& a, const std::string& name);
+const std::vector<int64_t>& attr_ints(const Attrs& a, const std::string& name);
+
+struct Node {
+  const OpDef* op = nullptr;
+  std::vector<int> inputs;
+  Attrs attrs;
+  Type type;
+  std::string loc;   // the user's "file.py:21", captured while tracing
+  int grad_of = -1;  // nodes made by the gradient pass: the forward node they differentiate
+};
+
+struct Graph {
+  std::string name;
+  std::vector<Node> nodes;
+  std::vector<int> inputs;   // node ids of the `input` nodes, in call order
+  std::vector<int> outputs;  // node ids
+
+  // A graph input; `name` is the argument or Parameter name, `kind` is "arg", "param" or "const".
+  int add_input(const Type& type, const std::string& name, const std::string& kind);
+  // Adds op(inputs) after checking arity and running the op's shape rule, which throws
+  // ShapeError / DTypeError naming the op and the operand types.
+  int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, std::string loc = {},
+          int grad_of = -1);
+  int add(const OpDef& op, std::vector<int> inputs, Attrs attrs = {}, std::string loc = {}, int grad_of = -1);
+
+  const Type& type(int id) const { return nodes.at(id).type; }
+};
+
+// The text form, one node a line (see DESIGN.md).
+std::string to_text(const Graph& g);
+
+}  // namespace gg

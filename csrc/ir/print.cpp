@@ -1,0 +1,86 @@
+// The text form of a graph: a short typed program, one node a line, each pointing back to the
+// user's source line. Deterministic: no addresses, attributes sorted by name.
+#include <set>
+#include <sstream>
+
+#include "ir/graph.h"
+#include "ops/op.h"
+
+namespace gg {
+
+namespace {
+std::string attr_value_str(const AttrValue& v) {
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (auto* d = std::get_if<double>(&v)) {
+    std::ostringstream s;
+    s << *d;
+    return s.str();
+  }
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  return shape_str(std::get<std::vector<int64_t>>(v));
+}
+}  // namespace
+
+std::string to_text(const Graph& g) {
+  // Names: inputs by their argument or Parameter name, other values numbered in order.
+  std::vector<std::string> names(g.nodes.size());
+  std::set<std::string> taken;
+  int counter = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (n.op->name == "input") {
+      std::string base = attr_str(n.attrs, "name");
+      if (base.empty()) base = "in" + std::to_string(i);
+      std::string name = base;
+      for (int k = 1; taken.count(name); ++k) name = base + "." + std::to_string(k);  // shared names
+      taken.insert(name);
+      names[i] = "%" + name;
+    } else {
+      names[i] = "%" + std::to_string(counter++);
+    }
+  }
+
+  std::ostringstream out;
+  out << "graph " << (g.name.empty() ? "main" : g.name) << "(";
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    const Node& n = g.nodes[g.inputs[k]];
+    const std::string& kind = attr_str(n.attrs, "kind");
+    out << (k ? ", " : "") << names[g.inputs[k]] << ": " << n.type.str() << (kind == "arg" ? "" : " " + kind);
+  }
+  out << ") -> (";
+  for (size_t k = 0; k < g.outputs.size(); ++k) out << (k ? ", " : "") << g.type(g.outputs[k]).str();
+  out << ") {\n";
+
+  struct Line {
+    std::string text, type, loc;
+  };
+  std::vector<Line> lines;
+  size_t width = 0, type_width = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (n.op->name == "input") continue;
+    Line l{"  " + names[i] + " = " + n.op->name + "(", n.type.str(), n.loc};
+    for (size_t j = 0; j < n.inputs.size(); ++j) l.text += (j ? ", " : "") + names[n.inputs[j]];
+    l.text += ")";
+    if (!n.attrs.empty()) {
+      std::string attrs;
+      for (const auto& [k, v] : n.attrs) attrs += (attrs.empty() ? "" : ", ") + k + "=" + attr_value_str(v);
+      l.text += " {" + attrs + "}";
+    }
+    if (n.grad_of >= 0) l.loc = "grad of " + (n.loc.empty() ? names[n.grad_of] : n.loc);
+    width = std::max(width, l.text.size());
+    type_width = std::max(type_width, l.type.size());
+    lines.push_back(std::move(l));
+  }
+  for (const Line& l : lines) {
+    out << l.text << std::string(width - l.text.size() + 1, ' ') << ": " << l.type;
+    if (!l.loc.empty()) out << std::string(type_width - l.type.size() + 3, ' ') << "# " << l.loc;
+    out << "\n";
+  }
+  out << "  return ";
+  for (size_t k = 0; k < g.outputs.size(); ++k) out << (k ? ", " : "") << names[g.outputs[k]];
+  out << "\n}\n";
+  return out.str();
+}
+
+}  // namespace gg

@@ -1,0 +1,42 @@
+// Value types of the IR: a dtype and a shape. `f32[5,3]` is how a type prints.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gg {
+
+enum class DType : uint8_t { F32 = 0, F64 = 1 };
+using Shape = std::vector<int64_t>;
+
+inline size_t dtype_size(DType d) { return d == DType::F32 ? 4 : 8; }
+inline const char* dtype_short(DType d) { return d == DType::F32 ? "f32" : "f64"; }
+
+std::string shape_str(const Shape& s);  // "[5,3]"
+
+struct Type {
+  DType dtype = DType::F32;
+  Shape shape;
+
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  size_t bytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype); }
+  int ndim() const { return static_cast<int>(shape.size()); }
+  std::string str() const { return dtype_short(dtype) + shape_str(shape); }
+  bool operator==(const Type&) const = default;
+};
+
+// A shape rule failed (raised as ValueError in Python).
+struct ShapeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Operand dtypes or attribute types are wrong (raised as TypeError in Python).
+struct DTypeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace gg

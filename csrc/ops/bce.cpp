@@ -1,0 +1,144 @@
+// bce_with_logits(x, y, [weight], [pos_weight]) {reduction, has_weight, has_pos_weight}
+//   l = weight * (pos_weight * y * softplus(-x) + (1 - y) * softplus(x)), then mean, sum or none.
+// bce_with_logits_grad(x, y, [weight], [pos_weight], g) {..., wrt}: the elementwise derivative of
+// that loss with respect to one operand, scaled by the adjoint g; made by the vjp below.
+#include "kernels/bce.h"
+#include "kernels/elementwise.h"
+#include "ops/op.h"
+
+namespace gg {
+
+namespace {
+using kernels::BceWrt;
+using kernels::Reduction;
+
+Reduction reduction_of(const Attrs& a) {
+  const std::string& r = attr_str(a, "reduction");
+  if (r == "mean") return Reduction::Mean;
+  if (r == "sum") return Reduction::Sum;
+  if (r == "none") return Reduction::None;
+  throw std::invalid_argument("bce_with_logits: reduction must be 'mean', 'sum' or 'none', got '" + r + "'");
+}
+
+// Where the optional operands sit among the inputs (-1: absent).
+struct Layout {
+  int weight = -1, pos_weight = -1, grad = -1, count = 2;
+  explicit Layout(const Attrs& a, bool with_grad) {
+    if (attr_int(a, "has_weight", 0)) weight = count++;
+    if (attr_int(a, "has_pos_weight", 0)) pos_weight = count++;
+    if (with_grad) grad = count++;
+  }
+};
+
+// Checks operand types; returns the loss type.
+Type check(const std::string& op, const std::vector<const Type*>& in, const Attrs& a, bool with_grad) {
+  const Layout l(a, with_grad);
+  if (static_cast<int>(in.size()) != l.count)
+    throw std::invalid_argument(op + ": expected " + std::to_string(l.count) + " inputs, got " +
+                                std::to_string(in.size()));
+  require_same_dtype(op, in);
+  const Type& x = *in[0];
+  if (in[1]->shape != x.shape)
+    throw ShapeError(op + ": label shape " + in[1]->str() + " must equal the logits shape " + x.str());
+  for (int i : {l.weight, l.pos_weight}) {
+    if (i < 0) continue;
+    Shape b;
+    if (!kernels::broadcast_shapes(in[i]->shape, x.shape, b) || b != x.shape)
+      throw ShapeError(op + ": " + (i == l.weight ? "weight " : "pos_weight ") + in[i]->str() +
+                       " does not broadcast to the logits shape " + x.str());
+  }
+  const Reduction r = reduction_of(a);
+  const Type loss{x.dtype, r == Reduction::None ? x.shape : Shape{}};
+  if (with_grad && in[l.grad]->shape != loss.shape)
+    throw ShapeError(op + ": gradient " + in[l.grad]->str() + " must have the loss shape " + loss.str());
+  return loss;
+}
+
+kernels::Broadcast layout_broadcast(const std::vector<const Type*>& in, const Layout& l) {
+  auto shape_or_scalar = [&](int i) { return i < 0 ? Shape{} : in[i]->shape; };
+  std::vector<Shape> shapes = {in[0]->shape, in[1]->shape, shape_or_scalar(l.weight), shape_or_scalar(l.pos_weight)};
+  if (l.grad >= 0) shapes.push_back(in[l.grad]->shape);
+  return kernels::Broadcast(in[0]->shape, shapes);
+}
+
+Kernel compile_forward(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
+  const Layout l(a, false);
+  const Reduction r = reduction_of(a);
+  return [bc = layout_broadcast(in, l), l, r](const Tensor* const* x, Tensor& o) {
+    dispatch_dtype(o.type.dtype, [&](auto t) {
+      using T = decltype(t);
+      const T* w = l.weight < 0 ? nullptr : x[l.weight]->data<T>();
+      const T* pw = l.pos_weight < 0 ? nullptr : x[l.pos_weight]->data<T>();
+      kernels::bce_forward<T>(bc, x[0]->data<T>(), x[1]->data<T>(), w, pw, o.data<T>(), r);
+    });
+  };
+}
+
+BceWrt wrt_of(const Attrs& a) {
+  const std::string& w = attr_str(a, "wrt");
+  if (w == "logits") return BceWrt::Logits;
+  if (w == "label") return BceWrt::Label;
+  if (w == "weight") return BceWrt::Weight;
+  if (w == "pos_weight") return BceWrt::PosWeight;
+  throw std::invalid_argument("bce_with_logits_grad: unknown wrt '" + w + "'");
+}
+
+Kernel compile_backward(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
+  const Layout l(a, true);
+  const Reduction r = reduction_of(a);
+  const BceWrt wrt = wrt_of(a);
+  return [bc = layout_broadcast(in, l), l, r, wrt](const Tensor* const* x, Tensor& o) {
+    dispatch_dtype(o.type.dtype, [&](auto t) {
+      using T = decltype(t);
+      const T* w = l.weight < 0 ? nullptr : x[l.weight]->data<T>();
+      const T* pw = l.pos_weight < 0 ? nullptr : x[l.pos_weight]->data<T>();
+      kernels::bce_backward<T>(bc, x[0]->data<T>(), x[1]->data<T>(), w, pw, x[l.grad]->data<T>(), o.data<T>(), r, wrt);
+    });
+  };
+}
+
+void vjp(VjpContext& c, std::vector<int>& grads) {
+  const Attrs& a = c.fwd().attrs;
+  const Layout l(a, false);
+  const char* names[] = {"logits", "label", nullptr, nullptr};
+  if (l.weight >= 0) names[l.weight] = "weight";
+  if (l.pos_weight >= 0) names[l.pos_weight] = "pos_weight";
+  std::vector<int> operands = c.fwd().inputs;
+  operands.push_back(c.grad);
+  for (int i = 0; i < l.count; ++i) {
+    if (!c.needs[i]) continue;
+    Attrs ga = a;
+    ga["wrt"] = std::string(names[i]);
+    const int d = c.emit("bce_with_logits_grad", operands, ga);  // logits' shape
+    const Shape& s = c.in_type(i).shape;
+    grads[i] = s == c.in_type(0).shape ? d : c.emit("sum_to", {d}, {{"shape", s}});
+  }
+}
+}  // namespace
+
+OpDef op_bce_with_logits() {
+  OpDef d;
+  d.name = "bce_with_logits";
+  d.min_inputs = 2;
+  d.max_inputs = 4;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) { return check("bce_with_logits", in, a, false); };
+  d.compile = compile_forward;
+  d.vjp = vjp;
+  return d;
+}
+
+OpDef op_bce_with_logits_grad() {
+  OpDef d;
+  d.name = "bce_with_logits_grad";
+  d.min_inputs = 3;
+  d.max_inputs = 5;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
+    check("bce_with_logits_grad", in, a, true);
+    wrt_of(a);
+    return *in[0];
+  };
+  d.compile = compile_backward;
+  return d;
+}
+
+}  // namespace gg

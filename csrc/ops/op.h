@@ -1,0 +1,60 @@
+// The op table. One op lives in one place: its file registers a name, a shape rule, a kernel
+// (compiled once per node into a closure that knows its shapes) and a vjp rule.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "runtime/tensor.h"
+
+namespace gg {
+
+// A kernel prepared for fixed operand types: reads `in`, writes the preallocated `out`.
+using Kernel = std::function<void(const Tensor* const* in, Tensor& out)>;
+
+// What a vjp rule sees: the forward node, its adjoint, and which inputs want a gradient. It adds
+// nodes with emit() (they carry the forward node's line and `grad_of`).
+struct VjpContext {
+  Graph& g;
+  int node;                 // the forward node
+  int grad;                 // the adjoint of its output (same type)
+  std::vector<bool> needs;  // per input: is a gradient wanted
+
+  const Node& fwd() const { return g.nodes[node]; }
+  int in(int i) const { return g.nodes[node].inputs[i]; }
+  const Type& in_type(int i) const { return g.nodes[in(i)].type; }
+  int emit(const std::string& op, std::vector<int> inputs, Attrs attrs = {}) {
+    const std::string loc = g.nodes[node].loc;
+    return g.add(op, std::move(inputs), std::move(attrs), loc, node);
+  }
+};
+
+struct OpDef {
+  std::string name;
+  int min_inputs = 0, max_inputs = 0;
+  // Output type from input types and attributes; throws ShapeError / DTypeError.
+  Type (*infer)(const std::vector<const Type*>& in, const Attrs& attrs) = nullptr;
+  // Kernel for these operand types (nullptr for ops whose output aliases an input).
+  Kernel (*compile)(const std::vector<const Type*>& in, const Type& out, const Attrs& attrs) = nullptr;
+  // Fills one gradient id per input (-1: no contribution). nullptr: not differentiable.
+  void (*vjp)(VjpContext& ctx, std::vector<int>& input_grads) = nullptr;
+  bool blocks_grad = false;  // the output carries no gradient back (stop_gradient, ones_like, ...)
+  int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient)
+};
+
+const OpDef& op_def(const std::string& name);  // throws std::invalid_argument for unknown ops
+const std::vector<const OpDef*>& all_ops();
+
+// Shared checks for shape rules.
+void require_same_dtype(const std::string& op, const std::vector<const Type*>& in);
+
+}  // namespace gg
+
+namespace gg {
+// Calls f(float{}) or f(double{}) by dtype: kernels are templates over the element type.
+template <class F>
+auto dispatch_dtype(DType d, F&& f) {
+  return d == DType::F32 ? f(float{}) : f(double{});
+}
+}  // namespace gg

@@ -1,0 +1,30 @@
+// sum_to(x) {shape}: sums x over the axes along which `shape` broadcasts to x's shape. It is the
+// adjoint of broadcasting, made by the gradient pass (not differentiated itself).
+#include "kernels/elementwise.h"
+#include "ops/op.h"
+
+namespace gg {
+
+OpDef op_sum_to() {
+  OpDef d;
+  d.name = "sum_to";
+  d.min_inputs = d.max_inputs = 1;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
+    const Shape& target = attr_ints(a, "shape");
+    Shape b;
+    if (!kernels::broadcast_shapes(target, in[0]->shape, b) || b != in[0]->shape)
+      throw ShapeError("sum_to: shape " + shape_str(target) + " does not broadcast to " + in[0]->str());
+    return Type{in[0]->dtype, target};
+  };
+  d.compile = [](const std::vector<const Type*>& in, const Type& out, const Attrs&) -> Kernel {
+    return [xs = in[0]->shape, os = out.shape](const Tensor* const* x, Tensor& o) {
+      dispatch_dtype(o.type.dtype, [&](auto t) {
+        using T = decltype(t);
+        kernels::sum_to<T>(x[0]->data<T>(), xs, o.data<T>(), os);
+      });
+    };
+  };
+  return d;
+}
+
+}  // namespace gg

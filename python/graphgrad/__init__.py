@@ -1,0 +1,1 @@
+from graphgrad import _core
