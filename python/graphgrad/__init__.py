@@ -1,1 +1,13 @@
-from graphgrad import _core
+"""graphgrad: a small graph-mode automatic-differentiation framework with a C++ core and
+MindSpore's API (``import graphgrad as mindspore``)."""
+from . import _core, nn, ops
+from ._grad import grad, jit, value_and_grad
+from ._tensor import DType, Parameter, Tensor, float32, float64
+from ._trace import TracingError
+
+set_num_threads = _core.set_num_threads
+get_num_threads = _core.get_num_threads
+
+__all__ = ["DType", "Parameter", "Tensor", "TracingError", "float32", "float64", "grad", "value_and_grad", "jit",
+           "nn", "ops", "set_num_threads", "get_num_threads"]
+__version__ = "0.1.0"

@@ -1,0 +1,247 @@
+"""grad, value_and_grad and jit: trace once per signature into a C++ graph, differentiate it in
+C++, compile it to a plan, and run the plan on every later call with that signature."""
+import functools
+import inspect
+import threading
+
+from . import _core
+from ._tensor import Parameter, Tensor
+from ._trace import Trace, TracingError, current, tracing
+
+
+def _check_positions(grad_position):
+    if grad_position is None:
+        return None
+    bad = TypeError(f"grad_position must be an int, a tuple of ints or None, got "
+                    f"{type(grad_position).__name__} {grad_position!r}")
+    if isinstance(grad_position, bool) or not isinstance(grad_position, (int, tuple)):
+        raise bad
+    positions = (grad_position,) if isinstance(grad_position, int) else grad_position
+    if not positions:
+        raise ValueError("grad_position must not be an empty tuple")
+    for p in positions:
+        if isinstance(p, bool) or not isinstance(p, int):
+            raise bad
+        if p < 0:
+            raise ValueError(f"grad_position must be non-negative, got {grad_position!r}")
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"grad_position must not repeat a position, got {grad_position!r}")
+    return positions
+
+
+def _check_weights(weights):
+    """(tuple of Parameters or None, whether a single Parameter was given)."""
+    if weights is None:
+        return None, False
+    if isinstance(weights, Parameter):
+        return (weights,), True
+    hint = " (wrap it: Parameter(tensor, name=...))"
+    if isinstance(weights, Tensor):
+        raise TypeError("weights must be a Parameter or a list/tuple of Parameters, got a Tensor" + hint)
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights must be a Parameter or a list/tuple of Parameters, got {type(weights).__name__}")
+    for i, w in enumerate(weights):
+        if not isinstance(w, Parameter):
+            raise TypeError(f"weights[{i}] must be a Parameter, got {type(w).__name__}"
+                            + (hint if isinstance(w, Tensor) else ""))
+    return tuple(weights), False
+
+
+def _flatten_outputs(out, name):
+    """(list of output Tensors, whether fn returned a tuple)."""
+    if isinstance(out, Tensor):
+        return [out], False
+    if isinstance(out, (tuple, list)) and out:
+        for i, o in enumerate(out):
+            if not isinstance(o, Tensor):
+                raise TypeError(f"'{name}' must return a Tensor or a tuple of Tensors; output {i} is "
+                                f"{type(o).__name__}")
+        return list(out), True
+    raise TypeError(f"'{name}' must return a Tensor or a tuple of Tensors, got {type(out).__name__}"
+                    + (" (an empty tuple)" if isinstance(out, (tuple, list)) else ""))
+
+
+class _Entry:
+    """One compiled signature: the plan and how to feed it and read it."""
+
+    __slots__ = ("plan", "arg_positions", "captured", "n_out", "out_tuple", "stages")
+
+
+class _GraphFunction:
+    """A function compiled per signature (shapes and dtypes of tensor arguments, values of the
+    others). Subclasses say what graph to build from the traced forward graph."""
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"expected a function or a Cell, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = getattr(fn, "__name__", None) or type(fn).__name__
+        self.trace_count = 0
+        self._cache = {}
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fn, updated=())
+
+    def __get__(self, obj, objtype=None):  # used as a method decorator: bind self like a function
+        return self if obj is None else functools.partial(self, obj)
+
+    def _key(self, args):
+        key = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                if a._arr is None:
+                    raise TracingError(f"'{self.name}': argument {i} is a traced tensor from another trace")
+                key.append((a._arr.shape, a._arr.dtype))
+            else:
+                try:
+                    hash(a)
+                except TypeError:
+                    raise TypeError(f"'{self.name}': argument {i} ({type(a).__name__}) is neither a Tensor nor "
+                                    "hashable; non-tensor arguments are compile-time constants") from None
+                key.append((type(a), a))
+        return tuple(key)
+
+    def _arg_names(self, n):
+        try:
+            params = [p.name for p in inspect.signature(self.fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            params = []
+        return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
+
+    def _trace(self, args):
+        """Traces fn on symbolic arguments; returns (trace, outputs, returned a tuple, arg positions)."""
+        trace = Trace(self.name)
+        names = self._arg_names(len(args))
+        sym, positions = [], []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                sym.append(trace.arg(a, names[i]))
+                positions.append(i)
+            else:
+                sym.append(a)
+        self._before_trace(trace, args)
+        with tracing(trace):
+            out = self.fn(*sym)
+        outs, is_tuple = _flatten_outputs(out, self.name)
+        trace.graph.outputs = [trace.node_of(o) for o in outs]
+        self.trace_count += 1
+        return trace, outs, is_tuple, positions
+
+    def _before_trace(self, trace, args):
+        pass
+
+    def _compile(self, args, key):
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None:
+                return entry
+            trace, outs, is_tuple, positions = self._trace(args)
+            e = _Entry()
+            e.arg_positions = positions
+            e.captured = [t for t, _ in trace.captured.values()]
+            e.n_out, e.out_tuple = len(outs), is_tuple
+            e.stages = self._build(trace, args, outs, is_tuple, positions)
+            e.plan = _core.Plan(e.stages[-1][1])
+            self._cache[key] = e
+            return e
+
+    def _entry(self, args, kwargs):
+        if kwargs:
+            raise TypeError(f"'{self.name}': compiled functions take positional arguments only, got "
+                            f"keyword arguments {sorted(kwargs)}")
+        key = self._key(args)
+        entry = self._cache.get(key)
+        return entry if entry is not None else self._compile(args, key)
+
+    def _run(self, entry, args):
+        arrays = [args[i]._arr for i in entry.arg_positions]
+        arrays += [t._arr for t in entry.captured]
+        return [Tensor._wrap(a) for a in entry.plan.run(arrays)]
+
+    def stages(self, *args):
+        """The graphs compiled for these arguments' signature, in pipeline order: a list of
+        (stage name, graph) pairs whose str() is the text IR."""
+        return list(self._entry(args, {}).stages)
+
+
+class _Jit(_GraphFunction):
+    def _build(self, trace, args, outs, is_tuple, positions):
+        return [("forward", trace.graph)]
+
+    def __call__(self, *args, **kwargs):
+        if current() is not None:  # inside another trace: inline into it
+            return self.fn(*args, **kwargs)
+        entry = self._entry(args, kwargs)
+        outs = self._run(entry, args)
+        return tuple(outs) if entry.out_tuple else outs[0]
+
+
+class _Grad(_GraphFunction):
+    def __init__(self, fn, grad_position, weights, has_aux, return_value):
+        super().__init__(fn)
+        self.positions = _check_positions(grad_position)
+        self.weights, self.single_weight = _check_weights(weights)
+        if self.positions is None and self.weights is None:
+            raise ValueError("grad_position and weights cannot both be None: nothing to differentiate")
+        if not isinstance(has_aux, bool):
+            raise TypeError(f"has_aux must be a bool, got {type(has_aux).__name__}")
+        self.has_aux = has_aux
+        self.return_value = return_value
+        self.single_position = isinstance(grad_position, int) or (
+            isinstance(grad_position, tuple) and len(grad_position) == 1)
+
+    def _before_trace(self, trace, args):
+        for p in self.positions or ():
+            if p >= len(args):
+                raise IndexError(f"grad_position {p} is out of range: '{self.name}' was called with "
+                                 f"{len(args)} positional argument(s)")
+            if not isinstance(args[p], Tensor):
+                raise TypeError(f"grad_position {p}: argument {p} of '{self.name}' must be a Tensor to be "
+                                f"differentiated, got {type(args[p]).__name__}")
+        for w in self.weights or ():
+            trace.capture(w)
+
+    def _build(self, trace, args, outs, is_tuple, positions):
+        if self.has_aux and not is_tuple or self.has_aux and len(outs) < 2:
+            raise ValueError(f"has_aux=True: '{self.name}' must return a tuple (output, aux, ...) of at least "
+                             "two Tensors, got a single output")
+        inputs = list(trace.graph.inputs)
+        wrt = [positions.index(p) for p in self.positions or ()]
+        wrt += [inputs.index(trace.captured[id(w)][1]) for w in self.weights or ()]
+        grad = _core.autodiff(trace.graph, wrt, 1 if self.has_aux else len(outs))
+        return [("forward", trace.graph), ("grad", grad)]
+
+    def __call__(self, *args, **kwargs):
+        if current() is not None:
+            raise NotImplementedError(
+                f"calling the gradient of '{self.name}' inside a traced function is not supported yet")
+        entry = self._entry(args, kwargs)
+        outs = self._run(entry, args)
+        values, grads = outs[:entry.n_out], outs[entry.n_out:]
+        n_pos = len(self.positions or ())
+        pos = grads[0] if self.single_position else tuple(grads[:n_pos])
+        wts = grads[n_pos] if self.single_weight else tuple(grads[n_pos:])
+        result = wts if self.positions is None else pos if self.weights is None else (pos, wts)
+        if self.return_value:
+            return (tuple(values) if entry.out_tuple else values[0]), result
+        if self.has_aux:
+            return result, tuple(values[1:])
+        return result
+
+
+def grad(fn, grad_position=0, weights=None, has_aux=False):
+    """The gradient function of fn (MindSpore 2.x semantics): gradients w.r.t. the positional
+    arguments in grad_position and the Parameters in weights."""
+    return _Grad(fn, grad_position, weights, has_aux, return_value=False)
+
+
+def value_and_grad(fn, grad_position=0, weights=None, has_aux=False):
+    """Like grad, but returns (fn's outputs, gradients)."""
+    return _Grad(fn, grad_position, weights, has_aux, return_value=True)
+
+
+def jit(fn=None):
+    """Forward-only graph mode for a function or a Cell; usable as a decorator."""
+    if fn is None:
+        return jit
+    return _Jit(fn)
