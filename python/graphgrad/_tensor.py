@@ -62,7 +62,8 @@ def _to_numpy(data, dtype):
     if dtype is None:
         # float64 arrays stay float64 (as in MindSpore); Python numbers, ints and bools become float32.
         dtype = float64 if arr.dtype == np.float64 and isinstance(data, np.ndarray) else float32
-    return np.ascontiguousarray(arr, dtype=dtype.np)
+    # np.array, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,).
+    return np.array(arr, dtype=dtype.np, order="C")
 
 
 def _format_value(a):
@@ -174,7 +175,9 @@ class Tensor:
         if self._arr is None:
             return f"Tensor(shape={shape}, dtype={self.dtype}, traced)"
         a = self._arr.numpy()
-        return f"Tensor(shape={shape}, dtype={self.dtype}, value={chr(10) if a.ndim > 1 else ''} {_format_value(a)})"
+        # "% g" already leads with a space (or the sign) for 0-d; others get one space of indent.
+        lead = "\n " if a.ndim > 1 else " " if a.ndim == 1 else ""
+        return f"Tensor(shape={shape}, dtype={self.dtype}, value={lead}{_format_value(a)})"
 
     def __str__(self):
         if self._arr is None:
