@@ -41,6 +41,20 @@ int Graph::add_input(const Type& type, const std::string& name, const std::strin
   return inputs.back();
 }
 
+namespace {
+// The IR line a failed node would have had, with its operands' types: "%2 = add(%1, %b) where
+// %1: f32[3], %b: f32[4]   # tutorial.py:21".
+std::string describe_failed(const Graph& g, const OpDef& op, const std::vector<int>& in, const Attrs& attrs,
+                            const std::string& loc) {
+  const std::vector<std::string> names = value_names(g);
+  int next = 0;
+  for (const Node& n : g.nodes) next += n.op->name != "input";
+  std::string s = node_text(names, "%" + std::to_string(next), op.name, in, attrs);
+  for (size_t j = 0; j < in.size(); ++j) s += (j ? ", " : " where ") + names[in[j]] + ": " + g.nodes[in[j]].type.str();
+  return loc.empty() ? s : s + "   # " + loc;
+}
+}  // namespace
+
 int Graph::add(const std::string& op, std::vector<int> in, Attrs attrs, std::string loc, int grad_of) {
   return add(op_def(op), std::move(in), std::move(attrs), std::move(loc), grad_of);
 }
@@ -57,7 +71,13 @@ int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string lo
     types.push_back(&nodes[id].type);
   }
   Node n;
-  n.type = op.infer(types, attrs);  // throws before the graph changes
+  try {
+    n.type = op.infer(types, attrs);  // throws before the graph changes
+  } catch (const ShapeError& e) {
+    throw ShapeError(std::string(e.what()) + "\n  in the IR: " + describe_failed(*this, op, in, attrs, loc));
+  } catch (const DTypeError& e) {
+    throw DTypeError(std::string(e.what()) + "\n  in the IR: " + describe_failed(*this, op, in, attrs, loc));
+  }
   n.op = &op;
   n.inputs = std::move(in);
   n.attrs = std::move(attrs);

@@ -47,7 +47,18 @@ struct Graph {
   const Type& type(int id) const { return nodes.at(id).type; }
 };
 
-// The text form, one node a line (see DESIGN.md).
+// The text form, one node a line (see DESIGN.md), and its pieces.
 std::string to_text(const Graph& g);
+std::vector<std::string> value_names(const Graph& g);  // "%x" for inputs, "%0", "%1", ... for nodes
+std::string attr_value_str(const AttrValue& v);
+std::string node_text(const std::vector<std::string>& names, const std::string& result, const std::string& op,
+                      const std::vector<int>& inputs, const Attrs& attrs);  // "%3 = add(%1, %b)"
+
+// The Graphviz (DOT) form: ops as boxes, typed value edges, the gradient part in its own cluster.
+std::string to_dot(const Graph& g);
+
+// Checks the invariants: input nodes first and listed once, each value defined once and before
+// use, each node's type what its op's shape rule gives, outputs exist. Throws std::logic_error.
+void verify(const Graph& g);
 
 }  // namespace gg

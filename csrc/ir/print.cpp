@@ -8,7 +8,6 @@
 
 namespace gg {
 
-namespace {
 std::string attr_value_str(const AttrValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
   if (auto* d = std::get_if<double>(&v)) {
@@ -19,27 +18,42 @@ std::string attr_value_str(const AttrValue& v) {
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   return shape_str(std::get<std::vector<int64_t>>(v));
 }
-}  // namespace
 
-std::string to_text(const Graph& g) {
-  // Names: inputs by their argument or Parameter name, other values numbered in order.
+std::vector<std::string> value_names(const Graph& g) {
   std::vector<std::string> names(g.nodes.size());
   std::set<std::string> taken;
   int counter = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (n.op->name == "input") {
-      std::string base = attr_str(n.attrs, "name");
-      if (base.empty()) base = "in" + std::to_string(i);
-      std::string name = base;
-      for (int k = 1; taken.count(name); ++k) name = base + "." + std::to_string(k);  // shared names
-      taken.insert(name);
-      names[i] = "%" + name;
-    } else {
+    if (n.op->name != "input") {
       names[i] = "%" + std::to_string(counter++);
+      continue;
     }
+    std::string base = attr_str(n.attrs, "name");
+    if (base.empty()) base = "in" + std::to_string(i);
+    std::string name = base;
+    for (int k = 1; taken.count(name); ++k) name = base + "." + std::to_string(k);  // shared names
+    taken.insert(name);
+    names[i] = "%" + name;
   }
+  return names;
+}
 
+std::string node_text(const std::vector<std::string>& names, const std::string& result, const std::string& op,
+                      const std::vector<int>& inputs, const Attrs& attrs) {
+  std::string s = result + " = " + op + "(";
+  for (size_t j = 0; j < inputs.size(); ++j) s += (j ? ", " : "") + names[inputs[j]];
+  s += ")";
+  if (!attrs.empty()) {
+    std::string a;
+    for (const auto& [k, v] : attrs) a += (a.empty() ? "" : ", ") + k + "=" + attr_value_str(v);
+    s += " {" + a + "}";
+  }
+  return s;
+}
+
+std::string to_text(const Graph& g) {
+  const std::vector<std::string> names = value_names(g);
   std::ostringstream out;
   out << "graph " << (g.name.empty() ? "main" : g.name) << "(";
   for (size_t k = 0; k < g.inputs.size(); ++k) {
@@ -59,14 +73,7 @@ std::string to_text(const Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.op->name == "input") continue;
-    Line l{"  " + names[i] + " = " + n.op->name + "(", n.type.str(), n.loc};
-    for (size_t j = 0; j < n.inputs.size(); ++j) l.text += (j ? ", " : "") + names[n.inputs[j]];
-    l.text += ")";
-    if (!n.attrs.empty()) {
-      std::string attrs;
-      for (const auto& [k, v] : n.attrs) attrs += (attrs.empty() ? "" : ", ") + k + "=" + attr_value_str(v);
-      l.text += " {" + attrs + "}";
-    }
+    Line l{"  " + node_text(names, names[i], n.op->name, n.inputs, n.attrs), n.type.str(), n.loc};
     if (n.grad_of >= 0) l.loc = "grad of " + (n.loc.empty() ? names[n.grad_of] : n.loc);
     width = std::max(width, l.text.size());
     type_width = std::max(type_width, l.type.size());

@@ -9,6 +9,7 @@
 #include "kernels/cpu.h"
 #include "ops/op.h"
 #include "passes/autodiff.h"
+#include "passes/passes.h"
 #include "runtime/plan.h"
 #include "runtime/thread_pool.h"
 
@@ -87,9 +88,17 @@ PYBIND11_MODULE(_core, m) {
       .def("dtype", [](const Graph& g, int id) { return static_cast<int>(g.type(id).dtype); })
       .def("shape", [](const Graph& g, int id) { return shape_tuple(g.type(id).shape); })
       .def("__len__", [](const Graph& g) { return g.nodes.size(); })
-      .def("__str__", &to_text);
+      .def("__str__", &to_text)
+      .def("to_dot", &to_dot)
+      .def("verify", &verify);
 
   m.def("autodiff", &autodiff, py::arg("graph"), py::arg("wrt"), py::arg("n_diff"));
+
+  m.def("optimize", [](const Graph& g, bool check) {
+    std::vector<std::pair<std::string, Graph>> out;
+    for (Stage& s : optimize(g, check)) out.emplace_back(std::move(s.name), std::move(s.graph));
+    return out;
+  }, py::arg("graph"), py::arg("check") = false);
 
   py::class_<Plan>(m, "Plan")
       .def(py::init<const Graph&>())

@@ -2,11 +2,14 @@
 C++, compile it to a plan, and run the plan on every later call with that signature."""
 import functools
 import inspect
+import os
 import threading
+import time
 
 from . import _core
 from ._tensor import Parameter, Tensor
 from ._trace import Trace, TracingError, current, tracing
+from . import dump as _dump
 
 
 def _check_positions(grad_position):
@@ -135,14 +138,22 @@ class _GraphFunction:
             entry = self._cache.get(key)
             if entry is not None:
                 return entry
+            start = time.perf_counter()
+            check = os.environ.get("GRAPHGRAD_VERIFY", "") not in ("", "0")
             trace, outs, is_tuple, positions = self._trace(args)
             e = _Entry()
             e.arg_positions = positions
             e.captured = [t for t, _ in trace.captured.values()]
             e.n_out, e.out_tuple = len(outs), is_tuple
-            e.stages = self._build(trace, args, outs, is_tuple, positions)
-            e.plan = _core.Plan(e.stages[-1][1])
+            stages = self._build(trace, outs, is_tuple, positions)
+            if check:
+                for _, g in stages:
+                    g.verify()
+            stages += _core.optimize(stages[-1][1], check)
+            e.stages = stages
+            e.plan = _core.Plan(stages[-1][1])
             self._cache[key] = e
+            _dump.on_compile(self.name, key, stages, time.perf_counter() - start)
             return e
 
     def _entry(self, args, kwargs):
@@ -160,12 +171,13 @@ class _GraphFunction:
 
     def stages(self, *args):
         """The graphs compiled for these arguments' signature, in pipeline order: a list of
-        (stage name, graph) pairs whose str() is the text IR."""
+        (stage name, graph) pairs, from the traced "forward" graph to the one that runs (the
+        last). A graph's str() is its text IR; graph.to_dot() is Graphviz."""
         return list(self._entry(args, {}).stages)
 
 
 class _Jit(_GraphFunction):
-    def _build(self, trace, args, outs, is_tuple, positions):
+    def _build(self, trace, outs, is_tuple, positions):
         return [("forward", trace.graph)]
 
     def __call__(self, *args, **kwargs):
@@ -201,7 +213,7 @@ class _Grad(_GraphFunction):
         for w in self.weights or ():
             trace.capture(w)
 
-    def _build(self, trace, args, outs, is_tuple, positions):
+    def _build(self, trace, outs, is_tuple, positions):
         if self.has_aux and not is_tuple or self.has_aux and len(outs) < 2:
             raise ValueError(f"has_aux=True: '{self.name}' must return a tuple (output, aux, ...) of at least "
                              "two Tensors, got a single output")

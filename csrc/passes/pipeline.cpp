@@ -1,0 +1,25 @@
+// The pass pipeline, in order. Each stage's graph is kept so the dump can show every step.
+#include "passes/passes.h"
+
+#include <iterator>
+
+namespace gg {
+
+std::vector<Stage> optimize(const Graph& g, bool check) {
+  struct Pass {
+    const char* name;
+    Graph (*run)(const Graph&);
+  };
+  static const Pass passes[] = {{"dce", dce}};
+  std::vector<Stage> stages;
+  stages.reserve(std::size(passes));  // `current` points into it
+  const Graph* current = &g;
+  for (const Pass& p : passes) {
+    stages.push_back({p.name, p.run(*current)});
+    if (check) verify(stages.back().graph);
+    current = &stages.back().graph;
+  }
+  return stages;
+}
+
+}  // namespace gg

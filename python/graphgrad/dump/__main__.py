@@ -1,0 +1,5 @@
+import sys
+
+from graphgrad.dump import main
+
+sys.exit(main())
