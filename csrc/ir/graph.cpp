@@ -8,7 +8,10 @@ namespace gg {
 
 std::string shape_str(const Shape& s) {
   std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ",";
+    out += std::to_string(s[i]);
+  }
   return out + "]";
 }
 
@@ -49,8 +52,13 @@ std::string describe_failed(const Graph& g, const OpDef& op, const std::vector<i
   const std::vector<std::string> names = value_names(g);
   int next = 0;
   for (const Node& n : g.nodes) next += n.op->name != "input";
-  std::string s = node_text(names, "%" + std::to_string(next), op.name, in, attrs);
-  for (size_t j = 0; j < in.size(); ++j) s += (j ? ", " : " where ") + names[in[j]] + ": " + g.nodes[in[j]].type.str();
+  std::string s = node_text(names, std::string(1, '%') += std::to_string(next), op.name, in, attrs);
+  for (size_t j = 0; j < in.size(); ++j) {
+    s += j ? ", " : " where ";
+    s += names[in[j]];
+    s += ": ";
+    s += g.nodes[in[j]].type.str();
+  }
   return loc.empty() ? s : s + "   # " + loc;
 }
 }  // namespace

@@ -26,7 +26,7 @@ std::vector<std::string> value_names(const Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.op->name != "input") {
-      names[i] = "%" + std::to_string(counter++);
+      names[i] = std::string(1, '%') += std::to_string(counter++);
       continue;
     }
     std::string base = attr_str(n.attrs, "name");
@@ -34,7 +34,7 @@ std::vector<std::string> value_names(const Graph& g) {
     std::string name = base;
     for (int k = 1; taken.count(name); ++k) name = base + "." + std::to_string(k);  // shared names
     taken.insert(name);
-    names[i] = "%" + name;
+    names[i] = std::string(1, '%') += name;
   }
   return names;
 }
@@ -42,11 +42,19 @@ std::vector<std::string> value_names(const Graph& g) {
 std::string node_text(const std::vector<std::string>& names, const std::string& result, const std::string& op,
                       const std::vector<int>& inputs, const Attrs& attrs) {
   std::string s = result + " = " + op + "(";
-  for (size_t j = 0; j < inputs.size(); ++j) s += (j ? ", " : "") + names[inputs[j]];
+  for (size_t j = 0; j < inputs.size(); ++j) {
+    if (j) s += ", ";
+    s += names[inputs[j]];
+  }
   s += ")";
   if (!attrs.empty()) {
     std::string a;
-    for (const auto& [k, v] : attrs) a += (a.empty() ? "" : ", ") + k + "=" + attr_value_str(v);
+    for (const auto& [k, v] : attrs) {
+      if (!a.empty()) a += ", ";
+      a += k;
+      a += "=";
+      a += attr_value_str(v);
+    }
     s += " {" + a + "}";
   }
   return s;
