@@ -49,7 +49,7 @@ void bce_backward_ref(const Broadcast& bc, const T* x, const T* y, const T* w, c
       T d;
       switch (wrt) {
         case BceWrt::Logits: d = wv * ((T(1) - yv) * sigmoid(xv) - pwv * yv * sigmoid(-xv)); break;
-        case BceWrt::Label: d = wv * (softplus(xv) - pwv * softplus(-xv)); break;
+        case BceWrt::Label: d = wv * (pwv * softplus(-xv) - softplus(xv)); break;
         case BceWrt::Weight: d = pwv * yv * softplus(-xv) + (T(1) - yv) * softplus(xv); break;
         default: d = wv * yv * softplus(-xv); break;
       }

@@ -25,7 +25,7 @@ void bce_forward(const Broadcast& bc, const T* x, const T* y, const T* w, const 
 
 // out (x's shape) = dL/d(wrt), elementwise and before any sum back to a broadcast operand's shape:
 //   Logits:    g * w * ((1 - y) * sigmoid(x) - pw * y * sigmoid(-x))
-//   Label:     g * w * (softplus(x) - pw * softplus(-x))
+//   Label:     g * w * (pw * softplus(-x) - softplus(x))
 //   Weight:    g * (pw * y * softplus(-x) + (1 - y) * softplus(x))
 //   PosWeight: g * w * y * softplus(-x)
 // with g divided by the element count for Mean.

@@ -14,19 +14,20 @@ namespace gg {
 using Kernel = std::function<void(const Tensor* const* in, Tensor& out)>;
 
 // What a vjp rule sees: the forward node, its adjoint, and which inputs want a gradient. It adds
-// nodes with emit() (they carry the forward node's line and `grad_of`).
+// nodes to `g` with emit() (they carry the forward node's line and `grad_of`). fwd() and in_type()
+// refer to the forward graph, which does not change, so they stay valid across emit().
 struct VjpContext {
   Graph& g;
+  const Graph& forward;
   int node;                 // the forward node
   int grad;                 // the adjoint of its output (same type)
   std::vector<bool> needs;  // per input: is a gradient wanted
 
-  const Node& fwd() const { return g.nodes[node]; }
-  int in(int i) const { return g.nodes[node].inputs[i]; }
-  const Type& in_type(int i) const { return g.nodes[in(i)].type; }
+  const Node& fwd() const { return forward.nodes[node]; }
+  int in(int i) const { return fwd().inputs[i]; }
+  const Type& in_type(int i) const { return forward.type(in(i)); }
   int emit(const std::string& op, std::vector<int> inputs, Attrs attrs = {}) {
-    const std::string loc = g.nodes[node].loc;
-    return g.add(op, std::move(inputs), std::move(attrs), loc, node);
+    return g.add(op, std::move(inputs), std::move(attrs), fwd().loc, node);
   }
 };
 

@@ -38,7 +38,7 @@ Graph autodiff(const Graph& fwd, const std::vector<int>& wrt, int n_diff) {
     const Node& node = fwd.nodes[v];
     if (adjoint[v] < 0 || !needs[v] || node.op->name == "input") continue;
     if (!node.op->vjp) throw std::invalid_argument(node.op->name + ": this op has no gradient rule");
-    VjpContext ctx{g, v, adjoint[v], {}};
+    VjpContext ctx{g, fwd, v, adjoint[v], {}};
     for (int in : node.inputs) ctx.needs.push_back(needs[in]);
     std::vector<int> grads(node.inputs.size(), -1);
     node.op->vjp(ctx, grads);
