@@ -303,3 +303,52 @@ def test_function_returning_a_non_tensor_is_type_error():
 def test_grad_of_a_non_callable_is_type_error():
     with pytest.raises(TypeError):
         gg.grad(3)
+
+
+# -- more return structures --
+
+def test_identity_and_constant_outputs():
+    x = Tensor(X)
+    np.testing.assert_array_equal(gg.grad(lambda x: x)(x).asnumpy(), np.ones(4))
+    g = gg.grad(lambda x: ops.ones(3, gg.float64))(x)  # output does not depend on x
+    np.testing.assert_array_equal(g.asnumpy(), np.zeros(4))
+    v, g = gg.value_and_grad(lambda x: x)(x)
+    np.testing.assert_array_equal(v.asnumpy(), X)
+
+
+def test_same_value_returned_twice_counts_twice():
+    g = gg.grad(lambda x, w, b: (ops.add(w, b), ops.add(w, b)), 2)(*args())
+    close(g, np.full(3, 8.0))
+    z_twice = gg.grad(lambda x: (x, x))(Tensor(X))
+    close(z_twice, np.full(4, 2.0))
+
+
+def test_keyword_arguments_are_rejected_with_a_message():
+    with pytest.raises(TypeError) as e:
+        gg.grad(linear)(Tensor(X), w=Tensor(W), b=Tensor(B))
+    assert "positional" in str(e.value)
+
+
+def test_concurrent_calls_give_each_caller_its_own_result():
+    import threading
+
+    fn = gg.value_and_grad(lambda a, b: ops.binary_cross_entropy_with_logits(ops.matmul(a, b), y64()), 1)
+    r = np.random.default_rng(12)
+    cases = [(r.standard_normal((4,)), r.standard_normal((4, 3))) for _ in range(8)]
+    fn(Tensor(cases[0][0]), Tensor(cases[0][1]))  # compile once up front
+    results = [None] * len(cases)
+
+    def work(i):
+        for _ in range(20):
+            results[i] = fn(Tensor(cases[i][0]), Tensor(cases[i][1]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for (a, b), (v, g) in zip(cases, results):
+        z = a @ b
+        close(v, np_bce(z, Y))
+        close(g, np.outer(a, (sigmoid(z) - Y) / 3))
+    assert fn.trace_count == 1

@@ -223,3 +223,21 @@ def test_bce_weight_must_broadcast_to_logits():
         ops.binary_cross_entropy_with_logits(x, x, Tensor(np.ones(2)))
     with pytest.raises(ValueError):  # broadcasts with the logits, but to a bigger shape
         ops.binary_cross_entropy_with_logits(x, x, None, Tensor(np.ones((4, 2, 3))))
+
+
+# -- float32 accuracy on bigger inputs --
+
+def test_bce_float32_mean_over_many_elements_is_accurate():
+    r = np.random.default_rng(10)
+    x, y = r.standard_normal(1_000_000).astype(np.float32), r.uniform(0, 1, 1_000_000).astype(np.float32)
+    out = ops.binary_cross_entropy_with_logits(Tensor(x), Tensor(y)).asnumpy()
+    np.testing.assert_allclose(out, np_bce(x, y), rtol=1e-6)
+    out = ops.binary_cross_entropy_with_logits(Tensor(x), Tensor(y), reduction="sum").asnumpy()
+    np.testing.assert_allclose(out, np_bce(x, y, reduction="sum"), rtol=1e-6)
+
+
+def test_matmul_float32_bigger_matches_numpy():
+    r = np.random.default_rng(11)
+    a, b = r.standard_normal((64, 300)), r.standard_normal((300, 50))
+    out = ops.matmul(Tensor(a, gg.float32), Tensor(b, gg.float32)).asnumpy()
+    np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4)
