@@ -24,7 +24,8 @@ class Cell:
             params[name] = value
         elif isinstance(value, Cell):
             for p in value.get_parameters():  # a child's Parameters take their attribute path
-                p.name = f"{name}.{p.name}"
+                if not p.name.startswith(f"{name}."):  # (once: re-assigning the same child must not repeat it)
+                    p.name = f"{name}.{p.name}"
             cells[name] = value
         object.__setattr__(self, name, value)
 
