@@ -201,3 +201,13 @@ def test_bce_with_logits_loss_weight_must_be_a_tensor():
 
 def test_bce_with_logits_loss_has_no_trainable_params():
     assert nn.BCEWithLogitsLoss(weight=Tensor([1.0])).trainable_params() == []
+
+
+def test_reassigning_the_same_child_does_not_repeat_the_prefix():
+    class Holder(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = Linear(2, 2)
+            self.layer1 = self.layer1
+
+    assert names(Holder().trainable_params()) == ["layer1.w", "layer1.b"]
