@@ -260,3 +260,8 @@ def test_float32_gradients_agree_with_float64():
     for a, b_ in zip(g32, g64):
         assert a.dtype is gg.float32
         np.testing.assert_allclose(a.asnumpy(), b_.asnumpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_bce_value_used_as_logits_and_label():
+    r = np.random.default_rng(33)
+    check_grads(lambda x: ops.binary_cross_entropy_with_logits(x, x, reduction="sum"), [rand(r, (4,), 0.05, 0.95)])

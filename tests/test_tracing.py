@@ -273,3 +273,35 @@ def test_jit_inside_grad_is_inlined():
     a, b = r.standard_normal((2, 3)), r.standard_normal((3, 4))
     ga = gg.grad(lambda a, b: inner(a, b), 0)(Tensor(a), Tensor(b))
     np.testing.assert_allclose(ga.asnumpy(), np.ones((2, 4)) @ b.T, rtol=1e-12)
+
+
+def test_grad_of_a_cell_directly():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(Tensor(rng(10).standard_normal((3, 2))), name="w")
+
+        def construct(self, x):
+            return ops.matmul(x, self.w)
+
+    net = Net()
+    x = rng(11).standard_normal((4, 3))
+    gx, (gw,) = gg.grad(net, 0, net.trainable_params())(Tensor(x))
+    np.testing.assert_allclose(gx.asnumpy(), np.ones((4, 2)) @ net.w.asnumpy().T, rtol=1e-12)
+    np.testing.assert_allclose(gw.asnumpy(), x.T @ np.ones((4, 2)), rtol=1e-12)
+
+
+def test_jit_as_a_method_decorator():
+    class Net(nn.Cell):
+        def __init__(self, scale):
+            super().__init__()
+            self.s = Parameter(Tensor(np.full(2, scale)), name="s")
+
+        @gg.jit
+        def shifted(self, x):
+            return ops.add(x, self.s)
+
+    a, b = Net(1.0), Net(5.0)
+    x = Tensor(np.zeros(2))
+    np.testing.assert_array_equal(a.shifted(x).asnumpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(b.shifted(x).asnumpy(), [5.0, 5.0])  # not a's compiled graph
