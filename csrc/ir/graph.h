@@ -48,7 +48,8 @@ struct Graph {
 };
 
 // The text form, one node a line (see DESIGN.md), and its pieces.
-std::string to_text(const Graph& g);
+// `notes`, when given, holds one annotation per node, printed after its type (the memory plan).
+std::string to_text(const Graph& g, const std::vector<std::string>* notes = nullptr);
 std::vector<std::string> value_names(const Graph& g);  // "%x" for inputs, "%0", "%1", ... for nodes
 std::string attr_value_str(const AttrValue& v);
 std::string node_text(const std::vector<std::string>& names, const std::string& result, const std::string& op,

@@ -60,7 +60,7 @@ std::string node_text(const std::vector<std::string>& names, const std::string& 
   return s;
 }
 
-std::string to_text(const Graph& g) {
+std::string to_text(const Graph& g, const std::vector<std::string>* notes) {
   const std::vector<std::string> names = value_names(g);
   std::ostringstream out;
   out << "graph " << (g.name.empty() ? "main" : g.name) << "(";
@@ -74,22 +74,26 @@ std::string to_text(const Graph& g) {
   out << ") {\n";
 
   struct Line {
-    std::string text, type, loc;
+    std::string text, type, note, loc;
   };
   std::vector<Line> lines;
-  size_t width = 0, type_width = 0;
+  size_t width = 0, type_width = 0, note_width = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.op->name == "input") continue;
-    Line l{"  " + node_text(names, names[i], n.op->name, n.inputs, n.attrs), n.type.str(), n.loc};
+    Line l{"  " + node_text(names, names[i], n.op->name, n.inputs, n.attrs), n.type.str(), notes ? (*notes)[i] : "",
+           n.loc};
     if (n.grad_of >= 0) l.loc = "grad of " + (n.loc.empty() ? names[n.grad_of] : n.loc);
     width = std::max(width, l.text.size());
     type_width = std::max(type_width, l.type.size());
+    note_width = std::max(note_width, l.note.size());
     lines.push_back(std::move(l));
   }
   for (const Line& l : lines) {
     out << l.text << std::string(width - l.text.size() + 1, ' ') << ": " << l.type;
-    if (!l.loc.empty()) out << std::string(type_width - l.type.size() + 3, ' ') << "# " << l.loc;
+    if (note_width) out << std::string(type_width - l.type.size() + 2, ' ') << l.note;
+    const size_t pad = note_width ? note_width - l.note.size() + 3 : type_width - l.type.size() + 3;
+    if (!l.loc.empty()) out << std::string(pad, ' ') << "# " << l.loc;
     out << "\n";
   }
   out << "  return ";

@@ -15,10 +15,10 @@ Type infer(const std::vector<const Type*>& in, const Attrs&) {
 
 Kernel compile(const std::vector<const Type*>& in, const Type& out, const Attrs&) {
   kernels::Broadcast bc(out.shape, {in[0]->shape, in[1]->shape});
-  return [bc](const Tensor* const* x, Tensor& o) {
-    dispatch_dtype(o.type.dtype, [&](auto t) {
+  return [bc, dtype = out.dtype](const void* const* x, void* o) {
+    dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      kernels::add<T>(bc, x[0]->data<T>(), x[1]->data<T>(), o.data<T>());
+      kernels::add<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), static_cast<T*>(o));
     });
   };
 }
@@ -39,6 +39,7 @@ OpDef op_add() {
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;
+  d.inplace_input = 0;  // out[i] = a[i] + b[j]: each element read before it is written
   return d;
 }
 

@@ -64,12 +64,12 @@ kernels::Broadcast layout_broadcast(const std::vector<const Type*>& in, const La
 Kernel compile_forward(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
   const Layout l(a, false);
   const Reduction r = reduction_of(a);
-  return [bc = layout_broadcast(in, l), l, r](const Tensor* const* x, Tensor& o) {
-    dispatch_dtype(o.type.dtype, [&](auto t) {
+  return [bc = layout_broadcast(in, l), l, r, dtype = in[0]->dtype](const void* const* x, void* o) {
+    dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      const T* w = l.weight < 0 ? nullptr : x[l.weight]->data<T>();
-      const T* pw = l.pos_weight < 0 ? nullptr : x[l.pos_weight]->data<T>();
-      kernels::bce_forward<T>(bc, x[0]->data<T>(), x[1]->data<T>(), w, pw, o.data<T>(), r);
+      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
+      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
+      kernels::bce_forward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, static_cast<T*>(o), r);
     });
   };
 }
@@ -87,12 +87,12 @@ Kernel compile_backward(const std::vector<const Type*>& in, const Type&, const A
   const Layout l(a, true);
   const Reduction r = reduction_of(a);
   const BceWrt wrt = wrt_of(a);
-  return [bc = layout_broadcast(in, l), l, r, wrt](const Tensor* const* x, Tensor& o) {
-    dispatch_dtype(o.type.dtype, [&](auto t) {
+  return [bc = layout_broadcast(in, l), l, r, wrt, dtype = in[0]->dtype](const void* const* x, void* o) {
+    dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      const T* w = l.weight < 0 ? nullptr : x[l.weight]->data<T>();
-      const T* pw = l.pos_weight < 0 ? nullptr : x[l.pos_weight]->data<T>();
-      kernels::bce_backward<T>(bc, x[0]->data<T>(), x[1]->data<T>(), w, pw, x[l.grad]->data<T>(), o.data<T>(), r, wrt);
+      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
+      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
+      kernels::bce_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, in_as<T>(x, l.grad), static_cast<T*>(o), r, wrt);
     });
   };
 }
@@ -138,6 +138,7 @@ OpDef op_bce_with_logits_grad() {
     return *in[0];
   };
   d.compile = compile_backward;
+  d.inplace_input = 0;  // elementwise over the logits' shape; each element read before written
   return d;
 }
 

@@ -6,11 +6,11 @@
 namespace gg {
 
 namespace {
-Kernel fill_kernel(double value) {
-  return [value](const Tensor* const*, Tensor& out) {
-    dispatch_dtype(out.type.dtype, [&](auto t) {
+Kernel fill_kernel(const Type& type, double value) {
+  return [value, dtype = type.dtype, n = type.numel()](const void* const*, void* out) {
+    dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      std::fill(out.data<T>(), out.data<T>() + out.type.numel(), T(value));
+      std::fill(static_cast<T*>(out), static_cast<T*>(out) + n, T(value));
     });
   };
 }
@@ -37,8 +37,8 @@ OpDef op_fill() {
       if (s < 0) throw ShapeError("fill: negative dimension in shape " + shape_str(t.shape));
     return t;
   };
-  d.compile = [](const std::vector<const Type*>&, const Type&, const Attrs& a) {
-    return fill_kernel(attr_float(a, "value", 0.0));
+  d.compile = [](const std::vector<const Type*>&, const Type& out, const Attrs& a) {
+    return fill_kernel(out, attr_float(a, "value", 0.0));
   };
   d.blocks_grad = true;
   return d;
@@ -49,7 +49,7 @@ OpDef op_ones_like() {
   d.name = "ones_like";
   d.min_inputs = d.max_inputs = 1;
   d.infer = [](const std::vector<const Type*>& in, const Attrs&) { return *in[0]; };
-  d.compile = [](const std::vector<const Type*>&, const Type&, const Attrs&) { return fill_kernel(1.0); };
+  d.compile = [](const std::vector<const Type*>&, const Type& out, const Attrs&) { return fill_kernel(out, 1.0); };
   d.blocks_grad = true;
   return d;
 }
@@ -57,7 +57,7 @@ OpDef op_ones_like() {
 OpDef op_zeros_like() {
   OpDef d = op_ones_like();
   d.name = "zeros_like";
-  d.compile = [](const std::vector<const Type*>&, const Type&, const Attrs&) { return fill_kernel(0.0); };
+  d.compile = [](const std::vector<const Type*>&, const Type& out, const Attrs&) { return fill_kernel(out, 0.0); };
   return d;
 }
 

@@ -40,10 +40,10 @@ Type infer(const std::vector<const Type*>& in, const Attrs& at) {
 Kernel compile(const std::vector<const Type*>& in, const Type&, const Attrs& at) {
   const bool ta = attr_int(at, "trans_a", 0), tb = attr_int(at, "trans_b", 0);
   const Dims d = matmul_dims(*in[0], *in[1], ta, tb);
-  return [d, ta, tb](const Tensor* const* x, Tensor& out) {
-    dispatch_dtype(out.type.dtype, [&](auto t) {
+  return [d, ta, tb, dtype = in[0]->dtype](const void* const* x, void* out) {
+    dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      kernels::matmul<T>(x[0]->data<T>(), x[1]->data<T>(), out.data<T>(), d.m, d.n, d.k, ta, tb);
+      kernels::matmul<T>(in_as<T>(x, 0), in_as<T>(x, 1), static_cast<T*>(out), d.m, d.n, d.k, ta, tb);
     });
   };
 }

@@ -10,8 +10,9 @@
 
 namespace gg {
 
-// A kernel prepared for fixed operand types: reads `in`, writes the preallocated `out`.
-using Kernel = std::function<void(const Tensor* const* in, Tensor& out)>;
+// A kernel prepared for fixed operand types (it knows their shapes): reads the operands' data,
+// writes the preallocated output.
+using Kernel = std::function<void(const void* const* in, void* out)>;
 
 // What a vjp rule sees: the forward node, its adjoint, and which inputs want a gradient. It adds
 // nodes to `g` with emit() (they carry the forward node's line and `grad_of`). fwd() and in_type()
@@ -42,6 +43,8 @@ struct OpDef {
   void (*vjp)(VjpContext& ctx, std::vector<int>& input_grads) = nullptr;
   bool blocks_grad = false;  // the output carries no gradient back (stop_gradient, ones_like, ...)
   int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient)
+  int inplace_input = -1;    // the kernel may write its output over this input (same type),
+                             // elementwise with no read after write; the memory plan uses it
 };
 
 const OpDef& op_def(const std::string& name);  // throws std::invalid_argument for unknown ops
@@ -58,4 +61,7 @@ template <class F>
 auto dispatch_dtype(DType d, F&& f) {
   return d == DType::F32 ? f(float{}) : f(double{});
 }
+
+template <class T>
+const T* in_as(const void* const* in, int i) { return static_cast<const T*>(in[i]); }
 }  // namespace gg

@@ -17,10 +17,10 @@ OpDef op_sum_to() {
     return Type{in[0]->dtype, target};
   };
   d.compile = [](const std::vector<const Type*>& in, const Type& out, const Attrs&) -> Kernel {
-    return [xs = in[0]->shape, os = out.shape](const Tensor* const* x, Tensor& o) {
-      dispatch_dtype(o.type.dtype, [&](auto t) {
+    return [xs = in[0]->shape, os = out.shape, dtype = out.dtype](const void* const* x, void* o) {
+      dispatch_dtype(dtype, [&](auto t) {
         using T = decltype(t);
-        kernels::sum_to<T>(x[0]->data<T>(), xs, o.data<T>(), os);
+        kernels::sum_to<T>(in_as<T>(x, 0), xs, static_cast<T*>(o), os);
       });
     };
   };

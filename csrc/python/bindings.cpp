@@ -88,7 +88,7 @@ PYBIND11_MODULE(_core, m) {
       .def("dtype", [](const Graph& g, int id) { return static_cast<int>(g.type(id).dtype); })
       .def("shape", [](const Graph& g, int id) { return shape_tuple(g.type(id).shape); })
       .def("__len__", [](const Graph& g) { return g.nodes.size(); })
-      .def("__str__", &to_text)
+      .def("__str__", [](const Graph& g) { return to_text(g); })
       .def("to_dot", &to_dot)
       .def("verify", &verify);
 
@@ -102,6 +102,14 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<Plan>(m, "Plan")
       .def(py::init<const Graph&>())
+      .def("__str__", &Plan::describe)
+      .def("__len__", [](const Plan& p) { return p.graph().nodes.size(); })
+      .def("to_dot", [](const Plan& p) { return to_dot(p.graph()); })
+      .def("verify", [](const Plan& p) { verify(p.graph()); })
+      .def_property_readonly("graph", [](const Plan& p) { return p.graph(); })
+      .def_property_readonly("arena_bytes", &Plan::arena_bytes)
+      .def_property_readonly("output_bytes", &Plan::output_bytes)
+      .def_property_readonly("kernel_count", &Plan::kernel_count)
       .def("run", [](const Plan& p, const std::vector<Tensor>& inputs) {
         py::gil_scoped_release unlocked;
         return p.run(inputs);

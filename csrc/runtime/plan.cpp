@@ -1,63 +1,221 @@
 #include "runtime/plan.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 
 namespace gg {
 
-Plan::Plan(const Graph& g) : n_slots_(static_cast<int>(g.nodes.size())) {
-  for (int id : g.inputs) {
-    input_slots_.push_back(id);
-    input_types_.push_back(g.type(id));
-  }
-  output_slots_ = g.outputs;
+namespace {
+constexpr size_t kAlign = 64;
+constexpr int kMaxInputs = 8;
+size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-  std::vector<int> last_use(g.nodes.size(), -1);
-  for (int id : g.outputs) last_use[id] = INT32_MAX;  // outputs live to the end
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    if (n.op->name == "input") continue;
-    Step s;
-    s.inputs = n.inputs;
-    s.out = static_cast<int>(i);
-    s.type = n.type;
-    std::vector<const Type*> types;
-    for (int in : n.inputs) types.push_back(&g.type(in));
-    if (n.op->alias_input >= 0) s.alias = n.inputs[n.op->alias_input];
-    else s.kernel = n.op->compile(types, n.type, n.attrs);
-    steps_.push_back(std::move(s));
-    for (int in : n.inputs)
-      if (last_use[in] != INT32_MAX) last_use[in] = static_cast<int>(steps_.size()) - 1;
+// First-fit placement of buffers in one arena; freed ranges merge with their neighbours.
+class ArenaAllocator {
+ public:
+  size_t allocate(size_t bytes) {
+    bytes = std::max(aligned(bytes), kAlign);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->second < bytes) continue;
+      const size_t offset = it->first, size = it->second;
+      free_.erase(it);
+      if (size > bytes) free_[offset + bytes] = size - bytes;
+      return offset;
+    }
+    // Grow: a free range at the end extends.
+    size_t offset = end_;
+    if (!free_.empty()) {
+      auto last = std::prev(free_.end());
+      if (last->first + last->second == end_) {
+        offset = last->first;
+        free_.erase(last);
+      }
+    }
+    end_ = offset + bytes;
+    return offset;
   }
-  for (size_t v = 0; v < last_use.size(); ++v)
-    if (last_use[v] >= 0 && last_use[v] != INT32_MAX) steps_[last_use[v]].release.push_back(static_cast<int>(v));
+  void release(size_t offset, size_t bytes) {
+    bytes = std::max(aligned(bytes), kAlign);
+    auto it = free_.emplace(offset, bytes).first;
+    if (auto next = std::next(it); next != free_.end() && offset + bytes == next->first) {
+      it->second += next->second;
+      free_.erase(next);
+    }
+    if (it != free_.begin()) {
+      auto prev = std::prev(it);
+      if (prev->first + prev->second == it->first) {
+        prev->second += it->second;
+        free_.erase(it);
+      }
+    }
+  }
+  size_t peak() const { return end_; }
+
+ private:
+  std::map<size_t, size_t> free_;  // offset -> size
+  size_t end_ = 0;
+};
+}  // namespace
+
+Plan::Plan(const Graph& g) : graph_(g) {
+  const int n = static_cast<int>(g.nodes.size());
+  values_.resize(n);
+  auto root = [&](int v) { return values_[v].where == Where::Alias ? values_[v].index : v; };
+
+  // Where each value lives. An output's root buffer must outlive the call: its own Storage.
+  for (size_t k = 0; k < g.inputs.size(); ++k) values_[g.inputs[k]] = {Where::Input, 0, static_cast<int>(k)};
+  for (int v = 0; v < n; ++v) {
+    const Node& node = g.nodes[v];
+    if (node.op->name != "input" && node.op->alias_input >= 0)
+      values_[v] = {Where::Alias, 0, root(node.inputs[node.op->alias_input])};
+  }
+  for (int out : g.outputs) {
+    const int r = root(out);
+    if (values_[r].where == Where::Arena && std::find(output_roots_.begin(), output_roots_.end(), r) == output_roots_.end()) {
+      values_[r] = {Where::Output, 0, static_cast<int>(output_roots_.size())};
+      output_roots_.push_back(r);
+      output_bytes_ += g.nodes[r].type.bytes();
+    }
+  }
+
+  // Liveness of arena buffers: the last node that reads the buffer (through any alias).
+  std::vector<int> last_use(n, -1);
+  for (int v = 0; v < n; ++v)
+    for (int in : g.nodes[v].inputs) last_use[root(in)] = std::max(last_use[root(in)], v);
+
+  // Place arena buffers in node order. A node's output is placed before the inputs that die at
+  // it are freed (a kernel reads its inputs while writing), unless the op may write in place.
+  ArenaAllocator arena;
+  for (int v = 0; v < n; ++v) {
+    const Node& node = g.nodes[v];
+    if (node.op->name == "input") continue;
+    if (node.inputs.size() > kMaxInputs) throw std::logic_error("Plan: " + node.op->name + " has too many inputs");
+    if (values_[v].where != Where::Alias) {
+      std::vector<const Type*> types;
+      for (int in : node.inputs) types.push_back(&g.nodes[in].type);
+      steps_.push_back({node.op->compile(types, node.type, node.attrs), node.inputs, v});
+    }
+    if (values_[v].where == Where::Arena) {
+      const int k = node.op->inplace_input;
+      const int donor = k >= 0 ? root(node.inputs[k]) : -1;
+      const bool reuse = donor >= 0 && values_[donor].where == Where::Arena && last_use[donor] == v &&
+                         g.nodes[donor].type.bytes() == node.type.bytes() &&
+                         std::count(node.inputs.begin(), node.inputs.end(), node.inputs[k]) == 1;
+      if (reuse) {
+        values_[v].offset = values_[donor].offset;
+        last_use[donor] = -1;  // its buffer now belongs to v
+      } else {
+        values_[v].offset = arena.allocate(node.type.bytes());
+      }
+      if (last_use[v] < 0) arena.release(values_[v].offset, node.type.bytes());  // never read
+    }
+    // Free the arena buffers whose last reader is this node.
+    std::vector<int> dying;
+    for (int in : node.inputs) {
+      const int r = root(in);
+      if (values_[r].where == Where::Arena && last_use[r] == v && std::find(dying.begin(), dying.end(), r) == dying.end())
+        dying.push_back(r);
+    }
+    for (int r : dying) arena.release(values_[r].offset, g.nodes[r].type.bytes());
+  }
+  arena_bytes_ = arena.peak();
+}
+
+Plan::~Plan() {
+  for (void* a : arena_pool_) std::free(a);
+}
+
+void* Plan::acquire_arena() const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!arena_pool_.empty()) {
+      void* a = arena_pool_.back();
+      arena_pool_.pop_back();
+      return a;
+    }
+  }
+  void* a = std::aligned_alloc(kAlign, std::max(arena_bytes_, kAlign));
+  if (!a) throw std::bad_alloc();
+  return a;
+}
+
+void Plan::release_arena(void* arena) const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  arena_pool_.push_back(arena);
 }
 
 std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
-  if (inputs.size() != input_slots_.size())
-    throw std::invalid_argument("graph expects " + std::to_string(input_slots_.size()) + " inputs, got " +
+  if (inputs.size() != graph_.inputs.size())
+    throw std::invalid_argument("graph expects " + std::to_string(graph_.inputs.size()) + " inputs, got " +
                                 std::to_string(inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (!(inputs[i].type == input_types_[i]))
-      throw std::invalid_argument("graph input " + std::to_string(i) + " expects " + input_types_[i].str() +
-                                  ", got " + inputs[i].type.str());
-  std::vector<Tensor> slots(n_slots_);
-  for (size_t i = 0; i < inputs.size(); ++i) slots[input_slots_[i]] = inputs[i];
-  std::vector<const Tensor*> args;
-  for (const Step& s : steps_) {
-    if (s.alias >= 0) {
-      slots[s.out] = Tensor{s.type, slots[s.alias].storage};
-    } else {
-      slots[s.out] = Tensor::empty(s.type);
-      args.clear();
-      for (int in : s.inputs) args.push_back(&slots[in]);
-      s.kernel(args.data(), slots[s.out]);
-    }
-    for (int v : s.release) slots[v].storage.reset();
+    if (!(inputs[i].type == graph_.nodes[graph_.inputs[i]].type))
+      throw std::invalid_argument("graph input " + std::to_string(i) + " expects " +
+                                  graph_.nodes[graph_.inputs[i]].type.str() + ", got " + inputs[i].type.str());
+
+  std::vector<std::shared_ptr<Storage>> outputs;
+  outputs.reserve(output_roots_.size());
+  for (int r : output_roots_) outputs.push_back(std::make_shared<Storage>(graph_.nodes[r].type.bytes()));
+
+  struct Lease {  // the arena goes back to the pool however the call ends
+    const Plan* plan;
+    void* arena;
+    ~Lease() { plan->release_arena(arena); }
+  } lease{this, acquire_arena()};
+  char* arena = static_cast<char*>(lease.arena);
+
+  const int n = static_cast<int>(values_.size());
+  std::vector<void*> ptr(n, nullptr);
+  auto storage_of = [&](int v) -> const std::shared_ptr<Storage>* {
+    const Value& val = values_[v];
+    if (val.where == Where::Input) return &inputs[val.index].storage;
+    if (val.where == Where::Output) return &outputs[val.index];
+    return nullptr;
+  };
+  for (int v = 0; v < n; ++v) {
+    const Value& val = values_[v];
+    const int r = val.where == Where::Alias ? val.index : v;
+    if (values_[r].where == Where::Arena) ptr[v] = arena + values_[r].offset;
+    else if (const auto* s = storage_of(r); s && *s) ptr[v] = (*s)->data;
   }
-  std::vector<Tensor> out;
-  out.reserve(output_slots_.size());
-  for (int id : output_slots_) out.push_back(slots[id]);
-  return out;
+
+  const void* args[kMaxInputs];
+  for (const Step& s : steps_) {
+    for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
+    s.kernel(args, ptr[s.out]);
+  }
+
+  std::vector<Tensor> result;
+  result.reserve(graph_.outputs.size());
+  for (int out : graph_.outputs) {
+    const int r = values_[out].where == Where::Alias ? values_[out].index : out;
+    result.push_back(Tensor{graph_.nodes[out].type, *storage_of(r)});
+  }
+  return result;
+}
+
+std::string Plan::describe() const {
+  const std::vector<std::string> names = value_names(graph_);
+  std::vector<std::string> notes(values_.size());
+  for (size_t v = 0; v < values_.size(); ++v) {
+    const Value& val = values_[v];
+    switch (val.where) {
+      case Where::Input: break;
+      case Where::Output: notes[v] = "-> new buffer"; break;
+      case Where::Alias: notes[v] = "= view of " + names[val.index]; break;
+      case Where::Arena:
+        notes[v] = "@ arena[" + std::to_string(val.offset) + ":" +
+                   std::to_string(val.offset + graph_.nodes[v].type.bytes()) + "]";
+        break;
+    }
+  }
+  std::ostringstream out;
+  out << "# " << steps_.size() << " kernels; planned peak " << arena_bytes_ + output_bytes_ << " bytes (arena "
+      << arena_bytes_ << ", outputs " << output_bytes_ << ")\n";
+  return out.str() + to_text(graph_, &notes);
 }
 
 Tensor run_op(const OpDef& op, const std::vector<Tensor>& inputs, const Attrs& attrs) {
@@ -66,15 +224,15 @@ Tensor run_op(const OpDef& op, const std::vector<Tensor>& inputs, const Attrs& a
     throw std::invalid_argument(op.name + ": expected " + std::to_string(op.min_inputs) + ".." +
                                 std::to_string(op.max_inputs) + " inputs, got " + std::to_string(n));
   std::vector<const Type*> types;
-  std::vector<const Tensor*> args;
+  std::vector<const void*> args;
   for (const Tensor& t : inputs) {
     types.push_back(&t.type);
-    args.push_back(&t);
+    args.push_back(t.storage->data);
   }
   const Type type = op.infer(types, attrs);
   if (op.alias_input >= 0) return Tensor{type, inputs[op.alias_input].storage};
   Tensor out = Tensor::empty(type);
-  op.compile(types, type, attrs)(args.data(), out);
+  op.compile(types, type, attrs)(args.data(), out.storage->data);
   return out;
 }
 

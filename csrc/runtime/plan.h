@@ -1,5 +1,14 @@
-// A compiled graph: one prepared kernel per node over numbered value slots, run in order.
+// A compiled graph: one prepared kernel per node, over buffers placed by a memory plan.
+//
+// Memory plan: every value is either a graph input (the caller's storage), an output root (a
+// fresh Storage per call, handed back without a copy), an alias of another value (reshape,
+// stop_gradient), or a slice of one arena per call. Arena slices are placed by liveness: a
+// buffer is reused once its last reader has run, and an elementwise op writes over an input
+// that dies at it. Arenas are pooled, so a steady-state call allocates only its outputs.
 #pragma once
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "ir/graph.h"
@@ -12,25 +21,46 @@ class Plan {
  public:
   explicit Plan(const Graph& g);
   // Checks the inputs against the graph's input types, runs every step, returns the outputs.
-  // Holds no Python state: the caller may release the GIL around it. Const and reentrant: each
-  // call has its own slots, so one plan may run on several threads at once.
+  // Holds no Python state (the caller may release the GIL) and is reentrant: each call takes
+  // its own arena, so one plan may run on several threads at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
 
-  const std::vector<Type>& input_types() const { return input_types_; }
+  const Graph& graph() const { return graph_; }
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t output_bytes() const { return output_bytes_; }
+  int kernel_count() const { return static_cast<int>(steps_.size()); }
+  // The graph's text with each value's buffer and the planned peak.
+  std::string describe() const;
 
  private:
-  struct Step {
-    Kernel kernel;            // empty for an alias
-    std::vector<int> inputs;  // slots
-    int out = 0;
-    int alias = -1;           // slot whose storage the output shares
-    Type type;
-    std::vector<int> release;  // slots last read by this step
+  enum class Where : uint8_t { Input, Output, Arena, Alias };
+  struct Value {
+    Where where = Where::Arena;
+    size_t offset = 0;  // Arena: byte offset
+    int index = 0;      // Input: input number; Output: output-root number; Alias: the root value
   };
-  int n_slots_ = 0;
-  std::vector<Type> input_types_;
-  std::vector<int> input_slots_, output_slots_;
+  struct Step {
+    Kernel kernel;
+    std::vector<int> inputs;  // value ids
+    int out = 0;
+  };
+
+  void* acquire_arena() const;
+  void release_arena(void* arena) const;
+
+  Graph graph_;
+  std::vector<Value> values_;
   std::vector<Step> steps_;
+  std::vector<int> output_roots_;  // value ids that get a fresh Storage each call
+  size_t arena_bytes_ = 0, output_bytes_ = 0;
+
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<void*> arena_pool_;
+
+ public:
+  ~Plan();
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
 };
 
 // Runs one op eagerly (PyNative mode): the same shape rule and kernel as in a graph.

@@ -150,10 +150,10 @@ class _GraphFunction:
                 for _, g in stages:
                     g.verify()
             stages += _core.optimize(stages[-1][1], check)
-            e.stages = stages
             e.plan = _core.Plan(stages[-1][1])
+            e.stages = stages + [("final", e.plan)]  # the plan prints its graph with the memory plan
             self._cache[key] = e
-            _dump.on_compile(self.name, key, stages, time.perf_counter() - start)
+            _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
             return e
 
     def _entry(self, args, kwargs):
