@@ -33,7 +33,17 @@ def test_stages_are_forward_grad_passes_then_final():
 def test_final_stage_shows_the_memory_plan():
     final = str(tutorial_stages()[-1][1])
     assert re.match(r"# \d+ kernels; planned peak \d+ bytes \(arena \d+, outputs \d+\)\n", final)
-    assert re.search(r"= matmul\(%x, %w\) +: f32\[3\] +@ arena\[0:12\] +# tutorial_function.py:9", final)
+    assert re.search(r"= matmul\(%x, %w, %b\) \{has_bias=1\} +: f32\[3\] +@ arena\[0:12\] +# tutorial_function.py:9",
+                     final)
+
+
+def test_tutorial_gradient_runs_as_many_kernels_as_a_hand_written_backward():
+    # By hand: z = x @ w + b (one matmul with bias), loss = bce(z, y), dz = bce'(z, y),
+    # dw = outer(x, dz), db = dz: four kernels.
+    plan = tutorial_stages()[-1][1]
+    assert plan.kernel_count == 4
+    text = str(plan)
+    assert "ones_like" not in text and "fill" not in text
 
 
 @pytest.mark.parametrize("which", ["forward", "grad", "final"])

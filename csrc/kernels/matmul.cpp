@@ -22,13 +22,18 @@ void matmul_ref(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, b
 }
 
 template <class T>
-void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b) {
+void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
+            const T* bias) {
   matmul_ref(a, b, c, m, n, k, trans_a, trans_b);
+  if (bias)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * n + j] += bias[j];
 }
 
 template void matmul_ref<float>(const float*, const float*, float*, int64_t, int64_t, int64_t, bool, bool);
 template void matmul_ref<double>(const double*, const double*, double*, int64_t, int64_t, int64_t, bool, bool);
-template void matmul<float>(const float*, const float*, float*, int64_t, int64_t, int64_t, bool, bool);
-template void matmul<double>(const double*, const double*, double*, int64_t, int64_t, int64_t, bool, bool);
+template void matmul<float>(const float*, const float*, float*, int64_t, int64_t, int64_t, bool, bool, const float*);
+template void matmul<double>(const double*, const double*, double*, int64_t, int64_t, int64_t, bool, bool,
+                             const double*);
 
 }  // namespace gg::kernels

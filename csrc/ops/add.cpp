@@ -39,6 +39,11 @@ OpDef op_add() {
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;
+  d.fold = [](const std::vector<std::optional<double>>& in, const std::vector<const Type*>&, const Type&,
+              const Attrs&) -> std::optional<double> {
+    if (in[0] && in[1]) return *in[0] + *in[1];
+    return std::nullopt;
+  };
   d.inplace_input = 0;  // out[i] = a[i] + b[j]: each element read before it is written
   return d;
 }

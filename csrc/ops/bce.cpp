@@ -1,7 +1,8 @@
 // bce_with_logits(x, y, [weight], [pos_weight]) {reduction, has_weight, has_pos_weight}
 //   l = weight * (pos_weight * y * softplus(-x) + (1 - y) * softplus(x)), then mean, sum or none.
-// bce_with_logits_grad(x, y, [weight], [pos_weight], g) {..., wrt}: the elementwise derivative of
-// that loss with respect to one operand, scaled by the adjoint g; made by the vjp below.
+// bce_with_logits_grad(x, y, [weight], [pos_weight], [g]) {..., wrt, unit_grad}: the elementwise
+// derivative of that loss with respect to one operand, scaled by the adjoint g (made by the vjp
+// below); with unit_grad=1 there is no g operand and g is 1 (the simplify pass drops a fill(1)).
 #include "kernels/bce.h"
 #include "kernels/elementwise.h"
 #include "ops/op.h"
@@ -26,7 +27,7 @@ struct Layout {
   explicit Layout(const Attrs& a, bool with_grad) {
     if (attr_int(a, "has_weight", 0)) weight = count++;
     if (attr_int(a, "has_pos_weight", 0)) pos_weight = count++;
-    if (with_grad) grad = count++;
+    if (with_grad && !attr_int(a, "unit_grad", 0)) grad = count++;
   }
 };
 
@@ -49,7 +50,7 @@ Type check(const std::string& op, const std::vector<const Type*>& in, const Attr
   }
   const Reduction r = reduction_of(a);
   const Type loss{x.dtype, r == Reduction::None ? x.shape : Shape{}};
-  if (with_grad && in[l.grad]->shape != loss.shape)
+  if (l.grad >= 0 && in[l.grad]->shape != loss.shape)
     throw ShapeError(op + ": gradient " + in[l.grad]->str() + " must have the loss shape " + loss.str());
   return loss;
 }
@@ -90,11 +91,39 @@ Kernel compile_backward(const std::vector<const Type*>& in, const Type&, const A
   return [bc = layout_broadcast(in, l), l, r, wrt, dtype = in[0]->dtype](const void* const* x, void* o) {
     dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
+      static const T one = 1;  // the adjoint under unit_grad (a scalar operand)
       const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
       const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
-      kernels::bce_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, in_as<T>(x, l.grad), static_cast<T*>(o), r, wrt);
+      const T* g = l.grad < 0 ? &one : in_as<T>(x, l.grad);
+      kernels::bce_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, g, static_cast<T*>(o), r, wrt);
     });
   };
+}
+
+// Folding uses the reference kernels on one element of each uniform operand, in double.
+std::optional<double> fold_forward(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
+                                   const Type&, const Attrs& a) {
+  for (const auto& v : in)
+    if (!v) return std::nullopt;
+  const Layout l(a, false);
+  const double w = l.weight < 0 ? 1.0 : *in[l.weight], pw = l.pos_weight < 0 ? 1.0 : *in[l.pos_weight];
+  double loss = 0;
+  kernels::bce_forward_ref<double>(kernels::Broadcast({}, {{}, {}, {}, {}}), &*in[0], &*in[1], &w, &pw, &loss,
+                                   Reduction::None);
+  return reduction_of(a) == Reduction::Sum ? loss * static_cast<double>(types[0]->numel()) : loss;
+}
+
+std::optional<double> fold_backward(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
+                                    const Type&, const Attrs& a) {
+  for (const auto& v : in)
+    if (!v) return std::nullopt;
+  const Layout l(a, true);
+  const double w = l.weight < 0 ? 1.0 : *in[l.weight], pw = l.pos_weight < 0 ? 1.0 : *in[l.pos_weight];
+  double g = l.grad < 0 ? 1.0 : *in[l.grad], d = 0;
+  if (reduction_of(a) == Reduction::Mean) g /= static_cast<double>(types[0]->numel());
+  kernels::bce_backward_ref<double>(kernels::Broadcast({}, {{}, {}, {}, {}, {}}), &*in[0], &*in[1], &w, &pw, &g, &d,
+                                    Reduction::None, wrt_of(a));
+  return d;
 }
 
 void vjp(VjpContext& c, std::vector<int>& grads) {
@@ -124,13 +153,14 @@ OpDef op_bce_with_logits() {
   d.infer = [](const std::vector<const Type*>& in, const Attrs& a) { return check("bce_with_logits", in, a, false); };
   d.compile = compile_forward;
   d.vjp = vjp;
+  d.fold = fold_forward;
   return d;
 }
 
 OpDef op_bce_with_logits_grad() {
   OpDef d;
   d.name = "bce_with_logits_grad";
-  d.min_inputs = 3;
+  d.min_inputs = 2;
   d.max_inputs = 5;
   d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
     check("bce_with_logits_grad", in, a, true);
@@ -138,6 +168,7 @@ OpDef op_bce_with_logits_grad() {
     return *in[0];
   };
   d.compile = compile_backward;
+  d.fold = fold_backward;
   d.inplace_input = 0;  // elementwise over the logits' shape; each element read before written
   return d;
 }

@@ -41,6 +41,8 @@ OpDef op_fill() {
     return fill_kernel(out, attr_float(a, "value", 0.0));
   };
   d.blocks_grad = true;
+  d.fold = [](const std::vector<std::optional<double>>&, const std::vector<const Type*>&, const Type&,
+              const Attrs& a) -> std::optional<double> { return attr_float(a, "value", 0.0); };
   return d;
 }
 
@@ -51,6 +53,8 @@ OpDef op_ones_like() {
   d.infer = [](const std::vector<const Type*>& in, const Attrs&) { return *in[0]; };
   d.compile = [](const std::vector<const Type*>&, const Type& out, const Attrs&) { return fill_kernel(out, 1.0); };
   d.blocks_grad = true;
+  d.fold = [](const std::vector<std::optional<double>>&, const std::vector<const Type*>&, const Type&,
+              const Attrs&) -> std::optional<double> { return 1.0; };  // whatever its input holds
   return d;
 }
 
@@ -58,6 +62,8 @@ OpDef op_zeros_like() {
   OpDef d = op_ones_like();
   d.name = "zeros_like";
   d.compile = [](const std::vector<const Type*>&, const Type& out, const Attrs&) { return fill_kernel(out, 0.0); };
+  d.fold = [](const std::vector<std::optional<double>>&, const std::vector<const Type*>&, const Type&,
+              const Attrs&) -> std::optional<double> { return 0.0; };
   return d;
 }
 

@@ -1,6 +1,8 @@
-// matmul(a, b) {trans_a, trans_b}: numpy's rules for 1-D and 2-D operands. A 1-D a is a row
-// [1,K], a 1-D b a column [K,1], and the added dim is dropped from the result. The transpose
-// flags (2-D operands only) come from the gradient pass: the kernel reads A^T / B^T in place.
+// matmul(a, b, [bias]) {trans_a, trans_b, has_bias}: numpy's rules for 1-D and 2-D operands. A
+// 1-D a is a row [1,K], a 1-D b a column [K,1], and the added dim is dropped from the result.
+// The transpose flags (2-D operands only) come from the gradient pass: the kernel reads A^T / B^T
+// in place. The bias [N] (2-D b only) is added to every row: the fusion pass folds a following
+// broadcast add into it.
 #include "kernels/matmul.h"
 #include "ops/op.h"
 
@@ -31,6 +33,10 @@ Type infer(const std::vector<const Type*>& in, const Attrs& at) {
   require_same_dtype("matmul", in);
   const Type &a = *in[0], &b = *in[1];
   const Dims d = matmul_dims(a, b, attr_int(at, "trans_a", 0), attr_int(at, "trans_b", 0));
+  const bool has_bias = attr_int(at, "has_bias", 0);
+  if (has_bias != (in.size() == 3)) throw std::invalid_argument("matmul: has_bias does not match the operand count");
+  if (has_bias && (b.ndim() != 2 || in[2]->shape != Shape{d.n}))
+    throw ShapeError("matmul: bias " + in[2]->str() + " must be [" + std::to_string(d.n) + "] with a 2-D b " + b.str());
   Shape s;
   if (a.ndim() == 2) s.push_back(d.m);
   if (b.ndim() == 2) s.push_back(d.n);
@@ -40,10 +46,12 @@ Type infer(const std::vector<const Type*>& in, const Attrs& at) {
 Kernel compile(const std::vector<const Type*>& in, const Type&, const Attrs& at) {
   const bool ta = attr_int(at, "trans_a", 0), tb = attr_int(at, "trans_b", 0);
   const Dims d = matmul_dims(*in[0], *in[1], ta, tb);
-  return [d, ta, tb, dtype = in[0]->dtype](const void* const* x, void* out) {
+  const bool has_bias = in.size() == 3;
+  return [d, ta, tb, has_bias, dtype = in[0]->dtype](const void* const* x, void* out) {
     dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      kernels::matmul<T>(in_as<T>(x, 0), in_as<T>(x, 1), static_cast<T*>(out), d.m, d.n, d.k, ta, tb);
+      kernels::matmul<T>(in_as<T>(x, 0), in_as<T>(x, 1), static_cast<T*>(out), d.m, d.n, d.k, ta, tb,
+                         has_bias ? in_as<T>(x, 2) : nullptr);
     });
   };
 }
@@ -80,16 +88,26 @@ void vjp(VjpContext& c, std::vector<int>& grads) {
     const int db = tb ? c.emit("matmul", {g, a}, flags(true, ta)) : c.emit("matmul", {a, g}, flags(!ta, false));
     grads[1] = back_to(db, tb_);
   }
+  if (c.needs.size() == 3 && c.needs[2]) grads[2] = c.emit("sum_to", {g}, {{"shape", Shape{d.n}}});
+}
+
+std::optional<double> fold(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
+                           const Type&, const Attrs& at) {
+  if (!in[0] || !in[1] || (in.size() == 3 && !in[2])) return std::nullopt;
+  const Dims d = matmul_dims(*types[0], *types[1], attr_int(at, "trans_a", 0), attr_int(at, "trans_b", 0));
+  return *in[0] * *in[1] * static_cast<double>(d.k) + (in.size() == 3 ? *in[2] : 0.0);
 }
 }  // namespace
 
 OpDef op_matmul() {
   OpDef d;
   d.name = "matmul";
-  d.min_inputs = d.max_inputs = 2;
+  d.min_inputs = 2;
+  d.max_inputs = 3;
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;
+  d.fold = fold;
   return d;
 }
 

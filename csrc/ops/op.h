@@ -2,6 +2,7 @@
 // (compiled once per node into a closure that knows its shapes) and a vjp rule.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct OpDef {
   Kernel (*compile)(const std::vector<const Type*>& in, const Type& out, const Attrs& attrs) = nullptr;
   // Fills one gradient id per input (-1: no contribution). nullptr: not differentiable.
   void (*vjp)(VjpContext& ctx, std::vector<int>& input_grads) = nullptr;
+  // Constant folding: the output's value when it is a constant fill, given which inputs are
+  // constant fills (nullopt: not constant). nullptr or nullopt: the node does not fold.
+  std::optional<double> (*fold)(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
+                                const Type& out, const Attrs& attrs) = nullptr;
   bool blocks_grad = false;  // the output carries no gradient back (stop_gradient, ones_like, ...)
   int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient)
   int inplace_input = -1;    // the kernel may write its output over this input (same type),

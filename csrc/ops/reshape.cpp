@@ -17,6 +17,8 @@ OpDef op_reshape() {
     grads[0] = c.emit("reshape", {c.grad}, {{"shape", c.in_type(0).shape}});
   };
   d.alias_input = 0;
+  d.fold = [](const std::vector<std::optional<double>>& in, const std::vector<const Type*>&, const Type&,
+              const Attrs&) { return in[0]; };
   return d;
 }
 

@@ -10,6 +10,8 @@ OpDef op_stop_gradient() {
   d.infer = [](const std::vector<const Type*>& in, const Attrs&) { return *in[0]; };
   d.blocks_grad = true;
   d.alias_input = 0;
+  d.fold = [](const std::vector<std::optional<double>>& in, const std::vector<const Type*>&, const Type&,
+              const Attrs&) { return in[0]; };
   return d;
 }
 

@@ -24,6 +24,11 @@ OpDef op_sum_to() {
       });
     };
   };
+  d.fold = [](const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types, const Type& out,
+              const Attrs&) -> std::optional<double> {
+    if (!in[0] || out.numel() == 0) return std::nullopt;
+    return *in[0] * static_cast<double>(types[0]->numel() / out.numel());  // each output sums that many
+  };
   return d;
 }
 

@@ -7,7 +7,11 @@
 
 namespace gg {
 
-Graph dce(const Graph& g);  // dce.cpp
+Graph fold(const Graph& g);      // fold.cpp: constant folding into fills
+Graph simplify(const Graph& g);  // simplify.cpp: algebraic identities
+Graph cse(const Graph& g);       // cse.cpp: common subexpressions
+Graph fuse(const Graph& g);      // fuse.cpp: bias add into the matmul epilogue
+Graph dce(const Graph& g);       // dce.cpp: dead code
 
 struct Stage {
   std::string name;

@@ -10,7 +10,8 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
     const char* name;
     Graph (*run)(const Graph&);
   };
-  static const Pass passes[] = {{"dce", dce}};
+  // Folding makes the fills that simplify looks for; simplify and CSE leave dead nodes for DCE.
+  static const Pass passes[] = {{"fold", fold}, {"simplify", simplify}, {"cse", cse}, {"fuse", fuse}, {"dce", dce}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
   const Graph* current = &g;

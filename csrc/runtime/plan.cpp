@@ -103,7 +103,8 @@ Plan::Plan(const Graph& g) : graph_(g) {
       const int donor = k >= 0 ? root(node.inputs[k]) : -1;
       const bool reuse = donor >= 0 && values_[donor].where == Where::Arena && last_use[donor] == v &&
                          g.nodes[donor].type.bytes() == node.type.bytes() &&
-                         std::count(node.inputs.begin(), node.inputs.end(), node.inputs[k]) == 1;
+                         std::count_if(node.inputs.begin(), node.inputs.end(),
+                                       [&](int in) { return root(in) == donor; }) == 1;
       if (reuse) {
         values_[v].offset = values_[donor].offset;
         last_use[donor] = -1;  // its buffer now belongs to v

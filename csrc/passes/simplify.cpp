@@ -1,0 +1,61 @@
+// Algebraic simplification, after folding has turned constants into fills:
+//   add(x, 0) -> x when the result has x's type     reshape(x) to x's shape -> x
+//   reshape(reshape(x)) -> reshape(x)               stop_gradient(x) -> x (gradients are built)
+//   a fill(1) as a BCE weight, pos_weight or adjoint -> dropped (it multiplies by one)
+#include "passes/passes.h"
+#include "passes/rewrite.h"
+
+namespace gg {
+
+namespace {
+bool is_fill(const Graph& g, int id, double value) {
+  const Node& n = g.nodes[id];
+  return n.op->name == "fill" && attr_float(n.attrs, "value", 0.0) == value;
+}
+
+// Drops the BCE operands that are fill(1): weight, pos_weight and (for the gradient) the adjoint.
+void drop_unit_bce_operands(const Graph& g, Node& n) {
+  const bool grad = n.op->name == "bce_with_logits_grad";
+  std::vector<int> kept = {n.inputs[0], n.inputs[1]};
+  size_t next = 2;
+  for (const char* flag : {"has_weight", "has_pos_weight"}) {
+    if (!attr_int(n.attrs, flag, 0)) continue;
+    const int id = n.inputs[next++];
+    if (is_fill(g, id, 1.0)) n.attrs.erase(flag);
+    else kept.push_back(id);
+  }
+  if (grad && !attr_int(n.attrs, "unit_grad", 0)) {
+    const int id = n.inputs[next];
+    if (is_fill(g, id, 1.0)) n.attrs["unit_grad"] = int64_t{1};
+    else kept.push_back(id);
+  }
+  n.inputs = kept;
+}
+}  // namespace
+
+Graph simplify(const Graph& g) {
+  Rewriter r(g);
+  const Graph& out = r.out;
+  for (int v = 0; v < static_cast<int>(g.nodes.size()); ++v) {
+    if (r.is_input(v)) continue;
+    Node n = r.mapped(v);
+    const std::string& op = n.op->name;
+    int same = -1;  // the node is that existing value
+    if (op == "add") {
+      for (int k = 0; k < 2; ++k)
+        if (is_fill(out, n.inputs[1 - k], 0.0) && out.type(n.inputs[k]) == n.type) same = n.inputs[k];
+    } else if (op == "reshape") {
+      const int src = n.inputs[0];
+      if (out.type(src) == n.type) same = src;
+      else if (out.nodes[src].op->name == "reshape") n.inputs[0] = out.nodes[src].inputs[0];
+    } else if (op == "stop_gradient") {
+      same = n.inputs[0];
+    } else if (op == "bce_with_logits" || op == "bce_with_logits_grad") {
+      drop_unit_bce_operands(out, n);
+    }
+    r.map[v] = same >= 0 ? same : r.push(std::move(n));
+  }
+  return r.finish();
+}
+
+}  // namespace gg

@@ -1,0 +1,168 @@
+// Each pass on small graphs: it does its rewrite, keeps verify()'s invariants, and the graph
+// computes the same outputs as before (run through the executor on random inputs).
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "check.h"
+#include "ir/graph.h"
+#include "passes/autodiff.h"
+#include "passes/passes.h"
+#include "runtime/plan.h"
+
+using namespace gg;
+
+namespace {
+const Attrs kMean = {{"reduction", std::string("mean")}};
+
+int count_op(const Graph& g, const std::string& op) {
+  int n = 0;
+  for (const Node& node : g.nodes) n += node.op->name == op;
+  return n;
+}
+
+std::vector<Tensor> random_inputs(const Graph& g, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-2, 2);
+  std::vector<Tensor> in;
+  for (int id : g.inputs) {
+    Tensor t = Tensor::empty(g.type(id));
+    for (int64_t i = 0; i < t.type.numel(); ++i) t.data<double>()[i] = u(rng);
+    in.push_back(t);
+  }
+  return in;
+}
+
+// Runs both graphs on the same inputs; true if every output agrees to 1e-12.
+bool same_outputs(const Graph& a, const Graph& b) {
+  const auto in = random_inputs(a, 7);
+  const auto x = Plan(a).run(in), y = Plan(b).run(in);
+  if (x.size() != y.size()) return false;
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (!(x[k].type == y[k].type)) return false;
+    for (int64_t i = 0; i < x[k].type.numel(); ++i)
+      if (std::abs(x[k].data<double>()[i] - y[k].data<double>()[i]) > 1e-12) return false;
+  }
+  return true;
+}
+
+bool verifies(const Graph& g) {
+  try {
+    verify(g);
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return false;
+  }
+}
+
+// loss(x, y, w, b) = bce(x @ w + b, y, ones_like, ones_like), its gradient w.r.t. w and b.
+Graph tutorial_grad() {
+  Graph g;
+  g.name = "function";
+  const int x = g.add_input({DType::F64, {5}}, "x", "arg");
+  const int y = g.add_input({DType::F64, {3}}, "y", "arg");
+  const int w = g.add_input({DType::F64, {5, 3}}, "w", "arg");
+  const int b = g.add_input({DType::F64, {3}}, "b", "arg");
+  const int z = g.add("add", {g.add("matmul", {x, w}), b});
+  Attrs a = kMean;
+  a["has_weight"] = int64_t{1};
+  a["has_pos_weight"] = int64_t{1};
+  g.outputs = {g.add("bce_with_logits", {z, y, g.add("ones_like", {z}), g.add("ones_like", {z})}, a)};
+  return autodiff(g, {2, 3}, 1);
+}
+}  // namespace
+
+int main() {
+  // fold: constants become fills, and ops over fills fold (matmul of fills: a * b * k).
+  {
+    Graph g;
+    const int x = g.add_input({DType::F64, {2, 4}}, "x", "arg");
+    const int ones = g.add("ones_like", {g.add_input({DType::F64, {2, 3}}, "u", "arg")});
+    const int twos = g.add("fill", {}, {{"shape", Shape{3, 4}}, {"value", 2.0}, {"dtype", int64_t{1}}});
+    const int mm = g.add("matmul", {ones, twos});                      // every element 1 * 2 * 3 = 6
+    const int s = g.add("sum_to", {mm}, {{"shape", Shape{4}}});        // every element 12
+    g.outputs = {g.add("add", {x, s})};
+    const Graph f = fold(g);
+    CHECK(verifies(f));
+    CHECK(same_outputs(g, f));
+    CHECK(count_op(dce(f), "matmul") == 0);
+    const Node& folded = f.nodes[f.outputs[0] - 1];
+    CHECK(folded.op->name == "fill" && attr_float(folded.attrs, "value", 0) == 12.0);
+  }
+  // simplify: x + 0, reshape chains, stop_gradient, unit BCE weights and adjoints.
+  {
+    Graph g;
+    const int x = g.add_input({DType::F64, {2, 3}}, "x", "arg");
+    const int y = g.add_input({DType::F64, {2, 3}}, "y", "arg");
+    const int zero = g.add("fill", {}, {{"shape", Shape{3}}, {"value", 0.0}, {"dtype", int64_t{1}}});
+    const int one = g.add("fill", {}, {{"shape", Shape{}}, {"value", 1.0}, {"dtype", int64_t{1}}});
+    const int sum = g.add("add", {zero, x});                                          // -> x
+    const int r = g.add("reshape", {g.add("reshape", {sum}, {{"shape", Shape{6}}})}, {{"shape", Shape{3, 2}}});
+    const int same = g.add("reshape", {g.add("stop_gradient", {x})}, {{"shape", Shape{2, 3}}});  // -> x
+    Attrs a = kMean;
+    a["has_weight"] = int64_t{1};
+    a["wrt"] = std::string("logits");
+    const int d = g.add("bce_with_logits_grad", {same, y, one, one}, a);  // weight 1, adjoint 1
+    g.outputs = {r, d};
+    const Graph s = dce(simplify(g));
+    CHECK(verifies(s));
+    CHECK(same_outputs(g, s));
+    CHECK(count_op(s, "add") == 0 && count_op(s, "stop_gradient") == 0 && count_op(s, "fill") == 0);
+    CHECK(count_op(s, "reshape") == 1);
+    const Node& grad = s.nodes[s.outputs[1]];
+    CHECK(grad.inputs.size() == 2 && attr_int(grad.attrs, "unit_grad", 0) == 1 && !grad.attrs.count("has_weight"));
+  }
+  // cse: identical nodes merge; different attributes do not.
+  {
+    Graph g;
+    const int x = g.add_input({DType::F64, {4, 4}}, "x", "arg");
+    const int a = g.add("matmul", {x, x});
+    const int b = g.add("matmul", {x, x});
+    const int c = g.add("matmul", {x, x}, {{"trans_a", int64_t{1}}});
+    g.outputs = {g.add("add", {a, b}), c};
+    const Graph s = dce(cse(g));
+    CHECK(verifies(s));
+    CHECK(same_outputs(g, s));
+    CHECK(count_op(s, "matmul") == 2);
+  }
+  // fuse: the bias add goes into the matmul, unless the matmul's result is read elsewhere.
+  {
+    Graph g;
+    const int x = g.add_input({DType::F64, {4, 5}}, "x", "arg");
+    const int w = g.add_input({DType::F64, {5, 3}}, "w", "arg");
+    const int b = g.add_input({DType::F64, {3}}, "b", "arg");
+    const int mm = g.add("matmul", {x, w});
+    const int other = g.add("matmul", {x, w}, {});
+    g.outputs = {g.add("add", {b, mm}), g.add("add", {other, b}), other};
+    const Graph f = fuse(g);
+    CHECK(verifies(f));
+    CHECK(same_outputs(g, f));
+    CHECK(count_op(f, "matmul") == 2 && count_op(f, "add") == 1);
+  }
+  // The whole pipeline on the tutorial's gradient: the four kernels of a hand-written backward.
+  {
+    const Graph g = tutorial_grad();
+    const auto stages = optimize(g, true);
+    const Graph& last = stages.back().graph;
+    CHECK(same_outputs(g, last));
+    CHECK(Plan(last).kernel_count() == 4);
+    CHECK(count_op(last, "matmul") == 2 && count_op(last, "bce_with_logits") == 1 &&
+          count_op(last, "bce_with_logits_grad") == 1);
+  }
+  // The memory plan reuses dead buffers: a chain of ten adds (in place) needs one arena buffer.
+  {
+    Graph chain;
+    const int c = chain.add_input({DType::F64, {1000}}, "x", "arg");
+    int u = c;
+    for (int i = 0; i < 10; ++i) u = chain.add("add", {u, c});
+    chain.outputs = {chain.add("bce_with_logits", {u, c}, kMean)};
+    const Plan p(chain);
+    CHECK_MSG(p.arena_bytes() <= 8000, "arena %zu bytes", p.arena_bytes());
+    const auto in = random_inputs(chain, 3);
+    const double got = p.run(in)[0].data<double>()[0];
+    const Plan q(chain);
+    CHECK(got == q.run(in)[0].data<double>()[0]);
+  }
+  return CHECK_MAIN_RESULT();
+}
