@@ -11,23 +11,23 @@ template <class T>
 void add_row(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int64_t n) {
   using S = Vec<T>;
   if (sa && sb) {
-    for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + S::load(b + i, m), m); });
+    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + S::load(b + i, m), m); });
   } else if (sa) {
     const auto vb = S::set1(*b);
-    for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + vb, m); });
+    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + vb, m); });
   } else if (sb) {
     const auto va = S::set1(*a);
-    for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, va + S::load(b + i, m), m); });
+    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, va + S::load(b + i, m), m); });
   } else {
     const auto v = S::set1(*a + *b);
-    for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, v, m); });
+    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, v, m); });
   }
 }
 
 template <class T>
 void acc_row(const T* x, T* acc, int64_t n) {
   using S = Vec<T>;
-  for_lanes<S>(n, [&](int64_t i, int m) { S::store(acc + i, S::load(acc + i, m) + S::load(x + i, m), m); });
+  for_lanes_aligned<S>(n, acc, [&](int64_t i, int m) { S::store(acc + i, S::load(acc + i, m) + S::load(x + i, m), m); });
 }
 
 // Blocks of 128 vectors go through four vector accumulators (32 additions per lane, and
