@@ -3,8 +3,9 @@
 // portable, 1 avx2, 2 avx512; clamped to the CPU).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <random>
-#include <vector>
+#include <string>
 
 #include "kernels/bce.h"
 #include "kernels/cpu.h"
@@ -13,8 +14,17 @@ using namespace gg::kernels;
 
 namespace {
 
+// 64-byte aligned, as tensor storage would be.
+struct Buf {
+  float* p;
+  explicit Buf(int64_t n) : p(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64))) {}
+  ~Buf() { std::free(p); }
+  float& operator[](int64_t i) { return p[i]; }
+  float* data() { return p; }
+};
+
 struct Data {
-  std::vector<float> x, y, out;
+  Buf x, y, out;
   explicit Data(int64_t n) : x(n), y(n), out(n) {
     std::mt19937 rng(0);
     std::normal_distribution<float> nx(0, 3);

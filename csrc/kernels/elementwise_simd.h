@@ -27,7 +27,8 @@ void add_row(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int64_t n) 
 template <class T>
 void acc_row(const T* x, T* acc, int64_t n) {
   using S = Vec<T>;
-  for_lanes_aligned<S>(n, acc, [&](int64_t i, int m) { S::store(acc + i, S::load(acc + i, m) + S::load(x + i, m), m); });
+  // Aligned on x, the stream from memory; acc is a cache-resident block in the column sums.
+  for_lanes_aligned<S>(n, x, [&](int64_t i, int m) { S::store(acc + i, S::load(acc + i, m) + S::load(x + i, m), m); });
 }
 
 // Blocks of 128 vectors go through four vector accumulators (32 additions per lane, and

@@ -1,10 +1,11 @@
 // Vectorised exp and log1p for the softplus/sigmoid in BCE, float32 only, on the domains BCE
 // needs: exp(a) for a = -|x| <= 0, and log1p(e) for e = exp(-|x|) in [0, 1].
 //
-// Accuracy (measured by tests/cpp/test_kernels_bce.cpp against float64 std::exp/std::log1p):
-// exp_neg <= 1 ulp on [-104, 0] including the subnormal results below -87.3, log1p01 <= 1 ulp on
-// [0, 1], and their composition log1p(exp(-|x|)) <= 2 ulp for every float x. NaN in gives NaN
-// out; -inf (and anything below -104) gives exactly +0.
+// Accuracy, measured by tests/cpp/test_kernels_bce.cpp against float64 std::exp/std::log1p over
+// a strided sweep of every float in the domain: exp_neg 0.98 ulp on [-104, 0] (subnormal results
+// below -87.3 included), log1p01 1.14 ulp on [0, 1], and their composition log1p(exp(-|x|))
+// 1.62 ulp for |x| from 0 to 1e30 and FLT_MAX; the test asserts <= 2 ulp for all three. NaN in
+// gives NaN out; -inf (and anything below -104) gives exactly +0.
 //
 // The portable build maps both to std::exp/std::log1p (and so does float64 everywhere: the
 // double BCE path is scalar).
