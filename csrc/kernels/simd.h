@@ -1,0 +1,198 @@
+// Vector traits Vec<T> for the ISA this translation unit is compiled for, so one generic kernel
+// source (elementwise_simd.h, bce_simd.h) compiles three times: *_avx512.cpp, *_avx2.cpp and the
+// portable .cpp (scalar, W = 1).
+//
+// Everything here and in the headers that build on it lives in gg::kernels::GG_SIMD_NS (avx512,
+// avx2 or portable). The ISA files are compiled with different flags, so an inline function
+// shared between them under one name would be an ODR violation: the linker could keep the
+// AVX-512 copy and call it on a CPU without AVX-512. For the same reason the generic kernels
+// avoid std:: templates and containers (a std::min<long> instantiated in an AVX-512 file is such
+// a shared copy) and the SIMD traits never call std:: math.
+//
+// Arithmetic uses GCC's vector extensions (__m512 etc. are vector types, so a + b, a * b,
+// a < b and cond ? a : b work lane-wise); intrinsics only where operators cannot say it.
+#pragma once
+#include <cstdint>
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define GG_SIMD_NS avx512
+#include <immintrin.h>
+#elif defined(__AVX2__) && defined(__FMA__)
+#define GG_SIMD_NS avx2
+#include <immintrin.h>
+#else
+#define GG_SIMD_NS portable
+#define GG_SIMD_PORTABLE 1
+#include <cmath>
+#endif
+
+namespace gg::kernels::GG_SIMD_NS {
+
+template <class T>
+struct Vec;
+
+// Lane-wise helpers shared by every Vec: |v| and max(v, 0) that keep NaN (the comparison is
+// false for NaN, so a NaN lane falls through to the branch that carries it on).
+// f(i, m) over [0, n) a vector at a time; the last call may have m < W lanes. Once inlined,
+// Vec::load(p, m) with the constant m == W of the main loop is a plain load, so one body serves
+// both the main loop and the masked tail.
+template <class S, class F>
+inline void for_lanes(int64_t n, F&& f) {
+  int64_t i = 0;
+  for (; i + S::W <= n; i += S::W) f(i, S::W);
+  if (i < n) f(i, static_cast<int>(n - i));
+}
+
+// for_lanes with a partial vector first, up to the vector boundary of `align`, so the main
+// loop's stores there are aligned (a 64-byte store that splits two cache lines costs two), and
+// so are the loads of inputs that share its offset (the usual case: one allocator).
+template <class S, class F>
+inline void for_lanes_aligned(int64_t n, const void* align, F&& f) {
+  constexpr uintptr_t bytes = S::W * sizeof(typename S::T);
+  int64_t head = S::W == 1 ? 0 : int64_t((bytes - reinterpret_cast<uintptr_t>(align) % bytes) % bytes / sizeof(typename S::T));
+  if (head > n) head = n;
+  if (head) f(0, static_cast<int>(head));
+  for_lanes<S>(n - head, [&](int64_t i, int m) { f(head + i, m); });
+}
+
+template <class S>
+inline typename S::V max0(typename S::V v) { return v > 0 ? v : typename S::V{}; }
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+
+using f32x16_i = int32_t __attribute__((vector_size(64)));
+using f64x8_i = int64_t __attribute__((vector_size(64)));
+
+template <>
+struct Vec<float> {
+  using T = float;
+  using V = __m512;
+  using VI = f32x16_i;  // same-size integer vector: (VI)v reinterprets the bits
+  static constexpr int W = 16;
+  static __mmask16 mask(int m) { return static_cast<__mmask16>((1u << m) - 1); }
+  static V load(const T* p) { return _mm512_loadu_ps(p); }
+  static V load(const T* p, int m) { return m == W ? load(p) : _mm512_maskz_loadu_ps(mask(m), p); }
+  static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static void store(T* p, V v, int m) { m == W ? store(p, v) : _mm512_mask_storeu_ps(p, mask(m), v); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V abs(V v) { return (V)((VI)v & 0x7fffffff); }
+  static V keep(V v, int m) { return m == W ? v : _mm512_maskz_mov_ps(mask(m), v); }
+  // Wide accumulator for float sums: two double vectors (low and high eight lanes).
+  struct Wide { __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); };
+  static void add_wide(Wide& acc, V v) {  // (maskz forms: the plain ones trip a GCC 12
+                                          // -Wmaybe-uninitialized false positive)
+    acc.lo += _mm512_maskz_cvtps_pd(0xff, _mm512_maskz_extractf32x8_ps(0xff, v, 0));
+    acc.hi += _mm512_maskz_cvtps_pd(0xff, _mm512_maskz_extractf32x8_ps(0xff, v, 1));
+  }
+  static double sum_wide(const Wide& acc) { return sum_lanes<double, 8>(acc.lo + acc.hi); }
+  static T hsum(V v) { return sum_lanes<float, 16>(v); }
+  // A fixed pairwise tree over the lanes: the same order on every call.
+  template <class E, int N, class U>
+  static E sum_lanes(U v) {
+    E a[N];
+    __builtin_memcpy(a, &v, sizeof a);
+    for (int w = N / 2; w >= 1; w /= 2)
+      for (int i = 0; i < w; ++i) a[i] += a[i + w];
+    return a[0];
+  }
+};
+
+template <>
+struct Vec<double> {
+  using T = double;
+  using V = __m512d;
+  using VI = f64x8_i;
+  static constexpr int W = 8;
+  static __mmask8 mask(int m) { return static_cast<__mmask8>((1u << m) - 1); }
+  static V load(const T* p) { return _mm512_loadu_pd(p); }
+  static V load(const T* p, int m) { return m == W ? load(p) : _mm512_maskz_loadu_pd(mask(m), p); }
+  static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static void store(T* p, V v, int m) { m == W ? store(p, v) : _mm512_mask_storeu_pd(p, mask(m), v); }
+  static V set1(T x) { return _mm512_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V abs(V v) { return (V)((VI)v & 0x7fffffffffffffffLL); }
+  static V keep(V v, int m) { return m == W ? v : _mm512_maskz_mov_pd(mask(m), v); }
+  static T hsum(V v) { return Vec<float>::sum_lanes<double, 8>(v); }
+};
+
+#elif defined(__AVX2__) && defined(__FMA__)
+
+using f32x8_i = int32_t __attribute__((vector_size(32)));
+using f64x4_i = int64_t __attribute__((vector_size(32)));
+
+template <>
+struct Vec<float> {
+  using T = float;
+  using V = __m256;
+  using VI = f32x8_i;
+  static constexpr int W = 8;
+  static VI mask(int m) { return VI{0, 1, 2, 3, 4, 5, 6, 7} < m; }  // all-ones lanes below m
+  static V load(const T* p) { return _mm256_loadu_ps(p); }
+  static V load(const T* p, int m) { return m == W ? load(p) : _mm256_maskload_ps(p, (__m256i)mask(m)); }
+  static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+  static void store(T* p, V v, int m) { m == W ? store(p, v) : _mm256_maskstore_ps(p, (__m256i)mask(m), v); }
+  static V set1(T x) { return _mm256_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V abs(V v) { return (V)((VI)v & 0x7fffffff); }
+  static V keep(V v, int m) { return m == W ? v : (V)((VI)v & mask(m)); }
+  struct Wide { __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd(); };
+  static void add_wide(Wide& acc, V v) {
+    acc.lo += __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), __m256d);
+    acc.hi += __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), __m256d);
+  }
+  static double sum_wide(const Wide& acc) { return sum_lanes<double, 4>(acc.lo + acc.hi); }
+  static T hsum(V v) { return sum_lanes<float, 8>(v); }
+  template <class E, int N, class U>
+  static E sum_lanes(U v) {
+    E a[N];
+    __builtin_memcpy(a, &v, sizeof a);
+    for (int w = N / 2; w >= 1; w /= 2)
+      for (int i = 0; i < w; ++i) a[i] += a[i + w];
+    return a[0];
+  }
+};
+
+template <>
+struct Vec<double> {
+  using T = double;
+  using V = __m256d;
+  using VI = f64x4_i;
+  static constexpr int W = 4;
+  static VI mask(int m) { return VI{0, 1, 2, 3} < m; }
+  static V load(const T* p) { return _mm256_loadu_pd(p); }
+  static V load(const T* p, int m) { return m == W ? load(p) : _mm256_maskload_pd(p, (__m256i)mask(m)); }
+  static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static void store(T* p, V v, int m) { m == W ? store(p, v) : _mm256_maskstore_pd(p, (__m256i)mask(m), v); }
+  static V set1(T x) { return _mm256_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V abs(V v) { return (V)((VI)v & 0x7fffffffffffffffLL); }
+  static V keep(V v, int m) { return m == W ? v : (V)((VI)v & mask(m)); }
+  static T hsum(V v) { return Vec<float>::sum_lanes<double, 4>(v); }
+};
+
+#else
+
+// Portable: one lane, plain scalars; the same generic kernels become scalar loops.
+template <class TT>
+struct Vec {
+  using T = TT;
+  using V = TT;
+  static constexpr int W = 1;
+  static V load(const T* p) { return *p; }
+  static V load(const T* p, int) { return *p; }
+  static void store(T* p, V v) { *p = v; }
+  static void store(T* p, V v, int) { *p = v; }
+  static V set1(T x) { return x; }
+  static V fma(V a, V b, V c) { return a * b + c; }  // std::fma is a slow libm call without -mfma
+  static V abs(V v) { return std::fabs(v); }
+  static V keep(V v, int) { return v; }
+  struct Wide { double s = 0; };
+  static void add_wide(Wide& acc, V v) { acc.s += v; }
+  static double sum_wide(const Wide& acc) { return acc.s; }
+  static T hsum(V v) { return v; }
+};
+
+#endif
+
+}  // namespace gg::kernels::GG_SIMD_NS
