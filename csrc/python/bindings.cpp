@@ -4,19 +4,50 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "ir/graph.h"
 #include "kernels/cpu.h"
 #include "ops/op.h"
 #include "passes/autodiff.h"
 #include "passes/passes.h"
+#include "python/py_tensor.h"
 #include "runtime/plan.h"
 #include "runtime/thread_pool.h"
 
+namespace gg::pyapi {
+
+int intern_type(const Type& t) {
+  struct Hash {
+    size_t operator()(const Type& t) const {
+      size_t h = static_cast<size_t>(t.dtype);
+      for (int64_t d : t.shape) h = h * 1000003u ^ static_cast<size_t>(d);
+      return h;
+    }
+  };
+  static std::mutex mutex;
+  static std::unordered_map<Type, int, Hash> ids;
+  std::lock_guard<std::mutex> lock(mutex);
+  return ids.emplace(t, static_cast<int>(ids.size())).first->second;
+}
+
+PyTensor concrete(Tensor t) {
+  PyTensor p;
+  p.type_id = intern_type(t.type);
+  p.value = std::move(t);
+  return p;
+}
+
+}  // namespace gg::pyapi
+
 namespace py = pybind11;
 using namespace gg;
+using gg::pyapi::PyTensor;
 
 namespace {
+
+py::object g_converter;  // graphgrad._tensor.convert: user data -> C-contiguous float array or Tensor
 
 py::dtype numpy_dtype(DType d) { return d == DType::F32 ? py::dtype::of<float>() : py::dtype::of<double>(); }
 
@@ -24,16 +55,31 @@ Tensor from_numpy(const py::array& a) {
   DType d;
   if (a.dtype().is(py::dtype::of<float>())) d = DType::F32;
   else if (a.dtype().is(py::dtype::of<double>())) d = DType::F64;
-  else throw py::type_error("Array.from_numpy: expected a float32 or float64 array, got " + std::string(py::str(a.dtype())));
-  if (!(a.flags() & py::array::c_style)) throw py::value_error("Array.from_numpy: array must be C-contiguous");
+  else throw py::type_error("expected a float32 or float64 array, got " + std::string(py::str(a.dtype())));
+  if (!(a.flags() & py::array::c_style)) throw py::value_error("array must be C-contiguous");
   Tensor t = Tensor::empty(Type{d, Shape(a.shape(), a.shape() + a.ndim())});
   if (t.type.bytes()) std::memcpy(t.storage->data, a.data(), t.type.bytes());
   return t;
 }
 
-// A read-only numpy view of the storage; the Array object stays alive as its base.
-py::array numpy_view(py::object self) {
-  const Tensor& t = self.cast<const Tensor&>();
+PyTensor make_tensor(const py::object& data, const py::object& dtype) {
+  py::object converted = g_converter(data, dtype);
+  if (py::isinstance<PyTensor>(converted)) {  // already a tensor of that dtype: share its storage
+    const PyTensor& t = converted.cast<const PyTensor&>();
+    return pyapi::concrete(t.value);
+  }
+  return pyapi::concrete(from_numpy(converted.cast<py::array>()));
+}
+
+const PyTensor& concrete_arg(const py::handle& h, const char* what) {
+  const PyTensor& t = h.cast<const PyTensor&>();
+  if (t.symbolic()) throw py::type_error(std::string(what) + ": got a traced tensor");
+  return t;
+}
+
+// A read-only numpy view of the storage; the tensor object stays alive as its base.
+py::array numpy_view(const py::object& self) {
+  const Tensor& t = concrete_arg(self, "numpy view").value;
   std::vector<py::ssize_t> strides(t.type.shape.size());
   py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.type.dtype));
   for (size_t i = strides.size(); i-- > 0;) {
@@ -58,21 +104,57 @@ Attrs to_attrs(const py::dict& d) {
   return a;
 }
 
+std::vector<Tensor> values_of(const std::vector<const PyTensor*>& ts, const char* what) {
+  std::vector<Tensor> v;
+  v.reserve(ts.size());
+  for (const PyTensor* t : ts) {
+    if (t->symbolic()) throw py::type_error(std::string(what) + ": got a traced tensor");
+    v.push_back(t->value);
+  }
+  return v;
+}
+
+py::list wrap_all(std::vector<Tensor> ts) {
+  py::list out;
+  for (Tensor& t : ts) out.append(py::cast(pyapi::concrete(std::move(t))));
+  return out;
+}
+
 py::tuple shape_tuple(const Shape& s) { return py::cast(s); }
 
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "graphgrad's C++ core: IR, gradient pass, executor and kernels";
+  m.doc() = "graphgrad's C++ core: IR, gradient pass, passes, executor and kernels";
   py::register_exception<ShapeError>(m, "ShapeError", PyExc_ValueError);
   py::register_exception<DTypeError>(m, "DTypeError", PyExc_TypeError);
 
-  py::class_<Tensor>(m, "Array")
-      .def_static("from_numpy", &from_numpy)
-      .def_property_readonly("shape", [](const Tensor& t) { return shape_tuple(t.type.shape); })
-      .def_property_readonly("dtype", [](const Tensor& t) { return static_cast<int>(t.type.dtype); })
-      .def("numpy", &numpy_view)
-      .def("same_storage", [](const Tensor& a, const Tensor& b) { return a.storage == b.storage; });
+  m.def("_set_converter", [](py::object f) { g_converter = std::move(f); });
+  // The converter must not outlive the interpreter.
+  m.add_object("_cleanup", py::capsule([] { g_converter = py::object(); }));
+
+  py::class_<PyTensor>(m, "Tensor")
+      .def(py::init(&make_tensor), py::arg("input_data") = py::none(), py::arg("dtype") = py::none())
+      .def_static("_symbolic", [](py::object trace, int node, int dtype, const Shape& shape) {
+        PyTensor t;
+        t.value.type = Type{static_cast<DType>(dtype), shape};
+        t.trace = std::move(trace);
+        t.node = node;
+        return t;
+      })
+      .def_property_readonly("shape", [](const PyTensor& t) { return shape_tuple(t.value.type.shape); })
+      .def_property_readonly("ndim", [](const PyTensor& t) { return t.value.type.ndim(); })
+      .def_property_readonly("size", [](const PyTensor& t) { return t.value.type.numel(); })
+      .def_property_readonly("_dtype_code", [](const PyTensor& t) { return static_cast<int>(t.value.type.dtype); })
+      .def_property_readonly("_symbolic_", &PyTensor::symbolic)
+      .def_property_readonly("_trace", [](const PyTensor& t) { return t.trace; })
+      .def_property_readonly("_node", [](const PyTensor& t) { return t.node; })
+      .def("_numpy", &numpy_view)
+      .def("_same_storage", [](const PyTensor& a, const PyTensor& b) { return a.value.storage == b.value.storage; })
+      .def("_assign", [](PyTensor& self, const PyTensor& other) {  // Parameter.set_data, after its checks
+        self.value = concrete_arg(py::cast(other), "set_data").value;
+        self.type_id = other.type_id;
+      });
 
   py::class_<Graph>(m, "Graph")
       .def(py::init([](std::string name) { Graph g; g.name = std::move(name); return g; }), py::arg("name") = "")
@@ -93,15 +175,23 @@ PYBIND11_MODULE(_core, m) {
       .def("verify", &verify);
 
   m.def("autodiff", &autodiff, py::arg("graph"), py::arg("wrt"), py::arg("n_diff"));
-
   m.def("optimize", [](const Graph& g, bool check) {
     std::vector<std::pair<std::string, Graph>> out;
     for (Stage& s : optimize(g, check)) out.emplace_back(std::move(s.name), std::move(s.graph));
     return out;
   }, py::arg("graph"), py::arg("check") = false);
 
-  py::class_<Plan>(m, "Plan")
+  py::class_<Plan, std::shared_ptr<Plan>>(m, "Plan")
       .def(py::init<const Graph&>())
+      .def("run", [](const Plan& p, const std::vector<const PyTensor*>& inputs) {
+        std::vector<Tensor> in = values_of(inputs, "Plan.run");
+        std::vector<Tensor> out;
+        {
+          py::gil_scoped_release unlocked;
+          out = p.run(in);
+        }
+        return wrap_all(std::move(out));
+      })
       .def("__str__", &Plan::describe)
       .def("__len__", [](const Plan& p) { return p.graph().nodes.size(); })
       .def("to_dot", [](const Plan& p) { return to_dot(p.graph()); })
@@ -109,17 +199,20 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("graph", [](const Plan& p) { return p.graph(); })
       .def_property_readonly("arena_bytes", &Plan::arena_bytes)
       .def_property_readonly("output_bytes", &Plan::output_bytes)
-      .def_property_readonly("kernel_count", &Plan::kernel_count)
-      .def("run", [](const Plan& p, const std::vector<Tensor>& inputs) {
-        py::gil_scoped_release unlocked;
-        return p.run(inputs);
-      });
+      .def_property_readonly("kernel_count", &Plan::kernel_count);
 
-  m.def("run_op", [](const std::string& op, const std::vector<Tensor>& inputs, const py::dict& attrs) {
+  gg::pyapi::bind_call_path(m);
+
+  m.def("run_op", [](const std::string& op, const std::vector<const PyTensor*>& inputs, const py::dict& attrs) {
     const OpDef& def = op_def(op);
     const Attrs a = to_attrs(attrs);
-    py::gil_scoped_release unlocked;
-    return run_op(def, inputs, a);
+    std::vector<Tensor> in = values_of(inputs, op.c_str());
+    Tensor out;
+    {
+      py::gil_scoped_release unlocked;
+      out = run_op(def, in, a);
+    }
+    return pyapi::concrete(std::move(out));
   });
 
   m.def("set_num_threads", &set_num_threads);

@@ -169,7 +169,9 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
   char* arena = static_cast<char*>(lease.arena);
 
   const int n = static_cast<int>(values_.size());
-  std::vector<void*> ptr(n, nullptr);
+  void* small[64];  // most graphs: no heap allocation for the pointer table
+  std::vector<void*> large(n > 64 ? n : 0);
+  void** ptr = n > 64 ? large.data() : small;
   auto storage_of = [&](int v) -> const std::shared_ptr<Storage>* {
     const Value& val = values_[v];
     if (val.where == Where::Input) return &inputs[val.index].storage;

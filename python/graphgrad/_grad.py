@@ -65,9 +65,10 @@ def _flatten_outputs(out, name):
 
 
 class _Entry:
-    """One compiled signature: the plan and how to feed it and read it."""
+    """One compiled signature: the C++ callable (plan, where its inputs come from, the shape of
+    its result) and the stages the compiler went through."""
 
-    __slots__ = ("plan", "arg_positions", "captured", "n_out", "out_tuple", "stages")
+    __slots__ = ("compiled", "n_out", "out_tuple", "stages")
 
 
 class _GraphFunction:
@@ -80,7 +81,8 @@ class _GraphFunction:
         self.fn = fn
         self.name = getattr(fn, "__name__", None) or type(fn).__name__
         self.trace_count = 0
-        self._cache = {}
+        self._cache = {}  # every signature (including non-tensor arguments) -> _Entry
+        self._fast = _core.CallCache()  # all-tensor signatures, looked up in C++
         self._lock = threading.Lock()
         functools.update_wrapper(self, fn, updated=())
 
@@ -91,9 +93,9 @@ class _GraphFunction:
         key = []
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                if a._arr is None:
+                if a._symbolic_:
                     raise TracingError(f"'{self.name}': argument {i} is a traced tensor from another trace")
-                key.append((a._arr.shape, a._arr.dtype))
+                key.append((a.shape, a._dtype_code))
             else:
                 try:
                     hash(a)
@@ -142,17 +144,18 @@ class _GraphFunction:
             check = os.environ.get("GRAPHGRAD_VERIFY", "") not in ("", "0")
             trace, outs, is_tuple, positions = self._trace(args)
             e = _Entry()
-            e.arg_positions = positions
-            e.captured = [t for t, _ in trace.captured.values()]
             e.n_out, e.out_tuple = len(outs), is_tuple
             stages = self._build(trace, outs, is_tuple, positions)
             if check:
                 for _, g in stages:
                     g.verify()
             stages += _core.optimize(stages[-1][1], check)
-            e.plan = _core.Plan(stages[-1][1])
-            e.stages = stages + [("final", e.plan)]  # the plan prints its graph with the memory plan
+            plan = _core.Plan(stages[-1][1])
+            e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
+            captured = [t for t, _ in trace.captured.values()]
+            e.compiled = _core.Compiled(plan, positions, captured, self._result(len(outs), is_tuple))
             self._cache[key] = e
+            self._fast.add(args, e.compiled)
             _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
             return e
 
@@ -163,11 +166,6 @@ class _GraphFunction:
         key = self._key(args)
         entry = self._cache.get(key)
         return entry if entry is not None else self._compile(args, key)
-
-    def _run(self, entry, args):
-        arrays = [args[i]._arr for i in entry.arg_positions]
-        arrays += [t._arr for t in entry.captured]
-        return [Tensor._wrap(a) for a in entry.plan.run(arrays)]
 
     def stages(self, *args):
         """The graphs compiled for these arguments' signature, in pipeline order: a list of
@@ -180,12 +178,17 @@ class _Jit(_GraphFunction):
     def _build(self, trace, outs, is_tuple, positions):
         return [("forward", trace.graph)]
 
+    def _result(self, n_out, is_tuple):
+        return tuple(range(n_out)) if is_tuple else 0
+
     def __call__(self, *args, **kwargs):
         if current() is not None:  # inside another trace: inline into it
             return self.fn(*args, **kwargs)
-        entry = self._entry(args, kwargs)
-        outs = self._run(entry, args)
-        return tuple(outs) if entry.out_tuple else outs[0]
+        if not kwargs:
+            result = self._fast.call(args)
+            if result is not None:
+                return result
+        return self._entry(args, kwargs).compiled(args)
 
 
 class _Grad(_GraphFunction):
@@ -223,22 +226,29 @@ class _Grad(_GraphFunction):
         grad = _core.autodiff(trace.graph, wrt, 1 if self.has_aux else len(outs))
         return [("forward", trace.graph), ("grad", grad)]
 
-    def __call__(self, *args, **kwargs):
-        if current() is not None:
-            raise NotImplementedError(
-                f"calling the gradient of '{self.name}' inside a traced function is not supported yet")
-        entry = self._entry(args, kwargs)
-        outs = self._run(entry, args)
-        values, grads = outs[:entry.n_out], outs[entry.n_out:]
+    def _result(self, n_out, is_tuple):
+        """The result's structure as nested tuples of output indices: the plan returns the
+        function's outputs, then the gradients (positions first, then weights)."""
         n_pos = len(self.positions or ())
+        grads = list(range(n_out, n_out + n_pos + len(self.weights or ())))
         pos = grads[0] if self.single_position else tuple(grads[:n_pos])
         wts = grads[n_pos] if self.single_weight else tuple(grads[n_pos:])
         result = wts if self.positions is None else pos if self.weights is None else (pos, wts)
         if self.return_value:
-            return (tuple(values) if entry.out_tuple else values[0]), result
+            return (tuple(range(n_out)) if is_tuple else 0), result
         if self.has_aux:
-            return result, tuple(values[1:])
+            return result, tuple(range(1, n_out))
         return result
+
+    def __call__(self, *args, **kwargs):
+        if current() is not None:
+            raise NotImplementedError(
+                f"calling the gradient of '{self.name}' inside a traced function is not supported yet")
+        if not kwargs:
+            result = self._fast.call(args)
+            if result is not None:
+                return result
+        return self._entry(args, kwargs).compiled(args)
 
 
 def grad(fn, grad_position=0, weights=None, has_aux=False):

@@ -84,135 +84,105 @@ def _format_value(a):
     return block(a, 0)
 
 
-class Tensor:
-    """An n-dimensional float32/float64 array. ``Tensor(data, dtype=None)`` copies ``data``."""
+def convert(input_data, dtype):
+    """What Tensor(input_data, dtype) stores: a C-contiguous float array, or a Tensor to share."""
+    if dtype is not None:
+        dtype = as_dtype(dtype)
+    if isinstance(input_data, Tensor):
+        if input_data._symbolic_:
+            raise TypeError("Tensor: cannot copy a traced tensor into a concrete one while tracing")
+        if dtype is None or dtype is input_data.dtype:
+            return input_data  # storage is immutable: share it
+        input_data = input_data._numpy()
+    if input_data is None:
+        raise TypeError("Tensor: input_data is required (a numpy array, a nested list or a number)")
+    return _to_numpy(input_data, dtype)
 
-    __slots__ = ("_arr", "_trace", "_node", "_sym_shape", "_sym_dtype", "__weakref__")
 
-    def __init__(self, input_data=None, dtype=None):
-        if dtype is not None:
-            dtype = as_dtype(dtype)
-        self._trace = None
-        if isinstance(input_data, Tensor):
-            if input_data._arr is None:
-                raise TypeError("Tensor: cannot copy a traced tensor into a concrete one while tracing")
-            input_data = input_data.asnumpy()
-        if input_data is None:
-            raise TypeError("Tensor: input_data is required (a numpy array, a nested list or a number)")
-        self._arr = _core.Array.from_numpy(_to_numpy(input_data, dtype))
+# The tensor class lives in C++ (storage, shape, the call path); its Python-level behaviour is
+# added here. A Tensor made while tracing is symbolic: it names a value in the traced graph.
+Tensor = _core.Tensor
+Tensor.__doc__ = "An n-dimensional float32/float64 array. Tensor(input_data, dtype=None) copies input_data."
+Tensor.__module__ = "graphgrad"
+_core._set_converter(convert)
 
-    @classmethod
-    def _wrap(cls, arr):
-        t = Tensor.__new__(Tensor)
-        t._arr, t._trace = arr, None
-        return t
 
-    @classmethod
-    def _symbolic(cls, trace, node):
-        t = Tensor.__new__(Tensor)
-        t._arr, t._trace, t._node = None, trace, node
-        t._sym_shape = trace.graph.shape(node)
-        t._sym_dtype = _DTYPES[trace.graph.dtype(node)]
-        return t
+def _dtype(self):
+    return _DTYPES[self._dtype_code]
 
-    # -- properties --
-    @property
-    def shape(self):
-        return self._arr.shape if self._arr is not None else self._sym_shape
 
-    @property
-    def dtype(self):
-        return _DTYPES[self._arr.dtype] if self._arr is not None else self._sym_dtype
+def _concrete(self, what):
+    if self._symbolic_:
+        from ._trace import concretization_error
 
-    @property
-    def ndim(self):
-        return len(self.shape)
+        raise concretization_error(self, what)
+    return self._numpy()
 
-    @property
-    def size(self):
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
 
-    def __len__(self):
-        if not self.shape:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
+def _asnumpy(self):
+    """A copy of the values as a numpy array."""
+    return np.array(_concrete(self, "asnumpy()"))
 
-    # -- values --
-    def _concrete(self, what):
-        if self._arr is None:
-            from ._trace import concretization_error
 
-            raise concretization_error(self, what)
-        return self._arr
+def _array(self, dtype=None, copy=None):
+    return np.array(_concrete(self, "__array__ (conversion to numpy)"), dtype=dtype)
 
-    def asnumpy(self):
-        return np.array(self._concrete("asnumpy()").numpy())
 
-    def __array__(self, dtype=None, copy=None):
-        view = self._concrete("__array__ (conversion to numpy)").numpy()
-        return np.array(view, dtype=dtype)
+def _len(self):
+    if not self.shape:
+        raise TypeError("len() of a 0-d tensor")
+    return self.shape[0]
 
-    def item(self):
-        return self._concrete("item()").numpy().item()
 
-    def __bool__(self):
-        return bool(self._concrete("bool()").numpy())
+def _index(self):
+    raise TypeError("a graphgrad Tensor cannot be used as an index")
 
-    def __float__(self):
-        return float(self._concrete("float()").numpy())
 
-    def __int__(self):
-        return int(self._concrete("int()").numpy())
+def _repr(self):
+    shape = "[" + ", ".join(str(d) for d in self.shape) + "]"
+    if self._symbolic_:
+        return f"Tensor(shape={shape}, dtype={self.dtype}, traced)"
+    a = self._numpy()
+    # "% g" already leads with a space (or the sign) for 0-d; others get one space of indent.
+    lead = "\n " if a.ndim > 1 else " " if a.ndim == 1 else ""
+    return f"Tensor(shape={shape}, dtype={self.dtype}, value={lead}{_format_value(a)})"
 
-    def __index__(self):
-        raise TypeError("a graphgrad Tensor cannot be used as an index")
 
-    def __repr__(self):
-        shape = "[" + ", ".join(str(d) for d in self.shape) + "]"
-        if self._arr is None:
-            return f"Tensor(shape={shape}, dtype={self.dtype}, traced)"
-        a = self._arr.numpy()
-        # "% g" already leads with a space (or the sign) for 0-d; others get one space of indent.
-        lead = "\n " if a.ndim > 1 else " " if a.ndim == 1 else ""
-        return f"Tensor(shape={shape}, dtype={self.dtype}, value={lead}{_format_value(a)})"
+def _str(self):
+    return repr(self) if self._symbolic_ else str(self._numpy())
 
-    def __str__(self):
-        if self._arr is None:
-            return repr(self)
-        return str(self._arr.numpy())
 
-    # Arithmetic goes through ops (bound below, after ops is importable).
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
+for _name, _fn in {
+    "dtype": property(_dtype),
+    "asnumpy": _asnumpy,
+    "__array__": _array,
+    "item": lambda self: _concrete(self, "item()").item(),
+    "__bool__": lambda self: bool(_concrete(self, "bool()")),
+    "__float__": lambda self: float(_concrete(self, "float()")),
+    "__int__": lambda self: int(_concrete(self, "int()")),
+    "__index__": _index,
+    "__len__": _len,
+    "__repr__": _repr,
+    "__str__": _str,
+    # Arithmetic goes through ops (imported at the end of this module).
+    "__add__": lambda self, other: _ops.add(self, other),
+    "__radd__": lambda self, other: _ops.add(other, self),
+    "__matmul__": lambda self, other: _ops.matmul(self, other),
+    "__rmatmul__": lambda self, other: _ops.matmul(other, self),
+}.items():
+    setattr(Tensor, _name, _fn)
 
 
 class Parameter(Tensor):
     """A Tensor with a name whose value a model learns. Read while tracing, it becomes a graph
     input (never a constant), so ``set_data`` is seen by the next call of a compiled function."""
 
-    __slots__ = ("name", "requires_grad")
-
     def __init__(self, default_input, name=None, requires_grad=True):
-        if isinstance(default_input, Tensor):
-            if default_input._arr is None:
-                raise TypeError("Parameter: cannot make a Parameter from a traced tensor")
-            self._arr, self._trace = default_input._arr, None
-        else:
-            Tensor.__init__(self, default_input)
+        if isinstance(default_input, Tensor) and default_input._symbolic_:
+            raise TypeError("Parameter: cannot make a Parameter from a traced tensor")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Parameter: name must be a str, got {type(name).__name__}")
+        super().__init__(default_input)
         self.name = name
         self.requires_grad = bool(requires_grad)
 
@@ -220,12 +190,13 @@ class Parameter(Tensor):
         """Replaces the value; the new one must have the same shape and dtype."""
         if not isinstance(data, Tensor):
             data = Tensor(data, self.dtype)
-        arr = data._concrete("set_data()")
+        if data._symbolic_:
+            _concrete(data, "set_data()")
         if data.dtype is not self.dtype:
             raise TypeError(f"Parameter {self.name}: set_data expects dtype {self.dtype}, got {data.dtype}")
         if data.shape != self.shape:
             raise ValueError(f"Parameter {self.name}: set_data expects shape {self.shape}, got {data.shape}")
-        self._arr = arr
+        self._assign(data)
         return self
 
     def __repr__(self):

@@ -59,7 +59,10 @@ class Trace:
     def arg(self, t, name):
         """A graph input for a positional argument of the traced function."""
         node = self.graph.add_input(t.dtype.code, list(t.shape), name, "arg")
-        return Tensor._symbolic(self, node)
+        return self.symbolic(node)
+
+    def symbolic(self, node):
+        return Tensor._symbolic(self, node, self.graph.dtype(node), list(self.graph.shape(node)))
 
     def capture(self, t, name=None):
         """The graph input for a concrete tensor read while tracing (once per tensor)."""
@@ -73,7 +76,7 @@ class Trace:
         return entry[1]
 
     def node_of(self, t):
-        if t._arr is not None:
+        if not t._symbolic_:
             return self.capture(t)
         if t._trace is not self:
             raise leak_error(t)
@@ -113,13 +116,11 @@ def apply(op, inputs, attrs=None):
     attrs = attrs or {}
     trace = current()
     if trace is None:
-        arrs = []
         for t in inputs:
-            if t._arr is None:
+            if t._symbolic_:
                 raise leak_error(t)
-            arrs.append(t._arr)
         try:
-            return Tensor._wrap(_core.run_op(op, arrs, attrs))
+            return _core.run_op(op, inputs, attrs)
         except (ValueError, TypeError, IndexError) as e:
             raise _with_location(e, user_location()[1]) from None
     nodes = [trace.node_of(t) for t in inputs]
@@ -128,4 +129,4 @@ def apply(op, inputs, attrs=None):
         node = trace.graph.add(op, nodes, attrs, short)
     except (ValueError, TypeError, IndexError) as e:
         raise _with_location(e, where) from None
-    return Tensor._symbolic(trace, node)
+    return trace.symbolic(node)
