@@ -68,7 +68,7 @@ class _Entry:
     """One compiled signature: the C++ callable (plan, where its inputs come from, the shape of
     its result) and the stages the compiler went through."""
 
-    __slots__ = ("compiled", "n_out", "out_tuple", "stages")
+    __slots__ = ("compiled", "stages")
 
 
 class _GraphFunction:
@@ -144,7 +144,6 @@ class _GraphFunction:
             check = os.environ.get("GRAPHGRAD_VERIFY", "") not in ("", "0")
             trace, outs, is_tuple, positions = self._trace(args)
             e = _Entry()
-            e.n_out, e.out_tuple = len(outs), is_tuple
             stages = self._build(trace, outs, is_tuple, positions)
             if check:
                 for _, g in stages:
@@ -167,6 +166,13 @@ class _GraphFunction:
         entry = self._cache.get(key)
         return entry if entry is not None else self._compile(args, key)
 
+    def _call(self, args, kwargs):
+        if not kwargs:  # the fast path: all-tensor signatures looked up and run in C++
+            result = self._fast.call(args)
+            if result is not None:
+                return result
+        return self._entry(args, kwargs).compiled(args)
+
     def stages(self, *args):
         """The graphs compiled for these arguments' signature, in pipeline order: a list of
         (stage name, graph) pairs, from the traced "forward" graph to the one that runs (the
@@ -184,11 +190,7 @@ class _Jit(_GraphFunction):
     def __call__(self, *args, **kwargs):
         if current() is not None:  # inside another trace: inline into it
             return self.fn(*args, **kwargs)
-        if not kwargs:
-            result = self._fast.call(args)
-            if result is not None:
-                return result
-        return self._entry(args, kwargs).compiled(args)
+        return self._call(args, kwargs)
 
 
 class _Grad(_GraphFunction):
@@ -244,11 +246,7 @@ class _Grad(_GraphFunction):
         if current() is not None:
             raise NotImplementedError(
                 f"calling the gradient of '{self.name}' inside a traced function is not supported yet")
-        if not kwargs:
-            result = self._fast.call(args)
-            if result is not None:
-                return result
-        return self._entry(args, kwargs).compiled(args)
+        return self._call(args, kwargs)
 
 
 def grad(fn, grad_position=0, weights=None, has_aux=False):
