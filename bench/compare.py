@@ -12,7 +12,7 @@ alike. Each thread count runs in its own worker process: OpenBLAS/OpenMP/XLA siz
 import, and the worker is pinned to that many CPUs so no library can use more. torch and JAX are
 optional: missing ones are skipped with a note. Also measured: the first call (trace + compile +
 run) of graphgrad and jax.jit on the seed model, and the peak RSS of one large step per
-implementation, each in a fresh process.
+implementation, each in a fresh process (VmHWM reset after set-up, see bench/README.md).
 """
 import argparse
 import json
@@ -192,7 +192,9 @@ def worker(args):
     threads = args.worker
     impls, notes = available(args.impls)
     set_threads(threads, impls)
-    out = {"threads": threads, "notes": notes, "sizes": {}, "first_call": {}}
+    # The load average says whether other processes shared the CPUs (a multi-threaded BLAS that
+    # meets a busy core waits at its barriers): printed with the table.
+    out = {"threads": threads, "notes": notes, "sizes": {}, "first_call": {}, "load_before": os.getloadavg()[0]}
     for size in args.sizes:
         data = make_data(size)
         ref = numpy_step_fn(*[a.astype(np.float64) for a in data])()  # same inputs, exact sums
@@ -226,6 +228,7 @@ def worker(args):
         del steps
     if "seed" in args.sizes:
         out["first_call"] = first_calls(impls, args.repeats)
+    out["load_after"] = os.getloadavg()[0]
     print(json.dumps(out))
 
 
@@ -303,7 +306,8 @@ def fmt_t(s):
 
 def print_tables(results, impls):
     for w in results["workers"]:
-        print(f"\n## threads = {w['threads']}: median time per step (GFLOP/s), ratio = graphgrad / peer\n")
+        print(f"\n## threads = {w['threads']}: median time per step (GFLOP/s), ratio = graphgrad / peer "
+              f"(1-min load average {w['load_before']:.1f} before, {w['load_after']:.1f} after)\n")
         cols = [i for i in impls if any(i in s["times"] for s in w["sizes"].values())]
         peers = [c for c in cols if c != "graphgrad"]
         head = ["size"] + cols + [f"gg/{p}" for p in peers]
