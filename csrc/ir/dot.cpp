@@ -29,7 +29,7 @@ std::string to_dot(const Graph& g) {
     const Node& n = g.nodes[i];
     std::string label = names[i] + " = " + n.op->name;
     for (const auto& [k, v] : n.attrs) label += "\\n" + escape(k) + "=" + escape(attr_value_str(v));
-    if (!n.loc.empty()) label += "\\n" + std::string(n.grad_of >= 0 ? "grad of " : "") + escape(n.loc);
+    if (!n.loc.empty()) label += "\\n" + std::string(n.grad ? "grad of " : "") + escape(n.loc);
     out << "    n" << i << " [label=\"" << label << "\"];\n";
   };
   for (int id : g.inputs) {
@@ -39,11 +39,11 @@ std::string to_dot(const Graph& g) {
   }
   out << "  subgraph cluster_forward {\n    label=\"forward\"; color=\"#999999\";\n";
   for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i)
-    if (g.nodes[i].op->name != "input" && g.nodes[i].grad_of < 0) node_decl(i);
+    if (g.nodes[i].op->name != "input" && !g.nodes[i].grad) node_decl(i);
   out << "  }\n  subgraph cluster_gradient {\n    label=\"gradient\"; color=\"#cc6600\"; style=filled; "
          "fillcolor=\"#fff3e0\";\n";
   for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i)
-    if (g.nodes[i].grad_of >= 0) node_decl(i);
+    if (g.nodes[i].grad) node_decl(i);
   out << "  }\n  outputs [shape=doubleoctagon, label=\"return\"];\n";
   for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i)
     for (int in : g.nodes[i].inputs)

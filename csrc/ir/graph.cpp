@@ -63,11 +63,11 @@ std::string describe_failed(const Graph& g, const OpDef& op, const std::vector<i
 }
 }  // namespace
 
-int Graph::add(const std::string& op, std::vector<int> in, Attrs attrs, std::string loc, int grad_of) {
-  return add(op_def(op), std::move(in), std::move(attrs), std::move(loc), grad_of);
+int Graph::add(const std::string& op, std::vector<int> in, Attrs attrs, std::string loc, bool grad) {
+  return add(op_def(op), std::move(in), std::move(attrs), std::move(loc), grad);
 }
 
-int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string loc, int grad_of) {
+int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string loc, bool grad) {
   const int n_in = static_cast<int>(in.size());
   if (n_in < op.min_inputs || n_in > op.max_inputs)
     throw std::invalid_argument(op.name + ": expected " + std::to_string(op.min_inputs) + ".." +
@@ -90,7 +90,7 @@ int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string lo
   n.inputs = std::move(in);
   n.attrs = std::move(attrs);
   n.loc = std::move(loc);
-  n.grad_of = grad_of;
+  n.grad = grad;
   nodes.push_back(std::move(n));
   return static_cast<int>(nodes.size()) - 1;
 }

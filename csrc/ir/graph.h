@@ -27,7 +27,7 @@ struct Node {
   Attrs attrs;
   Type type;
   std::string loc;   // the user's "file.py:21", captured while tracing
-  int grad_of = -1;  // nodes made by the gradient pass: the forward node they differentiate
+  bool grad = false;  // made by the gradient pass (its loc is the forward line it differentiates)
 };
 
 struct Graph {
@@ -41,8 +41,8 @@ struct Graph {
   // Adds op(inputs) after checking arity and running the op's shape rule, which throws
   // ShapeError / DTypeError naming the op and the operand types.
   int add(const std::string& op, std::vector<int> inputs, Attrs attrs = {}, std::string loc = {},
-          int grad_of = -1);
-  int add(const OpDef& op, std::vector<int> inputs, Attrs attrs = {}, std::string loc = {}, int grad_of = -1);
+          bool grad = false);
+  int add(const OpDef& op, std::vector<int> inputs, Attrs attrs = {}, std::string loc = {}, bool grad = false);
 
   const Type& type(int id) const { return nodes.at(id).type; }
 };

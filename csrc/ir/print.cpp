@@ -83,7 +83,7 @@ std::string to_text(const Graph& g, const std::vector<std::string>* notes) {
     if (n.op->name == "input") continue;
     Line l{"  " + node_text(names, names[i], n.op->name, n.inputs, n.attrs), n.type.str(), notes ? (*notes)[i] : "",
            n.loc};
-    if (n.grad_of >= 0) l.loc = "grad of " + (n.loc.empty() ? names[n.grad_of] : n.loc);
+    if (n.grad) l.loc = n.loc.empty() ? "gradient" : "grad of " + n.loc;
     width = std::max(width, l.text.size());
     type_width = std::max(type_width, l.type.size());
     note_width = std::max(note_width, l.note.size());

@@ -21,7 +21,6 @@ void verify(const Graph& g) {
       ++next_input;
       continue;
     }
-    if (node.grad_of >= i) fail(at + " says it differentiates a later node %" + std::to_string(node.grad_of));
     const int arity = static_cast<int>(node.inputs.size());
     if (arity < node.op->min_inputs || arity > node.op->max_inputs) fail(at + " (" + node.op->name + ") has arity " + std::to_string(arity));
     std::vector<const Type*> types;

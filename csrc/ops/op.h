@@ -16,7 +16,7 @@ namespace gg {
 using Kernel = std::function<void(const void* const* in, void* out)>;
 
 // What a vjp rule sees: the forward node, its adjoint, and which inputs want a gradient. It adds
-// nodes to `g` with emit() (they carry the forward node's line and `grad_of`). fwd() and in_type()
+// nodes to `g` with emit() (marked as gradient nodes, with the forward node's line). fwd() and in_type()
 // refer to the forward graph, which does not change, so they stay valid across emit().
 struct VjpContext {
   Graph& g;
@@ -29,7 +29,7 @@ struct VjpContext {
   int in(int i) const { return fwd().inputs[i]; }
   const Type& in_type(int i) const { return forward.type(in(i)); }
   int emit(const std::string& op, std::vector<int> inputs, Attrs attrs = {}) {
-    return g.add(op, std::move(inputs), std::move(attrs), fwd().loc, node);
+    return g.add(op, std::move(inputs), std::move(attrs), fwd().loc, true);
   }
 };
 

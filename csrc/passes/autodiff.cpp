@@ -26,12 +26,12 @@ Graph autodiff(const Graph& fwd, const std::vector<int>& wrt, int n_diff) {
   auto accumulate = [&](int v, int grad) {
     if (!(g.type(grad) == fwd.type(v)))
       throw std::logic_error("autodiff: a vjp produced " + g.type(grad).str() + " for a value of type " + fwd.type(v).str());
-    adjoint[v] = adjoint[v] < 0 ? grad : g.add("add", {adjoint[v], grad}, {}, fwd.nodes[v].loc, v);
+    adjoint[v] = adjoint[v] < 0 ? grad : g.add("add", {adjoint[v], grad}, {}, fwd.nodes[v].loc, true);
   };
 
   for (int k = 0; k < n_diff; ++k) {
     const int out = fwd.outputs[k];
-    if (needs[out]) accumulate(out, g.add("ones_like", {out}, {}, fwd.nodes[out].loc, out));
+    if (needs[out]) accumulate(out, g.add("ones_like", {out}, {}, fwd.nodes[out].loc, true));
   }
 
   for (int v = n - 1; v >= 0; --v) {
@@ -48,7 +48,7 @@ Graph autodiff(const Graph& fwd, const std::vector<int>& wrt, int n_diff) {
 
   for (int i : wrt) {
     const int in = fwd.inputs[i];
-    g.outputs.push_back(adjoint[in] >= 0 ? adjoint[in] : g.add("zeros_like", {in}, {}, fwd.nodes[in].loc));
+    g.outputs.push_back(adjoint[in] >= 0 ? adjoint[in] : g.add("zeros_like", {in}, {}, fwd.nodes[in].loc, true));
   }
   return g;
 }

@@ -22,7 +22,6 @@ Graph dce(const Graph& g) {
     if (!live[i]) continue;
     Node node = g.nodes[i];
     for (int& in : node.inputs) in = remap[in];
-    if (node.grad_of >= 0) node.grad_of = remap[node.grad_of] >= 0 ? remap[node.grad_of] : -1;
     remap[i] = static_cast<int>(out.nodes.size());
     out.nodes.push_back(std::move(node));
   }

@@ -41,7 +41,6 @@ Graph fuse(const Graph& g) {
       fused.loc = node.loc;
       node = std::move(fused);
       r.map[v] = r.push(std::move(node));
-      r.map[mm] = r.map[v];  // only gradient nodes' grad_of still refer to it
       continue;
     }
     r.map[v] = r.push(std::move(node));

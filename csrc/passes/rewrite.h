@@ -26,7 +26,6 @@ struct Rewriter {
   Node mapped(int v) const {
     Node n = old.nodes[v];
     for (int& in : n.inputs) in = map[in];
-    if (n.grad_of >= 0) n.grad_of = map[n.grad_of];
     return n;
   }
   int push(Node n) {

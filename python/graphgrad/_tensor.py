@@ -168,6 +168,7 @@ for _name, _fn in {
     "__add__": lambda self, other: _ops.add(self, other),
     "__radd__": lambda self, other: _ops.add(other, self),
     "__matmul__": lambda self, other: _ops.matmul(self, other),
+    "T": property(lambda self: _ops.transpose(self, tuple(reversed(range(self.ndim))))),
     "__rmatmul__": lambda self, other: _ops.matmul(other, self),
 }.items():
     setattr(Tensor, _name, _fn)

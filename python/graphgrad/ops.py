@@ -80,6 +80,18 @@ def matmul(input, other):
     return apply("matmul", [input, other])
 
 
+def transpose(input, input_perm):
+    """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
+    _check_tensor(input, "transpose", "input")
+    perm = input_perm
+    if not isinstance(perm, (tuple, list)) or any(isinstance(p, bool) or not isinstance(p, int) for p in perm):
+        raise TypeError(f"transpose: input_perm must be a tuple of ints, got {input_perm!r}")
+    if sorted(perm) != list(range(input.ndim)):
+        raise ValueError(f"transpose: input_perm must be a permutation of 0..{input.ndim - 1} for a tensor of "
+                         f"shape {input.shape}, got {input_perm!r}")
+    return apply("transpose", [input], {"perm": list(perm)})
+
+
 def stop_gradient(input):
     """input's value, through which no gradient flows back."""
     _check_tensor(input, "stop_gradient", "input")
