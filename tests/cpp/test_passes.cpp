@@ -113,6 +113,23 @@ int main() {
     const Node& grad = s.nodes[s.outputs[1]];
     CHECK(grad.inputs.size() == 2 && attr_int(grad.attrs, "unit_grad", 0) == 1 && !grad.attrs.count("has_weight"));
   }
+  // simplify: transposes fold into matmul flags; transpose(matmul) becomes one matmul.
+  {
+    Graph g;
+    const int a = g.add_input({DType::F64, {4, 3}}, "a", "arg");
+    const int b = g.add_input({DType::F64, {4, 5}}, "b", "arg");
+    const Attrs t = {{"perm", Shape{1, 0}}};
+    const int c = g.add("matmul", {g.add("transpose", {a}, t), b});              // a^T b: [3,5]
+    const int bc = g.add("matmul", {b, c}, {{"trans_b", int64_t{1}}});  // b c^T: [4,3]
+    const int d = g.add("transpose", {bc}, t);                         // (b c^T)^T = c b^T
+    const int e = g.add("transpose", {g.add("transpose", {a}, t)}, t);          // a
+    g.outputs = {c, d, e};
+    const Graph s = dce(simplify(g));
+    CHECK(verifies(s));
+    CHECK(same_outputs(g, s));
+    CHECK(count_op(s, "transpose") == 0 && count_op(s, "matmul") == 2);
+    CHECK(s.outputs[2] == s.inputs[0]);
+  }
   // cse: identical nodes merge; different attributes do not.
   {
     Graph g;
