@@ -6,6 +6,19 @@
 
 namespace gg {
 
+size_t Type::checked_bytes() const {
+  // 2^62 bytes is far beyond any machine; below it, no product here can overflow 64 bits.
+  constexpr size_t kLimit = size_t(1) << 62;
+  size_t bytes = dtype_size(dtype);
+  for (int64_t d : shape) {
+    if (d < 0) throw ShapeError("negative dimension in shape " + shape_str(shape));
+    if (d != 0 && bytes > kLimit / static_cast<size_t>(d))
+      throw AllocError(str() + " is too large: its size does not fit in memory");
+    bytes *= static_cast<size_t>(d);
+  }
+  return bytes;
+}
+
 std::string shape_str(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) {
@@ -85,6 +98,11 @@ int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string lo
     throw ShapeError(std::string(e.what()) + "\n  in the IR: " + describe_failed(*this, op, in, attrs, loc));
   } catch (const DTypeError& e) {
     throw DTypeError(std::string(e.what()) + "\n  in the IR: " + describe_failed(*this, op, in, attrs, loc));
+  }
+  try {
+    n.type.checked_bytes();  // the plan sizes buffers from types: no overflowing shape gets in
+  } catch (const AllocError& e) {
+    throw AllocError(op.name + ": the result " + e.what() + "\n  in the IR: " + describe_failed(*this, op, in, attrs, loc));
   }
   n.op = &op;
   n.inputs = std::move(in);

@@ -24,6 +24,9 @@ struct Type {
     for (int64_t d : shape) n *= d;
     return n;
   }
+  // bytes(), after checking that the element and byte counts fit in memory at all (no overflow);
+  // throws AllocError otherwise.
+  size_t checked_bytes() const;
   size_t bytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype); }
   int ndim() const { return static_cast<int>(shape.size()); }
   std::string str() const { return dtype_short(dtype) + shape_str(shape); }
@@ -36,6 +39,10 @@ struct ShapeError : std::runtime_error {
 };
 // Operand dtypes or attribute types are wrong (raised as TypeError in Python).
 struct DTypeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A tensor too large to exist or to allocate (raised as MemoryError in Python).
+struct AllocError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 

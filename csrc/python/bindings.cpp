@@ -128,6 +128,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "graphgrad's C++ core: IR, gradient pass, passes, executor and kernels";
   py::register_exception<ShapeError>(m, "ShapeError", PyExc_ValueError);
   py::register_exception<DTypeError>(m, "DTypeError", PyExc_TypeError);
+  py::register_exception<AllocError>(m, "AllocError", PyExc_MemoryError);
 
   m.def("_set_converter", [](py::object f) { g_converter = std::move(f); });
   // The converter must not outlive the interpreter.

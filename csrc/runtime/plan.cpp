@@ -34,6 +34,7 @@ class ArenaAllocator {
         free_.erase(last);
       }
     }
+    if (offset + bytes < offset) throw AllocError("the work arena's size overflows");
     end_ = offset + bytes;
     return offset;
   }
@@ -139,7 +140,7 @@ void* Plan::acquire_arena() const {
     }
   }
   void* a = std::aligned_alloc(kAlign, std::max(arena_bytes_, kAlign));
-  if (!a) throw std::bad_alloc();
+  if (!a) throw AllocError("out of memory: cannot allocate the " + std::to_string(arena_bytes_) + "-byte work arena of '" + graph_.name + "'");
   return a;
 }
 
@@ -159,7 +160,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
 
   std::vector<std::shared_ptr<Storage>> outputs;
   outputs.reserve(output_roots_.size());
-  for (int r : output_roots_) outputs.push_back(std::make_shared<Storage>(graph_.nodes[r].type.bytes()));
+  for (int r : output_roots_) outputs.push_back(Tensor::empty(graph_.nodes[r].type).storage);
 
   struct Lease {  // the arena goes back to the pool however the call ends
     const Plan* plan;

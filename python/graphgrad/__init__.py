@@ -5,8 +5,17 @@ from ._grad import grad, jit, value_and_grad
 from ._tensor import DType, Parameter, Tensor, float32, float64
 from ._trace import TracingError
 
-set_num_threads = _core.set_num_threads
 get_num_threads = _core.get_num_threads
+
+
+def set_num_threads(n):
+    """The number of threads graphgrad's kernels use (default: the cores available)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    if not 1 <= n <= 1024:
+        raise ValueError(f"set_num_threads: n must be between 1 and 1024, got {n}")
+    _core.set_num_threads(n)
+
 
 __all__ = ["DType", "Parameter", "Tensor", "TracingError", "float32", "float64", "grad", "value_and_grad", "jit",
            "nn", "ops", "set_num_threads", "get_num_threads"]

@@ -102,7 +102,8 @@ class _GraphFunction:
                 except TypeError:
                     raise TypeError(f"'{self.name}': argument {i} ({type(a).__name__}) is neither a Tensor nor "
                                     "hashable; non-tensor arguments are compile-time constants") from None
-                key.append((type(a), a))
+                # Floats by their bits: NaN must match itself, and -0.0 is not 0.0 (1/x differs).
+                key.append((float, a.hex()) if type(a) is float else (type(a), a))
         return tuple(key)
 
     def _arg_names(self, n):
@@ -198,8 +199,9 @@ class _Grad(_GraphFunction):
         super().__init__(fn)
         self.positions = _check_positions(grad_position)
         self.weights, self.single_weight = _check_weights(weights)
-        if self.positions is None and self.weights is None:
-            raise ValueError("grad_position and weights cannot both be None: nothing to differentiate")
+        if self.positions is None and not self.weights:
+            raise ValueError("grad_position is None and weights is "
+                             + ("None" if self.weights is None else "empty") + ": nothing to differentiate")
         if not isinstance(has_aux, bool):
             raise TypeError(f"has_aux must be a bool, got {type(has_aux).__name__}")
         self.has_aux = has_aux

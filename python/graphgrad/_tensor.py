@@ -61,7 +61,7 @@ def _to_numpy(data, dtype):
         raise TypeError(f"Tensor: data must be numbers, got an array of dtype {arr.dtype}")
     if dtype is None:
         # float64 arrays stay float64 (as in MindSpore); Python numbers, ints and bools become float32.
-        dtype = float64 if arr.dtype == np.float64 and isinstance(data, np.ndarray) else float32
+        dtype = float64 if arr.dtype == np.float64 and isinstance(data, (np.ndarray, np.generic)) else float32
     # np.array, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,).
     return np.array(arr, dtype=dtype.np, order="C")
 
@@ -89,8 +89,7 @@ def convert(input_data, dtype):
     if dtype is not None:
         dtype = as_dtype(dtype)
     if isinstance(input_data, Tensor):
-        if input_data._symbolic_:
-            raise TypeError("Tensor: cannot copy a traced tensor into a concrete one while tracing")
+        _concrete(input_data, "Tensor(...) of it")
         if dtype is None or dtype is input_data.dtype:
             return input_data  # storage is immutable: share it
         input_data = input_data._numpy()
@@ -179,8 +178,8 @@ class Parameter(Tensor):
     input (never a constant), so ``set_data`` is seen by the next call of a compiled function."""
 
     def __init__(self, default_input, name=None, requires_grad=True):
-        if isinstance(default_input, Tensor) and default_input._symbolic_:
-            raise TypeError("Parameter: cannot make a Parameter from a traced tensor")
+        if isinstance(default_input, Tensor):
+            _concrete(default_input, "Parameter(...) of it")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Parameter: name must be a str, got {type(name).__name__}")
         super().__init__(default_input)

@@ -34,12 +34,12 @@ def user_location():
 
 def concretization_error(t, what):
     trace = t._trace
-    name = trace.graph.name if trace is not None else "?"
-    if trace is not None and trace.active:
+    if trace.active:
         return TracingError(
-            f"{what} needs the value of a traced tensor {t.dtype}{list(t.shape)} while tracing '{name}'. "
-            "Python code runs once, while tracing, on symbolic tensors, so it cannot branch on or read "
-            "tensor values; compute with graphgrad.ops instead, or return the tensor and inspect the result.")
+            f"{what} needs the value of a traced tensor {t.dtype}{list(t.shape)} while tracing "
+            f"'{trace.graph.name}'. Python code runs once, while tracing, on symbolic tensors, so it cannot "
+            "branch on or read tensor values; compute with graphgrad.ops instead, or return the tensor and "
+            f"inspect the result.\n  at {user_location()[1]}")
     return leak_error(t)
 
 
@@ -47,7 +47,18 @@ def leak_error(t):
     return TracingError(
         f"a traced tensor {t.dtype}{list(t.shape)} from the trace of '{t._trace.graph.name}' was used after "
         "that trace ended (it escaped, e.g. through a global or an attribute). Return values from the "
-        "traced function instead.")
+        f"traced function instead.\n  at {user_location()[1]}")
+
+
+def with_location(e, op=None):
+    """The same exception with the user's file and line appended (once); a MemoryError also
+    names the op."""
+    msg = str(e)
+    if "\n  at " in msg:
+        return e
+    if op and isinstance(e, MemoryError) and not msg.startswith(op):
+        msg = f"{op}: {msg}"
+    return type(e)(f"{msg}\n  at {user_location()[1]}")
 
 
 class Trace:
@@ -105,28 +116,15 @@ class tracing:
         self.trace.active = False
 
 
-def _with_location(e, where):
-    """The same exception type, its message followed by the user's file and line."""
-    err = type(e)(f"{e}\n  at {where}")
-    return err
-
-
 def apply(op, inputs, attrs=None):
-    """Runs op now (eager) or records it into the current trace."""
+    """Runs op now (eager) or records it into the current trace. Errors are located by the
+    public op that called this (ops._op)."""
     attrs = attrs or {}
     trace = current()
     if trace is None:
         for t in inputs:
             if t._symbolic_:
                 raise leak_error(t)
-        try:
-            return _core.run_op(op, inputs, attrs)
-        except (ValueError, TypeError, IndexError) as e:
-            raise _with_location(e, user_location()[1]) from None
+        return _core.run_op(op, inputs, attrs)
     nodes = [trace.node_of(t) for t in inputs]
-    short, where = user_location()
-    try:
-        node = trace.graph.add(op, nodes, attrs, short)
-    except (ValueError, TypeError, IndexError) as e:
-        raise _with_location(e, where) from None
-    return trace.symbolic(node)
+    return trace.symbolic(trace.graph.add(op, nodes, attrs, user_location()[0]))

@@ -1,10 +1,27 @@
 """graphgrad.ops: the operations, eager outside a trace and recorded into the graph inside one.
 Each function checks its Python arguments and hands the op to the C++ core, where its shape
 rule, kernel and gradient live."""
+import functools
+
 from ._tensor import Tensor, as_dtype, float32
-from ._trace import apply
+from ._trace import apply, with_location
 
 _REDUCTIONS = ("mean", "sum", "none")
+
+
+def _op(fn):
+    """A public op: its errors (argument checks here, shape rules in C++) end with the user's
+    file and line, and a MemoryError names the op."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, IndexError, MemoryError) as e:
+            raise with_location(e, name) from None
+
+    return op
 
 
 def _check_tensor(x, op, arg):
@@ -30,16 +47,19 @@ def _fill(op, shape, dtype, value):
     return apply("fill", [], {"shape": _shape_arg(shape, op), "value": value, "dtype": dtype.code})
 
 
+@_op
 def ones(shape, dtype=None):
     """A tensor of ones; dtype defaults to float32."""
     return _fill("ones", shape, dtype, 1.0)
 
 
+@_op
 def zeros(shape, dtype=None):
     """A tensor of zeros; dtype defaults to float32."""
     return _fill("zeros", shape, dtype, 0.0)
 
 
+@_op
 def ones_like(input, dtype=None):
     _check_tensor(input, "ones_like", "input")
     if dtype is not None and as_dtype(dtype) is not input.dtype:
@@ -47,6 +67,7 @@ def ones_like(input, dtype=None):
     return apply("ones_like", [input])
 
 
+@_op
 def zeros_like(input, dtype=None):
     _check_tensor(input, "zeros_like", "input")
     if dtype is not None and as_dtype(dtype) is not input.dtype:
@@ -63,6 +84,7 @@ def _scalar_as_tensor(x, like, op):
     raise TypeError(f"{op}: operands must be Tensors or Python numbers, got {type(x).__name__}")
 
 
+@_op
 def add(input, other):
     """input + other with numpy broadcasting."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -73,6 +95,7 @@ def add(input, other):
     return apply("add", [input, other])
 
 
+@_op
 def matmul(input, other):
     """Matrix product with numpy's rules for 1-D and 2-D operands."""
     _check_tensor(input, "matmul", "input")
@@ -80,6 +103,7 @@ def matmul(input, other):
     return apply("matmul", [input, other])
 
 
+@_op
 def transpose(input, input_perm):
     """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
     _check_tensor(input, "transpose", "input")
@@ -92,6 +116,7 @@ def transpose(input, input_perm):
     return apply("transpose", [input], {"perm": list(perm)})
 
 
+@_op
 def stop_gradient(input):
     """input's value, through which no gradient flows back."""
     _check_tensor(input, "stop_gradient", "input")
@@ -106,6 +131,7 @@ def check_reduction(reduction, op):
     return reduction
 
 
+@_op
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
     """Sigmoid + binary cross-entropy in the numerically stable form:
     L = weight * (pos_weight * y * -log(sigmoid(x)) + (1 - y) * -log(1 - sigmoid(x))),
