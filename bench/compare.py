@@ -290,6 +290,11 @@ def rss_worker(args):
 def run_child(extra, threads):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
+    # Idle pool threads must sleep, not spin: torch's OpenMP and OpenBLAS workers that spin after
+    # their call hold the CPUs the next library in the round-robin needs (on 2 CPUs this made numpy
+    # 100x slower at the small size). Passive waiting costs each a wake-up, as in a real program.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # spin 2^4 cycles, then sleep
     cpus = sorted(os.sched_getaffinity(0))[:threads]
     cmd = ["taskset", "-c", ",".join(map(str, cpus)), sys.executable, os.path.abspath(__file__)] + extra
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True)
