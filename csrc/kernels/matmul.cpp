@@ -35,7 +35,7 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, ukr_scalar<T, blk.mr, blk.nr>, pack_panel<T>, small_gemm<T, 16>};
+  return {blk, ukr_scalar<T, blk.mr, blk.nr>, pack_panel<T>, small_gemm<T, 8>};
 }
 }  // namespace detail
 
@@ -90,6 +90,8 @@ thread_local Scratch t_pack_a, t_pack_b;
 // path never depends on the thread count, so results do not either.
 constexpr int64_t kParallelFlops = int64_t(1) << 22;    // ~ 128^3 * 2
 constexpr int64_t kSmallFlops = int64_t(2) * 24 * 24 * 24;  // direct loops at or below this
+// Matrix-vector products are bound by memory bandwidth, which a second core adds to early.
+constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 
 void run(bool parallel, int64_t tasks, const std::function<void(int64_t)>& f) {
   if (parallel) {
@@ -106,10 +108,12 @@ template <class T>
 void gemm_small(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
                 bool ta, bool tb) {
   const int threads = get_num_threads();
-  const bool parallel = threads > 1 && 2 * m * n * k >= kParallelFlops;
+  const bool parallel = threads > 1 && 2 * m * n * k >= kParallelGemvFlops;
   const bool split_rows = m >= n;
   const int64_t extent = split_rows ? m : n;
-  const int64_t tasks = parallel ? std::min<int64_t>(extent, 4 * threads) : 1;
+  // Row splits interleave freely; column splits stay one contiguous run per thread, since
+  // narrow column strips of a row-major matrix stream poorly.
+  const int64_t tasks = parallel ? std::min<int64_t>(extent, split_rows ? 4 * threads : threads) : 1;
   run(parallel, tasks, [&](int64_t t) {
     const int64_t lo = extent * t / tasks, hi = extent * (t + 1) / tasks;
     if (split_rows)

@@ -39,8 +39,8 @@ KernelSet<typename S::T> make() {
   using T = typename S::T;
   constexpr Blocking blk = blocking<T>(Isa::Avx512);
   static_assert(blk.nr % S::kWidth == 0);
-  // 4 vectors' worth of dot-product lanes hide the FMA latency in the small path.
-  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack_panel<T>, small_gemm<T, 4 * S::kWidth>};
+  // Two vectors of dot-product lanes per output; four outputs at a time hide the FMA latency.
+  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack_panel<T>, small_gemm<T, 2 * S::kWidth>};
 }
 
 }  // namespace
