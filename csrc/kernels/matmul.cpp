@@ -35,7 +35,7 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, ukr_scalar<T, blk.mr, blk.nr>, pack_panel<T>, small_gemm<T, 8>};
+  return {blk, ukr_scalar<T, blk.mr, blk.nr>, pack_panel<T>, small_gemm<ScalarTraits<T>, 4>};
 }
 }  // namespace detail
 
@@ -89,7 +89,7 @@ thread_local Scratch t_pack_a, t_pack_b;
 // Below these sizes threads cost more (wake-up, split packing) than they save. The choice of
 // path never depends on the thread count, so results do not either.
 constexpr int64_t kParallelFlops = int64_t(1) << 22;    // ~ 128^3 * 2
-constexpr int64_t kSmallFlops = int64_t(2) * 24 * 24 * 24;  // direct loops at or below this
+constexpr int64_t kSmallFlops = int64_t(2) * 8 * 8 * 8;  // direct loops at or below this (measured crossover)
 // Matrix-vector products are bound by memory bandwidth, which a second core adds to early.
 constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 

@@ -1,8 +1,9 @@
 // AVX-512 matmul kernels (this file is compiled with -mavx512f/dq/vl/bw -mfma).
 // gcc 12's AVX-512 shuffle/unpack intrinsics start from _mm512_undefined_*(), which trips a
-// false -Wmaybe-uninitialized once inlined (GCC PR105593, fixed in gcc 13).
+// false -W(maybe-)uninitialized once inlined (GCC PR105593, fixed in gcc 13).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
@@ -27,6 +28,8 @@ struct F32x16 {
   static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p); }
+  static T hsum(V v) { return _mm512_reduce_add_ps(v); }
 };
 
 struct F64x8 {
@@ -40,6 +43,8 @@ struct F64x8 {
   static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_pd(__mmask8((1u << count) - 1), p); }
+  static T hsum(V v) { return _mm512_reduce_add_pd(v); }
 };
 
 // In-register transposes for packing: v[i] holds row i, afterwards v[q] holds column q.
@@ -121,8 +126,8 @@ KernelSet<typename S::T> make() {
   using T = typename S::T;
   constexpr Blocking blk = blocking<T>(Isa::Avx512);
   static_assert(blk.nr % S::kWidth == 0);
-  // Two vectors of dot-product lanes per output; four outputs at a time hide the FMA latency.
-  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack<S>, small_gemm<T, 2 * S::kWidth>};
+  // Two vectors of dot-product partial sums per output, four outputs at a time: 8 FMA chains.
+  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack<S>, small_gemm<S, 2>};
 }
 
 }  // namespace

@@ -13,34 +13,47 @@
 namespace gg::kernels::detail {
 namespace {
 
-// Four dot products x_r . y_r at once (several streams in flight, shared loads when x or y
-// repeat), each over kLanes independent partial sums added up in a fixed order: vectorizes
-// without -ffast-math and hides FMA latency. Every dot product goes through this one function
-// (leftovers repeat a pointer pair), so an element's bits do not depend on its neighbours:
-// gcc may vectorize a one-output version differently, and did.
-template <class T, int kLanes>
-void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* y0, const T* y1, const T* y2,
-          const T* y3, int64_t n, T* out, int64_t out_stride) {
-  T acc[4][kLanes] = {};
+// The vector-traits interface for scalar code: the portable build's "vector" is one element.
+template <class Scalar>
+struct ScalarTraits {
+  using T = Scalar;
+  using V = Scalar;
+  static constexpr int kWidth = 1;
+  static V zero() { return V(0); }
+  static V loadu(const T* p) { return *p; }
+  static V load_partial(const T* p, int) { return *p; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static V add(V a, V b) { return a + b; }
+  static T hsum(V v) { return v; }
+};
+
+// Four dot products x[r] . y[r] at once (four streams in flight; x or y may repeat a pointer),
+// each over NV vectors of partial sums to hide FMA latency, combined in a fixed order. The
+// tail uses zero-filled partial loads: adding 0*0 leaves a partial sum unchanged. Every dot
+// product of the direct path goes through here, so an element's bits never depend on which
+// other outputs it was computed with.
+template <class S, int NV>
+void dot4(const typename S::T* const x[4], const typename S::T* const y[4], int64_t n, typename S::T* out,
+          int64_t out_stride) {
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  V acc[4][NV];
+  for (int r = 0; r < 4; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = S::zero();
   int64_t p = 0;
-  for (; p + kLanes <= n; p += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      acc[0][l] += x0[p + l] * y0[p + l];
-      acc[1][l] += x1[p + l] * y1[p + l];
-      acc[2][l] += x2[p + l] * y2[p + l];
-      acc[3][l] += x3[p + l] * y3[p + l];
-    }
-  }
-  for (int l = 0; p < n; ++p, ++l) {
-    acc[0][l] += x0[p] * y0[p];
-    acc[1][l] += x1[p] * y1[p];
-    acc[2][l] += x2[p] * y2[p];
-    acc[3][l] += x3[p] * y3[p];
+  for (; p + NV * W <= n; p += NV * W)
+    for (int v = 0; v < NV; ++v)
+      for (int r = 0; r < 4; ++r)
+        acc[r][v] = S::fma(S::loadu(x[r] + p + v * W), S::loadu(y[r] + p + v * W), acc[r][v]);
+  for (int v = 0; p < n; ++v, p += W) {
+    const int count = static_cast<int>(std::min<int64_t>(W, n - p));
+    for (int r = 0; r < 4; ++r)
+      acc[r][v] = S::fma(S::load_partial(x[r] + p, count), S::load_partial(y[r] + p, count), acc[r][v]);
   }
   for (int r = 0; r < 4; ++r) {
-    for (int w = kLanes / 2; w > 0; w /= 2)
-      for (int l = 0; l < w; ++l) acc[r][l] += acc[r][l + w];
-    out[r * out_stride] = acc[r][0];
+    V sum = acc[r][0];
+    for (int v = 1; v < NV; ++v) sum = S::add(sum, acc[r][v]);
+    out[r * out_stride] = S::hsum(sum);
   }
 }
 
@@ -71,7 +84,7 @@ void axpy_rows(const T* s, int64_t s_stride, const T* x, int64_t ldx, int64_t ro
 //   row axpy:    C row i  = sum_p op(A)[i,p] * op(B) row p     (op(B) rows contiguous: !trans_b)
 //   dot:         C[i,j]   = op(A) row i . op(B) column j      (both contiguous)
 //   column axpy: C col j  = sum_p op(B)[p,j] * op(A) column p (op(A) columns contiguous: trans_a)
-template <class T, int kLanes>
+template <class S, int NV, class T = typename S::T>
 void small_gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
                 int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   const int64_t a_ri = trans_a ? 1 : k, a_cp = trans_a ? m : 1;  // op(A)[i,p] = a[i*a_ri + p*a_cp]
@@ -97,16 +110,24 @@ void small_gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, b
     for (int64_t i = i0; i < i1; ++i) {
       int64_t j = j0;
       if (j1 - j0 >= 4) {
-        for (; j + 4 <= j1; j += 4)
-          dot4<T, kLanes>(A(i), A(i), A(i), A(i), B(j), B(j + 1), B(j + 2), B(j + 3), k, c + i * n + j, 1);
+        for (; j + 4 <= j1; j += 4) {
+          const T* xs[4] = {A(i), A(i), A(i), A(i)};
+          const T* ys[4] = {B(j), B(j + 1), B(j + 2), B(j + 3)};
+          dot4<S, NV>(xs, ys, k, c + i * n + j, 1);
+        }
       } else if (i + 4 <= i1) {
-        for (; j < j1; ++j)
-          dot4<T, kLanes>(A(i), A(i + 1), A(i + 2), A(i + 3), B(j), B(j), B(j), B(j), k, c + i * n + j, n);
+        for (; j < j1; ++j) {
+          const T* xs[4] = {A(i), A(i + 1), A(i + 2), A(i + 3)};
+          const T* ys[4] = {B(j), B(j), B(j), B(j)};
+          dot4<S, NV>(xs, ys, k, c + i * n + j, n);
+        }
         i += 3;
         continue;
       }
       for (; j < j1; ++j) {
-        dot4<T, kLanes>(A(i), A(i), A(i), A(i), B(j), B(j), B(j), B(j), k, spare, 1);
+        const T* xs[4] = {A(i), A(i), A(i), A(i)};
+        const T* ys[4] = {B(j), B(j), B(j), B(j)};
+        dot4<S, NV>(xs, ys, k, spare, 1);
         c[i * n + j] = spare[0];
       }
     }
