@@ -1,5 +1,6 @@
 #include "runtime/thread_pool.h"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -31,17 +32,10 @@ thread_local bool t_in_parallel = false;
 // Persistent workers that sleep on a condition variable between jobs. One job at a time:
 // `dispatch` is taken with try_lock, and a caller that finds the pool busy runs its loop
 // inline (correct, just not parallel) rather than queueing behind another caller.
+// The pool is never destroyed: workers may still be parked when static destructors run, and
+// joining them at exit buys nothing.
 class Pool {
  public:
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
   // Returns false if another thread is using the pool; the caller then runs inline.
   bool run(int64_t n, int threads, const std::function<void(int64_t)>& f) {
     std::unique_lock<std::mutex> dispatch(dispatch_, std::try_to_lock);
@@ -101,8 +95,7 @@ class Pool {
         __builtin_ia32_pause();
       {
         std::unique_lock<std::mutex> lock(mu_);
-        wake_.wait(lock, [&] { return stop_ || (generation_.load() != seen && id < helpers_); });
-        if (stop_) return;
+        wake_.wait(lock, [&] { return generation_.load() != seen && id < helpers_; });
         seen = generation_.load();
       }
       work();
@@ -121,15 +114,26 @@ class Pool {
   int64_t n_ = 0;
   int helpers_ = 0;
   std::atomic<uint64_t> generation_{0};  // written under mu_, read lock-free while spinning
-  bool stop_ = false;
   std::atomic<int64_t> next_{0};
   std::atomic<int> pending_{0};
   std::exception_ptr error_;
 };
 
+std::atomic<Pool*> g_pool{nullptr};
+
+// A forked child (e.g. Python multiprocessing) has none of the parent's worker threads, and
+// the parent's pool may have been mid-job: the child abandons it and builds a fresh one.
+void forget_pool_in_child() { g_pool.store(nullptr, std::memory_order_relaxed); }
+
 Pool& pool() {
-  static Pool p;
-  return p;
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (p) return *p;
+  static const int registered = pthread_atfork(nullptr, nullptr, forget_pool_in_child);
+  (void)registered;
+  auto* fresh = new Pool;
+  if (g_pool.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread won the race
+  return *p;
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // The worker pool: every index runs exactly once, nested and concurrent calls complete,
-// exceptions reach the caller.
+// exceptions reach the caller, a forked child can use it.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <stdexcept>
 #include <thread>
@@ -58,6 +61,22 @@ void check_exception() {
   CHECK(after.load() == 10);
 }
 
+// A child forked after the pool has run (as Python multiprocessing does) gets a working pool.
+void check_fork() {
+  gg::set_num_threads(2);
+  std::atomic<int> before{0};
+  gg::parallel_for(4, [&](int64_t) { ++before; });
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::atomic<int64_t> sum{0};
+    gg::parallel_for(100, [&](int64_t i) { sum += i; });
+    _exit(sum.load() == 4950 ? 0 : 1);
+  }
+  int status = -1;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -73,5 +92,6 @@ int main() {
   check_nested();
   check_concurrent_callers();
   check_exception();
+  check_fork();
   return CHECK_MAIN_RESULT();
 }
