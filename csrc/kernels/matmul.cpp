@@ -111,9 +111,9 @@ void gemm_small(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m,
   const bool parallel = threads > 1 && 2 * m * n * k >= kParallelGemvFlops;
   const bool split_rows = m >= n;
   const int64_t extent = split_rows ? m : n;
-  // Row splits interleave freely; column splits stay one contiguous run per thread, since
-  // narrow column strips of a row-major matrix stream poorly.
-  const int64_t tasks = parallel ? std::min<int64_t>(extent, split_rows ? 4 * threads : threads) : 1;
+  // One contiguous run per thread: finer pieces would make the axpy forms stream narrow
+  // strips of a row-major matrix, which the prefetchers handle poorly.
+  const int64_t tasks = parallel ? std::min<int64_t>(extent, threads) : 1;
   run(parallel, tasks, [&](int64_t t) {
     const int64_t lo = extent * t / tasks, hi = extent * (t + 1) / tasks;
     if (split_rows)
