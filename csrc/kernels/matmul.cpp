@@ -169,7 +169,7 @@ void gemm_packed(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m
           const int64_t i = ic + ip * MR;
           ks.pack(a + i * a_ri + pc * a_cp, a_ri, a_cp, std::min<int64_t>(MR, m - i), kc, MR, pa + ip * MR * kc);
         }
-        alignas(64) T tile[16 * 32];  // edge tiles go through here; MR*NR <= 512 in every table row
+        alignas(64) T tile[kMaxTile];  // edge tiles go through here
         for (int64_t jp = jp0; jp < jp1; ++jp) {
           const int64_t j = jc + jp * NR, nr = std::min<int64_t>(NR, n - j);
           for (int64_t ip = 0; ip < m_panels; ++ip) {

@@ -25,6 +25,15 @@ inline constexpr Blocking kBlocking[3][2] = {
     /* Avx2     */ {{6, 16, 144, 256, 4096}, {6, 8, 144, 256, 4096}},
     /* Avx512   */ {{14, 32, 224, 256, 4096}, {14, 16, 224, 256, 4096}},
 };
+// The driver routes edge tiles through a fixed 512-element buffer.
+inline constexpr int kMaxTile = 512;
+static_assert([] {
+  for (const auto& isa : kBlocking)
+    for (const Blocking& b : isa)
+      if (b.mr * b.nr > kMaxTile || b.mc % b.mr != 0) return false;
+  return true;
+}());
+
 template <class T>
 constexpr Blocking blocking(Isa isa) {
   return kBlocking[static_cast<int>(isa)][sizeof(T) == 8];
