@@ -34,21 +34,17 @@ struct ScalarTraits {
 // other outputs it was computed with.
 template <class S, int NV>
 void dot4(const typename S::T* const x[4], const typename S::T* const y[4], int64_t n, typename S::T* out,
-          int64_t out_stride, const typename S::T* const next[4] = nullptr) {
+          int64_t out_stride) {
   using V = typename S::V;
   constexpr int W = S::kWidth;
   V acc[4][NV];
   for (int r = 0; r < 4; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = S::zero();
   int64_t p = 0;
-  for (; p + NV * W <= n; p += NV * W) {
-    if (next)
-      for (int r = 0; r < 4; ++r)
-        for (int q = 0; q < NV * W; q += 64 / int(sizeof(*out))) __builtin_prefetch(next[r] + p + q);
+  for (; p + NV * W <= n; p += NV * W)
     for (int v = 0; v < NV; ++v)
       for (int r = 0; r < 4; ++r)
         acc[r][v] = S::fma(S::loadu(x[r] + p + v * W), S::loadu(y[r] + p + v * W), acc[r][v]);
-  }
   for (int v = 0; p < n; ++v, p += W) {
     const int count = static_cast<int>(std::min<int64_t>(W, n - p));
     for (int r = 0; r < 4; ++r)
@@ -117,15 +113,13 @@ void small_gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, b
         for (; j + 4 <= j1; j += 4) {
           const T* xs[4] = {A(i), A(i), A(i), A(i)};
           const T* ys[4] = {B(j), B(j + 1), B(j + 2), B(j + 3)};
-          const T* next[4] = {B(j + 4), B(j + 5), B(j + 6), B(j + 7)};
-          dot4<S, NV>(xs, ys, k, c + i * n + j, 1, j + 8 <= j1 ? next : nullptr);
+          dot4<S, NV>(xs, ys, k, c + i * n + j, 1);
         }
       } else if (i + 4 <= i1) {
         for (; j < j1; ++j) {
           const T* xs[4] = {A(i), A(i + 1), A(i + 2), A(i + 3)};
           const T* ys[4] = {B(j), B(j), B(j), B(j)};
-          const T* next[4] = {A(i + 4), A(i + 5), A(i + 6), A(i + 7)};
-          dot4<S, NV>(xs, ys, k, c + i * n + j, n, i + 8 <= i1 ? next : nullptr);
+          dot4<S, NV>(xs, ys, k, c + i * n + j, n);
         }
         i += 3;
         continue;
