@@ -1,7 +1,8 @@
 // The direct (unpacked) matmul path for tiny problems and matrix-vector shapes, where packing
-// and threading cost more than they save. Plain loops written so that gcc vectorizes them;
-// each ISA file includes this and instantiates it under its own -m flags. Everything is in an
-// unnamed namespace so the per-ISA copies never get merged by the linker.
+// costs more than it saves. Dot products use the ISA's vector traits (S: load, fma, ...); the
+// axpy loops are plain loops that gcc vectorizes. Each ISA file includes this and instantiates
+// it under its own -m flags; everything is in an unnamed namespace so the per-ISA copies never
+// get merged by the linker.
 //
 // Every element of C is produced by the same sequence of operations whatever sub-range
 // [i0,i1) x [j0,j1) the call covers, so splitting the output over threads does not change
