@@ -1,8 +1,8 @@
 """graphgrad matmul vs numpy (OpenBLAS) GFLOP/s, same machine, same session.
 
-The machine is shared and noisy, so the two are interleaved: for each round, numpy (in a
-subprocess pinned to the thread count with OPENBLAS_NUM_THREADS) and graphgrad_bench run the
-whole case list one after the other; the table shows the median over rounds.
+The machine is shared and noisy, so the two are interleaved case by case: for each round and
+each case, numpy (in a subprocess pinned to the thread count with OPENBLAS_NUM_THREADS) and
+graphgrad_bench run back to back; the table shows the median over rounds.
 
     python3 bench/compare_matmul_numpy.py build-k/bench/graphgrad_bench [rounds] [dtype...]
 """
@@ -44,16 +44,16 @@ print(json.dumps(out))
 """.replace("import json, sys, time", "import json, statistics, sys, time")
 
 
-def numpy_run(threads, dtype):
+def numpy_run(cases, threads, dtype):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    res = subprocess.run([sys.executable, "-c", NUMPY_WORKER, json.dumps(CASES), dtype],
+    res = subprocess.run([sys.executable, "-c", NUMPY_WORKER, json.dumps(cases), dtype],
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(res.stdout)
 
 
-def gg_run(bench, threads, dtype):
+def gg_run(bench, cases, threads, dtype):
     ctype = "float" if dtype == "float32" else "double"
-    names = "|".join(f"m:{m}/n:{n}/k:{k}/ta:{ta}/tb:{tb}/thr:{threads}/" for m, n, k, ta, tb in CASES)
+    names = "|".join(f"m:{m}/n:{n}/k:{k}/ta:{ta}/tb:{tb}/thr:{threads}/" for m, n, k, ta, tb in cases)
     res = subprocess.run([bench, f"--benchmark_filter=BM_matmul<{ctype}>/({names})",
                           "--benchmark_min_time=0.2", "--benchmark_format=json"],
                          capture_output=True, text=True, check=True)
@@ -70,10 +70,11 @@ def main():
     dtypes = sys.argv[3:] or ["float32"]
     for dtype in dtypes:
         for threads in (1, 2):
-            np_runs, gg_runs = [], []
-            for _ in range(rounds):
-                np_runs.append(numpy_run(threads, dtype))
-                gg_runs.append(gg_run(bench, threads, dtype))
+            np_runs, gg_runs = [{} for _ in range(rounds)], [{} for _ in range(rounds)]
+            for r in range(rounds):
+                for case in CASES:
+                    np_runs[r].update(numpy_run([case], threads, dtype))
+                    gg_runs[r].update(gg_run(bench, [case], threads, dtype))
             print(f"\n{dtype}, {threads} thread(s), median of {rounds} interleaved rounds (GFLOP/s)")
             print(f"| {'m x n x k':>16} | {'op':>5} | {'numpy':>7} | {'graphgrad':>9} | {'ratio':>5} |")
             print(f"|{'-' * 18}|{'-' * 7}|{'-' * 9}|{'-' * 11}|{'-' * 7}|")
