@@ -1,23 +1,153 @@
 #include "runtime/thread_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace gg {
 
 namespace {
-int g_num_threads = std::max(1u, std::thread::hardware_concurrency());
+
+int cores_available() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
+
+std::atomic<int> g_num_threads{cores_available()};
+
+// Set while a thread runs a parallel_for body, so nested calls run inline instead of
+// deadlocking on the pool they are already part of.
+thread_local bool t_in_parallel = false;
+
+// Persistent workers that sleep on a condition variable between jobs. One job at a time:
+// `dispatch` is taken with try_lock, and a caller that finds the pool busy runs its loop
+// inline (correct, just not parallel) rather than queueing behind another caller.
+// The pool is never destroyed: workers may still be parked when static destructors run, and
+// joining them at exit buys nothing.
+class Pool {
+ public:
+  // Returns false if another thread is using the pool; the caller then runs inline.
+  bool run(int64_t n, int threads, const std::function<void(int64_t)>& f) {
+    std::unique_lock<std::mutex> dispatch(dispatch_, std::try_to_lock);
+    if (!dispatch.owns_lock()) return false;
+    const int helpers = static_cast<int>(std::min<int64_t>(threads, n)) - 1;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (static_cast<int>(workers_.size()) < helpers) {
+        const int id = static_cast<int>(workers_.size());
+        workers_.emplace_back([this, id] { worker(id); });
+      }
+      fn_ = &f;
+      n_ = n;
+      helpers_ = helpers;
+      next_.store(0, std::memory_order_relaxed);
+      pending_.store(helpers, std::memory_order_relaxed);
+      error_ = nullptr;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    work();
+    // Workers finish their last index quickly; spin briefly, then sleep.
+    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+      if (spin < 4096) {
+        __builtin_ia32_pause();
+      } else {
+        std::unique_lock<std::mutex> lock(mu_);
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      }
+    }
+    if (error_) std::rethrow_exception(error_);
+    return true;
+  }
+
+ private:
+  // Indices are handed out dynamically; the result of each index must not depend on which
+  // thread runs it (the kernels' partitions guarantee that).
+  void work() {
+    t_in_parallel = true;
+    for (int64_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_;) {
+      try {
+        (*fn_)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+    t_in_parallel = false;
+  }
+
+  void worker(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      // Kernels dispatch several jobs back to back (pack, compute, pack, ...): spinning a few
+      // microseconds first saves a futex wake-up per job.
+      for (int spin = 0; spin < 2048 && generation_.load(std::memory_order_acquire) == seen; ++spin)
+        __builtin_ia32_pause();
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [&] { return generation_.load() != seen && id < helpers_; });
+        seen = generation_.load();
+      }
+      work();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mu_);  // pairs with the caller's predicate check
+        done_.notify_one();
+      }
+    }
+  }
+
+  std::mutex dispatch_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int64_t)>* fn_ = nullptr;
+  int64_t n_ = 0;
+  int helpers_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mu_, read lock-free while spinning
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> pending_{0};
+  std::exception_ptr error_;
+};
+
+std::atomic<Pool*> g_pool{nullptr};
+
+// A forked child (e.g. Python multiprocessing) has none of the parent's worker threads, and
+// the parent's pool may have been mid-job: the child abandons it and builds a fresh one.
+void forget_pool_in_child() { g_pool.store(nullptr, std::memory_order_relaxed); }
+
+Pool& pool() {
+  Pool* p = g_pool.load(std::memory_order_acquire);
+  if (p) return *p;
+  static const int registered = pthread_atfork(nullptr, nullptr, forget_pool_in_child);
+  (void)registered;
+  auto* fresh = new Pool;
+  if (g_pool.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread won the race
+  return *p;
+}
+
+}  // namespace
 
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1");
-  g_num_threads = n;
+  g_num_threads.store(n, std::memory_order_relaxed);
 }
-int get_num_threads() { return g_num_threads; }
+int get_num_threads() { return g_num_threads.load(std::memory_order_relaxed); }
 
-// Serial for now: the pool proper comes with the fast kernels.
 void parallel_for(int64_t n, const std::function<void(int64_t)>& f) {
+  if (n <= 0) return;
+  const int threads = get_num_threads();
+  if (threads > 1 && n > 1 && !t_in_parallel && pool().run(n, threads, f)) return;
   for (int64_t i = 0; i < n; ++i) f(i);
 }
 

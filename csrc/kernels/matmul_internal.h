@@ -1,0 +1,71 @@
+// Internals shared by the matmul driver (matmul.cpp) and the per-ISA kernel files.
+//
+// BLIS layout: C is computed in MC x NC blocks over KC-deep slices of the reduction.
+// op(B)[pc:pc+KC, jc:jc+NC] is packed into NR-wide panels (KC x NR each, row p holds NR
+// consecutive columns), op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (row p holds MR
+// consecutive rows of column p). Panels are zero-padded to full MR / NR, so the microkernel
+// always computes a full MR x NR tile.
+#pragma once
+#include <cstdint>
+
+#include "kernels/cpu.h"
+
+namespace gg::kernels::detail {
+
+struct Blocking {
+  int mr, nr;      // register tile (nr is a whole number of vectors)
+  int mc, kc, nc;  // cache blocks: MC x KC of A stays in L2, KC x NR of B in L1, KC x NC in L3
+};
+
+// The one table of block sizes, indexed [isa][0 = float, 1 = double]. The microkernels take
+// their mr/nr from here at compile time, so changing a tile here changes the kernel.
+// Zen 5 (48 KiB L1d, 1 MiB L2 per core): KC x NR of B is ~24-32 KiB of L1.
+inline constexpr Blocking kBlocking[3][2] = {
+    /* Portable */ {{4, 8, 128, 256, 2048}, {4, 4, 128, 256, 2048}},
+    /* Avx2     */ {{6, 16, 144, 256, 4096}, {6, 8, 144, 256, 4096}},
+    /* Avx512   */ {{14, 32, 224, 256, 4096}, {14, 16, 224, 256, 4096}},
+};
+// The driver routes edge tiles through a fixed 512-element buffer.
+inline constexpr int kMaxTile = 512;
+static_assert([] {
+  for (const auto& isa : kBlocking)
+    for (const Blocking& b : isa)
+      if (b.mr * b.nr > kMaxTile || b.mc % b.mr != 0) return false;
+  return true;
+}());
+
+template <class T>
+constexpr Blocking blocking(Isa isa) {
+  return kBlocking[static_cast<int>(isa)][sizeof(T) == 8];
+}
+
+// c[0:mr, 0:nr] (row stride ldc) = (accumulate ? c : 0) + sum_p pa[p*mr + i] * pb[p*nr + j].
+// pa and pb are packed panels, pb 64-byte aligned. The tile sum always starts from zero and is
+// added to c at the end, so an element's value does not depend on which tile computed it.
+template <class T>
+using MicroKernel = void (*)(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, bool accumulate);
+
+// Direct path for small and matrix-vector problems, compiled once per ISA:
+//   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.
+template <class T>
+using SmallGemm = void (*)(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a,
+                           bool trans_b, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+
+// dst[p*R + r] = src[r*rs + p*cs] for r < rows (zero for rows <= r < R), p < kc.
+template <class T>
+using Pack = void (*)(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int R, T* dst);
+
+template <class T>
+struct KernelSet {
+  Blocking blk;
+  MicroKernel<T> ukr;
+  Pack<T> pack;
+  SmallGemm<T> small;
+};
+
+// One per ISA; each lives in the file compiled for that ISA.
+template <class T> KernelSet<T> kernels_portable();
+template <class T> KernelSet<T> kernels_avx2();
+template <class T> KernelSet<T> kernels_avx512();
+
+}  // namespace gg::kernels::detail
