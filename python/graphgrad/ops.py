@@ -59,20 +59,23 @@ def zeros(shape, dtype=None):
     return _fill("zeros", shape, dtype, 0.0)
 
 
+def _fill_like(op, input, dtype, value):
+    _check_tensor(input, op, "input")
+    if dtype is not None and as_dtype(dtype, f"{op}: dtype") is not input.dtype:
+        return _fill(op, input.shape, dtype, value)
+    return apply(op, [input])  # keeps the link to input: the dump shows what it is shaped like
+
+
 @_op
 def ones_like(input, dtype=None):
-    _check_tensor(input, "ones_like", "input")
-    if dtype is not None and as_dtype(dtype) is not input.dtype:
-        return ones(input.shape, dtype)
-    return apply("ones_like", [input])
+    """Ones with input's shape (and dtype, unless given)."""
+    return _fill_like("ones_like", input, dtype, 1.0)
 
 
 @_op
 def zeros_like(input, dtype=None):
-    _check_tensor(input, "zeros_like", "input")
-    if dtype is not None and as_dtype(dtype) is not input.dtype:
-        return zeros(input.shape, dtype)
-    return apply("zeros_like", [input])
+    """Zeros with input's shape (and dtype, unless given)."""
+    return _fill_like("zeros_like", input, dtype, 0.0)
 
 
 def _scalar_as_tensor(x, like, op):
