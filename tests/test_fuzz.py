@@ -83,11 +83,20 @@ def ref_forward(prog, inputs):
 
 def ref_backward(prog, vals, diff_outputs):
     adj = [np.zeros_like(v) for v in vals]
+    # Only values on a gradient-carrying path to a differentiated output receive an adjoint; the
+    # rest must not pass on 0 * (a NaN or inf partial) = NaN to inputs the outputs do not use.
+    reached = [False] * len(vals)
     for o in diff_outputs:
         adj[o] = adj[o] + 1.0
+        reached[o] = True
     n_in = len(prog["inputs"])
     for k in reversed(range(len(prog["nodes"]))):
         op, args, attrs = prog["nodes"][k]
+        if not reached[n_in + k] or op in ("stop_gradient", "ones_like"):
+            continue
+        for i in args:
+            if i is not None:
+                reached[i] = True
         g = adj[n_in + k]
         a = [vals[i] if i is not None else None for i in args]
         if op == "add":
