@@ -2,7 +2,9 @@
 // costs more than it saves. Dot products use the ISA's vector traits (S: load, fma, ...); the
 // axpy loops are plain loops that gcc vectorizes. Each ISA file includes this and instantiates
 // it under its own -m flags; everything is in an unnamed namespace so the per-ISA copies never
-// get merged by the linker.
+// get merged by the linker. For the same reason no std:: algorithm over float data is used
+// here: an out-of-line std::fill<float*> compiled for AVX-512 could be the copy the linker
+// keeps for the portable path too.
 //
 // Every element of C is produced by the same sequence of operations whatever sub-range
 // [i0,i1) x [j0,j1) the call covers, so splitting the output over threads does not change
@@ -98,7 +100,7 @@ void small_gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, b
     for (int64_t j = j0; j < j1; ++j)
       for (int64_t r0 = i0; r0 < i1; r0 += kChunk) {
         const int64_t len = std::min(kChunk, i1 - r0);
-        std::fill(col, col + len, T(0));
+        for (int64_t r = 0; r < len; ++r) col[r] = T(0);
         axpy_rows(b + j * b_cj, b_rp, a + r0, m, k, col, len);
         for (int64_t r = 0; r < len; ++r) c[(r0 + r) * n + j] = col[r];
       }
@@ -136,7 +138,7 @@ void small_gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, b
     // row axpy
     for (int64_t i = i0; i < i1; ++i) {
       T* crow = c + i * n;
-      std::fill(crow + j0, crow + j1, T(0));
+      for (int64_t j = j0; j < j1; ++j) crow[j] = T(0);
       axpy_rows(a + i * a_ri, a_cp, b + j0, n, k, crow + j0, j1 - j0);
     }
   }
