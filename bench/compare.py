@@ -258,8 +258,7 @@ def first_calls(impls, repeats):
 def rss_worker(args):
     name = args.rss
     set_threads(1, [name])
-    data = make_data("large")
-    step = MAKERS[name](*data)
+    step = MAKERS[name](*make_data("large"))  # each implementation keeps only its own copy of the data
     step()  # compiles (jax, torch.compile) and warms allocators: the measured step is a steady one
 
     def status(field):
