@@ -102,6 +102,7 @@ detail::BceRow<T> make_row(const Broadcast& bc, const Off& off, int64_t i0, int6
   r.spw = spw;
   r.sg = sg;
   r.out = out ? out + off[0] + i0 : nullptr;
+  r.dx = nullptr;
   r.n = len;
   r.gscale = gscale;
   return r;
@@ -130,6 +131,24 @@ void bce_forward(const Broadcast& bc, const T* x, const T* y, const T* w, const 
 }
 
 template <class T>
+void bce_forward_backward(const Broadcast& bc, const T* x, const T* y, const T* w, const T* pw, const T* g, T* loss,
+                          T* dx, Reduction r) {
+  const auto& k = detail::bce_kernels<T>(active_isa());
+  const detail::Split s = detail::split(bc);
+  const T scale = r == Reduction::Mean ? T(1) / T(bc.numel) : T(1);
+  std::vector<double> part(s.tasks, 0.0);  // the same tasks, partials and order as bce_forward
+  detail::for_each_piece(bc, s, [&](int64_t t, const auto& off, int64_t i0, int64_t len) {
+    detail::BceRow<T> row = make_row<T>(bc, off, i0, len, x, y, w, pw, g, r == Reduction::None ? loss : nullptr, scale);
+    row.dx = dx + off[0] + i0;
+    part[t] += k.fused(row);
+  });
+  if (r == Reduction::None) return;
+  double acc = 0;
+  for (double p : part) acc += p;
+  loss[0] = r == Reduction::Sum ? T(acc) : T(acc / double(bc.numel));
+}
+
+template <class T>
 void bce_backward(const Broadcast& bc, const T* x, const T* y, const T* w, const T* pw, const T* g, T* out,
                   Reduction r, BceWrt wrt) {
   const auto& k = detail::bce_kernels<T>(active_isa());
@@ -146,6 +165,8 @@ void bce_backward(const Broadcast& bc, const T* x, const T* y, const T* w, const
                                     Reduction, BceWrt);                                                     \
   template void bce_backward<T>(const Broadcast&, const T*, const T*, const T*, const T*, const T*, T*,      \
                                 Reduction, BceWrt);                                                     \
+  template void bce_forward_backward<T>(const Broadcast&, const T*, const T*, const T*, const T*, const T*, T*, \
+                                        T*, Reduction);                                                 \
   template const detail::BceKernels<T>& detail::bce_kernels<T>(Isa);
 GG_INSTANTIATE(float)
 GG_INSTANTIATE(double)

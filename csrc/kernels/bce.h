@@ -33,6 +33,14 @@ template <class T>
 void bce_backward(const Broadcast& bc, const T* x, const T* y, const T* w, const T* pw, const T* g, T* out,
                   Reduction r, BceWrt wrt);
 
+// Both at once, as the fusion pass asks when a graph needs the loss and its logits gradient: one
+// pass over the operands and one exp per element. loss as bce_forward writes it, dx as
+// bce_backward(..., BceWrt::Logits) with the adjoint g (a scalar for Sum and Mean). The results
+// equal the two separate kernels' bit for bit.
+template <class T>
+void bce_forward_backward(const Broadcast& bc, const T* x, const T* y, const T* w, const T* pw, const T* g, T* loss,
+                          T* dx, Reduction r);
+
 // Portable references (test oracles).
 template <class T>
 void bce_forward_ref(const Broadcast& bc, const T* x, const T* y, const T* w, const T* pw, T* out, Reduction r);

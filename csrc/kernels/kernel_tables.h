@@ -36,6 +36,7 @@ struct BceRow {
   const T *x, *y, *w, *pw, *g;
   int64_t sw, spw, sg;  // inner strides, 0 or 1 (x, y and out are contiguous)
   T* out;
+  T* dx;                // the fused forward + backward: where the logits' gradient goes
   int64_t n;
   T gscale;             // 1, or 1 / numel for Mean
 };
@@ -45,6 +46,8 @@ struct BceKernels {
   void (*forward)(const BceRow<T>& r);          // out[i] = loss
   double (*forward_sum)(const BceRow<T>& r);    // sum of the losses, double accumulator
   void (*backward)(const BceRow<T>& r, BceWrt wrt);
+  // Loss (into out, or summed when out is null) and its logits gradient (into dx), one exp each.
+  double (*fused)(const BceRow<T>& r);
   // The math under the kernels, on arrays (for the accuracy tests).
   void (*exp_neg)(const T* a, T* out, int64_t n);    // exp(a), a <= 0
   void (*log1p01)(const T* e, T* out, int64_t n);    // log1p(e), 0 <= e <= 1

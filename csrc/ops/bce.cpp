@@ -3,6 +3,11 @@
 // bce_with_logits_grad(x, y, [weight], [pos_weight], [g]) {..., wrt, unit_grad}: the elementwise
 // derivative of that loss with respect to one operand, scaled by the adjoint g (made by the vjp
 // below); with unit_grad=1 there is no g operand and g is 1 (the simplify pass drops a fill(1)).
+// bce_with_logits_and_grad(x, y, [weight], [pos_weight], [g]) {reduction, ...}: both the loss and
+// its logits gradient in one pass over x (fuse_bce makes it), packed into one flat buffer as
+// ops/bce.h lays out; view nodes hand out the two parts.
+#include "ops/bce.h"
+
 #include "kernels/bce.h"
 #include "kernels/elementwise.h"
 #include "ops/op.h"
@@ -126,6 +131,28 @@ std::optional<double> fold_backward(const std::vector<std::optional<double>>& in
   return d;
 }
 
+Type infer_fused(const std::vector<const Type*>& in, const Attrs& a) {
+  const Type loss = check("bce_with_logits_and_grad", in, a, true);
+  return {loss.dtype, Shape{bce_fused_grad_offset(loss.numel()) + in[0]->numel()}};
+}
+
+Kernel compile_fused(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
+  const Layout l(a, true);
+  const Reduction r = reduction_of(a);
+  const int64_t grad_at = bce_fused_grad_offset(r == Reduction::None ? in[0]->numel() : 1);
+  return [bc = layout_broadcast(in, l), l, r, grad_at, dtype = in[0]->dtype](const void* const* x, void* o) {
+    dispatch_dtype(dtype, [&](auto t) {
+      using T = decltype(t);
+      static const T one = 1;
+      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
+      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
+      const T* g = l.grad < 0 ? &one : in_as<T>(x, l.grad);
+      T* out = static_cast<T*>(o);
+      kernels::bce_forward_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, g, out, out + grad_at, r);
+    });
+  };
+}
+
 void vjp(VjpContext& c, std::vector<int>& grads) {
   const Attrs& a = c.fwd().attrs;
   const Layout l(a, false);
@@ -154,6 +181,16 @@ OpDef op_bce_with_logits() {
   d.compile = compile_forward;
   d.vjp = vjp;
   d.fold = fold_forward;
+  return d;
+}
+
+OpDef op_bce_with_logits_and_grad() {
+  OpDef d;
+  d.name = "bce_with_logits_and_grad";
+  d.min_inputs = 2;
+  d.max_inputs = 5;
+  d.infer = infer_fused;
+  d.compile = compile_fused;
   return d;
 }
 

@@ -47,7 +47,8 @@ struct OpDef {
   std::optional<double> (*fold)(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
                                 const Type& out, const Attrs& attrs) = nullptr;
   bool blocks_grad = false;  // the output carries no gradient back (stop_gradient, ones_like, ...)
-  int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient)
+  int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient, view)
+  int64_t (*view_offset)(const Attrs& attrs) = nullptr;  // an alias's first element within its input
   int inplace_input = -1;    // the kernel may write its output over this input (same type),
                              // elementwise with no read after write; the memory plan uses it
 };

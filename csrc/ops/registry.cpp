@@ -20,6 +20,8 @@ OpDef op_transpose();
 OpDef op_stop_gradient();
 OpDef op_bce_with_logits();
 OpDef op_bce_with_logits_grad();
+OpDef op_bce_with_logits_and_grad();
+OpDef op_view();
 
 namespace {
 struct Registry {
@@ -28,7 +30,8 @@ struct Registry {
   std::unordered_map<std::string, const OpDef*> by_name;
   Registry() {
     for (OpDef d : {op_input(), op_fill(), op_ones_like(), op_zeros_like(), op_matmul(), op_add(), op_sum_to(),
-                    op_reshape(), op_transpose(), op_stop_gradient(), op_bce_with_logits(), op_bce_with_logits_grad()}) {
+                    op_reshape(), op_transpose(), op_stop_gradient(), op_bce_with_logits(), op_bce_with_logits_grad(),
+                    op_bce_with_logits_and_grad(), op_view()}) {
       owned.push_back(std::make_unique<OpDef>(std::move(d)));
       list.push_back(owned.back().get());
       by_name[list.back()->name] = list.back();

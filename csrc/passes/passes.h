@@ -10,7 +10,8 @@ namespace gg {
 Graph fold(const Graph& g);      // fold.cpp: constant folding into fills
 Graph simplify(const Graph& g);  // simplify.cpp: algebraic identities
 Graph cse(const Graph& g);       // cse.cpp: common subexpressions
-Graph fuse(const Graph& g);      // fuse.cpp: bias add into the matmul epilogue
+Graph fuse_bias(const Graph& g);  // fuse_bias.cpp: bias add into the matmul epilogue
+Graph fuse_bce(const Graph& g);   // fuse_bce.cpp: BCE loss and logits gradient in one kernel
 Graph dce(const Graph& g);       // dce.cpp: dead code
 
 struct Stage {

@@ -11,7 +11,8 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
     Graph (*run)(const Graph&);
   };
   // Folding makes the fills that simplify looks for; simplify and CSE leave dead nodes for DCE.
-  static const Pass passes[] = {{"fold", fold}, {"simplify", simplify}, {"cse", cse}, {"fuse", fuse}, {"dce", dce}};
+  static const Pass passes[] = {{"fold", fold}, {"simplify", simplify}, {"cse", cse}, {"fuse_bias", fuse_bias},
+                                {"fuse_bce", fuse_bce}, {"dce", dce}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
   const Graph* current = &g;

@@ -58,7 +58,7 @@ Tensor from_numpy(const py::array& a) {
   else throw py::type_error("expected a float32 or float64 array, got " + std::string(py::str(a.dtype())));
   if (!(a.flags() & py::array::c_style)) throw py::value_error("array must be C-contiguous");
   Tensor t = Tensor::empty(Type{d, Shape(a.shape(), a.shape() + a.ndim())});
-  if (t.type.bytes()) std::memcpy(t.storage->data, a.data(), t.type.bytes());
+  if (t.type.bytes()) std::memcpy(t.ptr(), a.data(), t.type.bytes());
   return t;
 }
 
@@ -86,7 +86,7 @@ py::array numpy_view(const py::object& self) {
     strides[i] = stride;
     stride *= static_cast<py::ssize_t>(t.type.shape[i]);
   }
-  py::array view(numpy_dtype(t.type.dtype), t.type.shape, strides, t.storage->data, self);
+  py::array view(numpy_dtype(t.type.dtype), t.type.shape, strides, t.ptr(), self);
   py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return view;
 }

@@ -70,8 +70,11 @@ Plan::Plan(const Graph& g) : graph_(g) {
   for (size_t k = 0; k < g.inputs.size(); ++k) values_[g.inputs[k]] = {Where::Input, 0, static_cast<int>(k)};
   for (int v = 0; v < n; ++v) {
     const Node& node = g.nodes[v];
-    if (node.op->name != "input" && node.op->alias_input >= 0)
-      values_[v] = {Where::Alias, 0, root(node.inputs[node.op->alias_input])};
+    if (node.op->name == "input" || node.op->alias_input < 0) continue;
+    const int src = node.inputs[node.op->alias_input];
+    size_t offset = values_[src].where == Where::Alias ? values_[src].offset : 0;
+    if (node.op->view_offset) offset += static_cast<size_t>(node.op->view_offset(node.attrs)) * dtype_size(node.type.dtype);
+    values_[v] = {Where::Alias, offset, root(src)};
   }
   for (int out : g.outputs) {
     const int r = root(out);
@@ -173,17 +176,23 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
   void* small[64];  // most graphs: no heap allocation for the pointer table
   std::vector<void*> large(n > 64 ? n : 0);
   void** ptr = n > 64 ? large.data() : small;
-  auto storage_of = [&](int v) -> const std::shared_ptr<Storage>* {
-    const Value& val = values_[v];
-    if (val.where == Where::Input) return &inputs[val.index].storage;
-    if (val.where == Where::Output) return &outputs[val.index];
-    return nullptr;
+  // A root's storage and where in it the root's data starts (an input may itself be a view).
+  auto root_storage = [&](int r) -> std::pair<const std::shared_ptr<Storage>*, size_t> {
+    const Value& val = values_[r];
+    if (val.where == Where::Input) return {&inputs[val.index].storage, inputs[val.index].offset};
+    if (val.where == Where::Output) return {&outputs[val.index], 0};
+    return {nullptr, 0};
   };
   for (int v = 0; v < n; ++v) {
     const Value& val = values_[v];
-    const int r = val.where == Where::Alias ? val.index : v;
-    if (values_[r].where == Where::Arena) ptr[v] = arena + values_[r].offset;
-    else if (const auto* s = storage_of(r); s && *s) ptr[v] = (*s)->data;
+    const bool alias = val.where == Where::Alias;
+    const int r = alias ? val.index : v;
+    const size_t view = alias ? val.offset : 0;
+    if (values_[r].where == Where::Arena) {
+      ptr[v] = arena + values_[r].offset + view;
+    } else if (const auto [s, start] = root_storage(r); s && *s) {
+      ptr[v] = static_cast<char*>((*s)->data) + start + view;
+    }
   }
 
   const void* args[kMaxInputs];
@@ -195,8 +204,10 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
   std::vector<Tensor> result;
   result.reserve(graph_.outputs.size());
   for (int out : graph_.outputs) {
-    const int r = values_[out].where == Where::Alias ? values_[out].index : out;
-    result.push_back(Tensor{graph_.nodes[out].type, *storage_of(r)});
+    const bool alias = values_[out].where == Where::Alias;
+    const int r = alias ? values_[out].index : out;
+    const auto [s, start] = root_storage(r);
+    result.push_back(Tensor{graph_.nodes[out].type, *s, start + (alias ? values_[out].offset : 0)});
   }
   return result;
 }
@@ -209,7 +220,9 @@ std::string Plan::describe() const {
     switch (val.where) {
       case Where::Input: break;
       case Where::Output: notes[v] = "-> new buffer"; break;
-      case Where::Alias: notes[v] = "= view of " + names[val.index]; break;
+      case Where::Alias:
+        notes[v] = "= view of " + names[val.index] + (val.offset ? " at byte " + std::to_string(val.offset) : "");
+        break;
       case Where::Arena:
         notes[v] = "@ arena[" + std::to_string(val.offset) + ":" +
                    std::to_string(val.offset + graph_.nodes[v].type.bytes()) + "]";
@@ -231,12 +244,16 @@ Tensor run_op(const OpDef& op, const std::vector<Tensor>& inputs, const Attrs& a
   std::vector<const void*> args;
   for (const Tensor& t : inputs) {
     types.push_back(&t.type);
-    args.push_back(t.storage->data);
+    args.push_back(t.ptr());
   }
   const Type type = op.infer(types, attrs);
-  if (op.alias_input >= 0) return Tensor{type, inputs[op.alias_input].storage};
+  if (op.alias_input >= 0) {
+    const Tensor& src = inputs[op.alias_input];
+    const size_t view = op.view_offset ? static_cast<size_t>(op.view_offset(attrs)) * dtype_size(type.dtype) : 0;
+    return Tensor{type, src.storage, src.offset + view};
+  }
   Tensor out = Tensor::empty(type);
-  op.compile(types, type, attrs)(args.data(), out.storage->data);
+  op.compile(types, type, attrs)(args.data(), out.ptr());
   return out;
 }
 

@@ -36,7 +36,7 @@ class Plan {
   enum class Where : uint8_t { Input, Output, Arena, Alias };
   struct Value {
     Where where = Where::Arena;
-    size_t offset = 0;  // Arena: byte offset
+    size_t offset = 0;  // Arena: byte offset in the arena; Alias: byte offset in its root
     int index = 0;      // Input: input number; Output: output-root number; Alias: the root value
   };
   struct Step {

@@ -20,10 +20,12 @@ struct Storage {
 struct Tensor {
   Type type;
   std::shared_ptr<Storage> storage;
+  size_t offset = 0;  // bytes into storage: a view (the parts of a fused kernel's output)
 
   static Tensor empty(const Type& type);
+  void* ptr() const { return static_cast<char*>(storage->data) + offset; }
   template <class T>
-  T* data() const { return static_cast<T*>(storage->data); }
+  T* data() const { return static_cast<T*>(ptr()); }
 };
 
 }  // namespace gg

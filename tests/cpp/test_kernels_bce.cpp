@@ -208,6 +208,19 @@ void test_against_ref(Isa isa) {
                     sizeof(T) == 4 ? "f32" : "f64", (long long)n, count, int(r), int(wrt), (long long)bad,
                     bad >= 0 ? double(out.p[bad]) : 0.0, bad >= 0 ? double(ref[bad]) : 0.0);
         }
+        // The fused forward + backward gives what the two separate kernels give, bit for bit.
+        {
+          Buf<T> loss(nx, off), dx(nx, (off + 1) % 4), sep_dx(nx, off);
+          std::vector<T> sep_loss(r == Reduction::None ? nx : 1);
+          bce_forward_backward(bc, x.p, y.p, wp, pwp, g, loss.p, dx.p, r);
+          bce_forward(bc, x.p, y.p, wp, pwp, sep_loss.data(), r);
+          bce_backward(bc, x.p, y.p, wp, pwp, g, sep_dx.p, r, BceWrt::Logits);
+          bool same = true;
+          for (size_t i = 0; i < sep_loss.size(); ++i) same = same && std::memcmp(&loss.p[i], &sep_loss[i], sizeof(T)) == 0;
+          for (int64_t i = 0; i < nx; ++i) same = same && std::memcmp(&dx.p[i], &sep_dx.p[i], sizeof(T)) == 0;
+          CHECK_MSG(same, "fused %s %s n=%lld case %d red %d", isa_name(isa), sizeof(T) == 4 ? "f32" : "f64",
+                    (long long)n, count, int(r));
+        }
       }
     }
   }

@@ -152,20 +152,41 @@ int main() {
     const int mm = g.add("matmul", {x, w});
     const int other = g.add("matmul", {x, w}, {});
     g.outputs = {g.add("add", {b, mm}), g.add("add", {other, b}), other};
-    const Graph f = fuse(g);
+    const Graph f = fuse_bias(g);
     CHECK(verifies(f));
     CHECK(same_outputs(g, f));
     CHECK(count_op(f, "matmul") == 2 && count_op(f, "add") == 1);
   }
-  // The whole pipeline on the tutorial's gradient: the four kernels of a hand-written backward.
+  // fuse_bce: a loss and its logits gradient over the same operands become one kernel whose
+  // packed output two views hand out; a gradient w.r.t. another operand stays as it was.
+  for (const char* reduction : {"mean", "sum", "none"}) {
+    Graph g;
+    const int x = g.add_input({DType::F64, {3, 37}}, "x", "arg");
+    const int y = g.add_input({DType::F64, {3, 37}}, "y", "arg");
+    const int w = g.add_input({DType::F64, {37}}, "w", "arg");
+    const int gr = g.add_input({DType::F64, std::string(reduction) == "none" ? Shape{3, 37} : Shape{}}, "g", "arg");
+    Attrs a = {{"reduction", std::string(reduction)}, {"has_weight", int64_t{1}}};
+    const int loss = g.add("bce_with_logits", {x, y, w}, a);
+    a["wrt"] = std::string("logits");
+    const int dx = g.add("bce_with_logits_grad", {x, y, w, gr}, a, {}, true);
+    a["wrt"] = std::string("label");
+    const int dy = g.add("bce_with_logits_grad", {x, y, w, gr}, a, {}, true);
+    g.outputs = {loss, dx, dy};
+    const Graph f = dce(fuse_bce(g));
+    CHECK(verifies(f));
+    CHECK(same_outputs(g, f));  // bit for bit, within the 1e-12 the helper allows
+    CHECK(count_op(f, "bce_with_logits_and_grad") == 1 && count_op(f, "bce_with_logits") == 0);
+    CHECK(count_op(f, "bce_with_logits_grad") == 1 && count_op(f, "view") == 2);
+  }
+  // The whole pipeline on the tutorial's gradient: three kernels, fewer than a hand-written
+  // backward (matmul + bias, loss and gradient in one pass, the outer product for dw).
   {
     const Graph g = tutorial_grad();
     const auto stages = optimize(g, true);
     const Graph& last = stages.back().graph;
     CHECK(same_outputs(g, last));
-    CHECK(Plan(last).kernel_count() == 4);
-    CHECK(count_op(last, "matmul") == 2 && count_op(last, "bce_with_logits") == 1 &&
-          count_op(last, "bce_with_logits_grad") == 1);
+    CHECK(Plan(last).kernel_count() == 3);
+    CHECK(count_op(last, "matmul") == 2 && count_op(last, "bce_with_logits_and_grad") == 1);
   }
   // The memory plan reuses dead buffers: a chain of ten adds (in place) needs one arena buffer.
   {

@@ -5,7 +5,7 @@
 
 namespace gg {
 
-Graph fuse(const Graph& g) {
+Graph fuse_bias(const Graph& g) {
   const int n = static_cast<int>(g.nodes.size());
   std::vector<int> readers(n, 0);
   for (const Node& node : g.nodes)
