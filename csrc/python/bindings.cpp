@@ -114,12 +114,6 @@ std::vector<Tensor> values_of(const std::vector<const PyTensor*>& ts, const char
   return v;
 }
 
-py::list wrap_all(std::vector<Tensor> ts) {
-  py::list out;
-  for (Tensor& t : ts) out.append(py::cast(pyapi::concrete(std::move(t))));
-  return out;
-}
-
 py::tuple shape_tuple(const Shape& s) { return py::cast(s); }
 
 }  // namespace
@@ -151,7 +145,6 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("_trace", [](const PyTensor& t) { return t.trace; })
       .def_property_readonly("_node", [](const PyTensor& t) { return t.node; })
       .def("_numpy", &numpy_view)
-      .def("_same_storage", [](const PyTensor& a, const PyTensor& b) { return a.value.storage == b.value.storage; })
       .def("_assign", [](PyTensor& self, const PyTensor& other) {  // Parameter.set_data, after its checks
         self.value = concrete_arg(py::cast(other), "set_data").value;
         self.type_id = other.type_id;
@@ -184,22 +177,11 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<Plan, std::shared_ptr<Plan>>(m, "Plan")
       .def(py::init<const Graph&>())
-      .def("run", [](const Plan& p, const std::vector<const PyTensor*>& inputs) {
-        std::vector<Tensor> in = values_of(inputs, "Plan.run");
-        std::vector<Tensor> out;
-        {
-          py::gil_scoped_release unlocked;
-          out = p.run(in);
-        }
-        return wrap_all(std::move(out));
-      })
       .def("__str__", &Plan::describe)
       .def("__len__", [](const Plan& p) { return p.graph().nodes.size(); })
       .def("to_dot", [](const Plan& p) { return to_dot(p.graph()); })
       .def("verify", [](const Plan& p) { verify(p.graph()); })
       .def_property_readonly("graph", [](const Plan& p) { return p.graph(); })
-      .def_property_readonly("arena_bytes", &Plan::arena_bytes)
-      .def_property_readonly("output_bytes", &Plan::output_bytes)
       .def_property_readonly("kernel_count", &Plan::kernel_count);
 
   gg::pyapi::bind_call_path(m);

@@ -27,7 +27,6 @@ class Plan {
 
   const Graph& graph() const { return graph_; }
   size_t arena_bytes() const { return arena_bytes_; }
-  size_t output_bytes() const { return output_bytes_; }
   int kernel_count() const { return static_cast<int>(steps_.size()); }
   // The graph's text with each value's buffer and the planned peak.
   std::string describe() const;
