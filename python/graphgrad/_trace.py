@@ -75,13 +75,12 @@ class Trace:
     def symbolic(self, node):
         return Tensor._symbolic(self, node, self.graph.dtype(node), list(self.graph.shape(node)))
 
-    def capture(self, t, name=None):
+    def capture(self, t):
         """The graph input for a concrete tensor read while tracing (once per tensor)."""
         entry = self.captured.get(id(t))
         if entry is None:
             kind = "param" if isinstance(t, Parameter) else "const"
-            if name is None:
-                name = (t.name if kind == "param" else None) or f"{kind}{len(self.captured)}"
+            name = (t.name if kind == "param" else None) or f"{kind}{len(self.captured)}"
             entry = (t, self.graph.add_input(t.dtype.code, list(t.shape), name, kind))
             self.captured[id(t)] = entry
         return entry[1]
