@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -11,6 +12,9 @@ namespace gg {
 namespace {
 constexpr size_t kAlign = 64;
 constexpr int kMaxInputs = 8;
+// An output view may keep at most this much of its buffer alive beyond itself; a smaller part
+// of a larger buffer is copied out (a loss must not pin the 8 MB gradient it was computed with).
+constexpr size_t kMaxPinnedBytes = 64 << 10;
 size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 // First-fit placement of buffers in one arena; freed ranges merge with their neighbours.
@@ -76,7 +80,14 @@ Plan::Plan(const Graph& g) : graph_(g) {
     if (node.op->view_offset) offset += static_cast<size_t>(node.op->view_offset(node.attrs)) * dtype_size(node.type.dtype);
     values_[v] = {Where::Alias, offset, root(src)};
   }
+  copied_from_.assign(n, {-1, 0});
   for (int out : g.outputs) {
+    const int src = root(out);
+    if (values_[out].where == Where::Alias && values_[src].where != Where::Input &&
+        g.nodes[out].type.bytes() + kMaxPinnedBytes < g.nodes[src].type.bytes()) {
+      copied_from_[out] = {src, values_[out].offset};
+      values_[out] = {Where::Arena, 0, 0};  // made an output root just below
+    }
     const int r = root(out);
     if (values_[r].where == Where::Arena && std::find(output_roots_.begin(), output_roots_.end(), r) == output_roots_.end()) {
       values_[r] = {Where::Output, 0, static_cast<int>(output_roots_.size())};
@@ -97,7 +108,12 @@ Plan::Plan(const Graph& g) : graph_(g) {
     const Node& node = g.nodes[v];
     if (node.op->name == "input") continue;
     if (node.inputs.size() > kMaxInputs) throw std::logic_error("Plan: " + node.op->name + " has too many inputs");
-    if (values_[v].where != Where::Alias) {
+    if (const auto [src, offset] = copied_from_[v]; src >= 0) {
+      steps_.push_back({[offset, bytes = node.type.bytes()](const void* const* in, void* out) {
+                          std::memcpy(out, static_cast<const char*>(in[0]) + offset, bytes);
+                        },
+                        {src}, v});
+    } else if (values_[v].where != Where::Alias) {
       std::vector<const Type*> types;
       for (int in : node.inputs) types.push_back(&g.nodes[in].type);
       steps_.push_back({node.op->compile(types, node.type, node.attrs), node.inputs, v});
@@ -219,7 +235,10 @@ std::string Plan::describe() const {
     const Value& val = values_[v];
     switch (val.where) {
       case Where::Input: break;
-      case Where::Output: notes[v] = "-> new buffer"; break;
+      case Where::Output:
+        notes[v] = copied_from_[v].first >= 0 ? "-> new buffer, copied out of " + names[copied_from_[v].first]
+                                              : "-> new buffer";
+        break;
       case Where::Alias:
         notes[v] = "= view of " + names[val.index] + (val.offset ? " at byte " + std::to_string(val.offset) : "");
         break;

@@ -2,7 +2,9 @@
 //
 // Memory plan: every value is either a graph input (the caller's storage), an output root (a
 // fresh Storage per call, handed back without a copy), an alias of another value (reshape,
-// stop_gradient), or a slice of one arena per call. Arena slices are placed by liveness: a
+// stop_gradient, view), or a slice of one arena per call. An output that is a small view of a
+// much larger buffer (a part of a fused kernel's output) is copied out instead, so that what the
+// caller keeps does not pin the whole buffer. Arena slices are placed by liveness: a
 // buffer is reused once its last reader has run, and an elementwise op writes over an input
 // that dies at it. Arenas are pooled, so a steady-state call allocates only its outputs.
 #pragma once
@@ -51,6 +53,7 @@ class Plan {
   std::vector<Value> values_;
   std::vector<Step> steps_;
   std::vector<int> output_roots_;  // value ids that get a fresh Storage each call
+  std::vector<std::pair<int, size_t>> copied_from_;  // per value: (root, byte offset) it is copied out of
   size_t arena_bytes_ = 0, output_bytes_ = 0;
 
   mutable std::mutex pool_mutex_;

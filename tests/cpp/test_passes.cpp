@@ -178,6 +178,25 @@ int main() {
     CHECK(count_op(f, "bce_with_logits_and_grad") == 1 && count_op(f, "bce_with_logits") == 0);
     CHECK(count_op(f, "bce_with_logits_grad") == 1 && count_op(f, "view") == 2);
   }
+  // A loss handed back from a fused kernel's large buffer is copied out: it neither pins that
+  // buffer nor changes when the next call reuses the (pooled) arena.
+  {
+    Graph g;
+    const int x = g.add_input({DType::F64, {64, 512}}, "x", "arg");
+    const int y = g.add_input({DType::F64, {64, 512}}, "y", "arg");
+    const int loss = g.add("bce_with_logits", {x, y}, kMean);
+    g.outputs = {loss};
+    const Graph grad = autodiff(g, {0}, 1);
+    const Graph last = optimize(grad, true).back().graph;
+    CHECK(count_op(last, "bce_with_logits_and_grad") == 1);
+    const Plan p(last);
+    const auto first = p.run(random_inputs(last, 1));
+    const double value = first[0].data<double>()[0];
+    CHECK(first[0].storage->bytes == sizeof(double));  // its own one-element buffer
+    p.run(random_inputs(last, 2));
+    CHECK(first[0].data<double>()[0] == value);
+    CHECK(same_outputs(grad, last));
+  }
   // The whole pipeline on the tutorial's gradient: three kernels, fewer than a hand-written
   // backward (matmul + bias, loss and gradient in one pass, the outer product for dw).
   {
