@@ -67,15 +67,28 @@ kernels::Broadcast layout_broadcast(const std::vector<const Type*>& in, const La
   return kernels::Broadcast(in[0]->shape, shapes);
 }
 
+// The operand pointers a BCE kernel takes, from the node's inputs as Layout places them; an
+// absent adjoint (unit_grad) is a scalar 1.
+template <class T>
+struct Operands {
+  static constexpr T kOne = 1;
+  const T *x, *y, *w, *pw, *g;
+  Operands(const void* const* in, const Layout& l)
+      : x(in_as<T>(in, 0)),
+        y(in_as<T>(in, 1)),
+        w(l.weight < 0 ? nullptr : in_as<T>(in, l.weight)),
+        pw(l.pos_weight < 0 ? nullptr : in_as<T>(in, l.pos_weight)),
+        g(l.grad < 0 ? &kOne : in_as<T>(in, l.grad)) {}
+};
+
 Kernel compile_forward(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
   const Layout l(a, false);
   const Reduction r = reduction_of(a);
   return [bc = layout_broadcast(in, l), l, r, dtype = in[0]->dtype](const void* const* x, void* o) {
     dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
-      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
-      kernels::bce_forward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, static_cast<T*>(o), r);
+      const Operands<T> p(x, l);
+      kernels::bce_forward<T>(bc, p.x, p.y, p.w, p.pw, static_cast<T*>(o), r);
     });
   };
 }
@@ -96,11 +109,8 @@ Kernel compile_backward(const std::vector<const Type*>& in, const Type&, const A
   return [bc = layout_broadcast(in, l), l, r, wrt, dtype = in[0]->dtype](const void* const* x, void* o) {
     dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      static const T one = 1;  // the adjoint under unit_grad (a scalar operand)
-      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
-      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
-      const T* g = l.grad < 0 ? &one : in_as<T>(x, l.grad);
-      kernels::bce_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, g, static_cast<T*>(o), r, wrt);
+      const Operands<T> p(x, l);
+      kernels::bce_backward<T>(bc, p.x, p.y, p.w, p.pw, p.g, static_cast<T*>(o), r, wrt);
     });
   };
 }
@@ -143,12 +153,9 @@ Kernel compile_fused(const std::vector<const Type*>& in, const Type&, const Attr
   return [bc = layout_broadcast(in, l), l, r, grad_at, dtype = in[0]->dtype](const void* const* x, void* o) {
     dispatch_dtype(dtype, [&](auto t) {
       using T = decltype(t);
-      static const T one = 1;
-      const T* w = l.weight < 0 ? nullptr : in_as<T>(x, l.weight);
-      const T* pw = l.pos_weight < 0 ? nullptr : in_as<T>(x, l.pos_weight);
-      const T* g = l.grad < 0 ? &one : in_as<T>(x, l.grad);
+      const Operands<T> p(x, l);
       T* out = static_cast<T*>(o);
-      kernels::bce_forward_backward<T>(bc, in_as<T>(x, 0), in_as<T>(x, 1), w, pw, g, out, out + grad_at, r);
+      kernels::bce_forward_backward<T>(bc, p.x, p.y, p.w, p.pw, p.g, out, out + grad_at, r);
     });
   };
 }
