@@ -1,4 +1,4 @@
-"""Tensor, Parameter and the dtypes. A Tensor's storage lives in C++ (``_core.Array``); a Tensor
+"""Tensor, Parameter and the dtypes. A Tensor's storage lives in C++ (``_core.Tensor``); a Tensor
 made while tracing is symbolic instead: it names a value in the graph being built."""
 import numpy as np
 
@@ -62,8 +62,9 @@ def _to_numpy(data, dtype):
     if dtype is None:
         # float64 arrays stay float64 (as in MindSpore); Python numbers, ints and bools become float32.
         dtype = float64 if arr.dtype == np.float64 and isinstance(data, (np.ndarray, np.generic)) else float32
-    # np.array, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,).
-    return np.array(arr, dtype=dtype.np, order="C")
+    # Not np.ascontiguousarray, which turns a 0-d array into shape (1,). No copy here: the C++
+    # side copies into the tensor's own storage.
+    return np.asarray(arr, dtype=dtype.np, order="C")
 
 
 def _format_value(a):
