@@ -60,8 +60,9 @@ def on_compile(name, key, stages, seconds):
 
 
 def trace(fn, *args, grad_position=None, weights=None, has_aux=False):
-    """Compiles fn for these example arguments and returns the graph that runs: the forward graph
-    when no grad options are given, else the value-and-gradient graph after every pass."""
+    """Compiles fn for these example arguments and returns the graph that runs (after every pass,
+    with its memory plan): fn's forward graph when no grad options are given, else the graph
+    that computes fn's value and gradients."""
     from .._grad import grad, jit
 
     f = jit(fn) if grad_position is None and weights is None else grad(fn, grad_position, weights, has_aux)
