@@ -20,12 +20,12 @@ struct Compiled {
   py::object result;                 // nested tuples of output indices: the shape of the result
   std::vector<int> out_type_ids;     // interned output types (no interning per call)
 
-  py::object build(std::vector<Tensor>& outs, const py::handle& node) const {
+  py::object build(const std::vector<Tensor>& outs, const py::handle& node) const {
     if (PyTuple_Check(node.ptr())) {
       py::tuple t = py::reinterpret_borrow<py::tuple>(node);
       py::tuple r(t.size());
       for (size_t i = 0; i < t.size(); ++i) r[i] = build(outs, t[i]);
-      return std::move(r);
+      return r;
     }
     const size_t i = node.cast<size_t>();
     PyTensor p;
