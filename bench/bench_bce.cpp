@@ -63,8 +63,10 @@ BENCHMARK(BM_bce_forward_f32)->Apply([](benchmark::internal::Benchmark* b) {
       for (int r : {0, 1}) b->Args({n, isa, r});
 });
 
-// dL/dlogits of a Mean loss: reads x and y, writes the gradient (g is a scalar).
-void BM_bce_backward_logits_f32(benchmark::State& st) {
+// The gradient of a Mean loss w.r.t. the logits (sigmoid path: exp only) or the label (softplus
+// path: log1p as well as exp). Reads x and y, writes the gradient (g is a scalar).
+template <BceWrt W>
+void BM_bce_backward_f32(benchmark::State& st) {
   force_isa(static_cast<Isa>(st.range(1)));
   st.SetLabel(isa_name(active_isa()));
   const int64_t n = st.range(0);
@@ -73,30 +75,12 @@ void BM_bce_backward_logits_f32(benchmark::State& st) {
   const Broadcast bc(s, {s, s, {}, {}, {}});
   const float g = 1.0f;
   for (auto _ : st) {
-    bce_backward<float>(bc, d.x.data(), d.y.data(), nullptr, nullptr, &g, d.out.data(), Reduction::Mean,
-                        BceWrt::Logits);
+    bce_backward<float>(bc, d.x.data(), d.y.data(), nullptr, nullptr, &g, d.out.data(), Reduction::Mean, W);
     benchmark::ClobberMemory();
   }
   set_bytes(st, 3.0 * n * sizeof(float));
 }
-BENCHMARK(BM_bce_backward_logits_f32)->Apply(Sizes);
-
-// dL/dlabel (softplus path, log1p as well as exp).
-void BM_bce_backward_label_f32(benchmark::State& st) {
-  force_isa(static_cast<Isa>(st.range(1)));
-  st.SetLabel(isa_name(active_isa()));
-  const int64_t n = st.range(0);
-  Data d(n);
-  const Shape s{n};
-  const Broadcast bc(s, {s, s, {}, {}, {}});
-  const float g = 1.0f;
-  for (auto _ : st) {
-    bce_backward<float>(bc, d.x.data(), d.y.data(), nullptr, nullptr, &g, d.out.data(), Reduction::Mean,
-                        BceWrt::Label);
-    benchmark::ClobberMemory();
-  }
-  set_bytes(st, 3.0 * n * sizeof(float));
-}
-BENCHMARK(BM_bce_backward_label_f32)->Apply(Sizes);
+BENCHMARK_TEMPLATE(BM_bce_backward_f32, BceWrt::Logits)->Apply(Sizes);
+BENCHMARK_TEMPLATE(BM_bce_backward_f32, BceWrt::Label)->Apply(Sizes);
 
 }  // namespace
