@@ -146,7 +146,7 @@ def test_add_operator_mismatch_points_at_the_operator(mode):
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("sa, sb", [((2, 3), (4, 5)), ((3,), (4,)), ((3,), (4, 2)), ((2, 4), (3,)),
-                                    ((2, 2, 2), (2, 2)), ((), (2,))])
+                                    ((2, 3, 2), (4, 2, 2)), ((), (2,))])
 def test_matmul_shapes_that_do_not_match(mode, sa, sb):
     def f(a, b):
         return ops.matmul(a, b)  # HERE
@@ -235,8 +235,8 @@ def test_bad_reduction_in_the_loss_cell(reduction, exc):
 # -- mixed dtypes --
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("op", ["add", "matmul", "bce_label", "bce_weight", "bce_pos_weight"])
-def test_mixed_dtypes_are_type_errors(mode, op):
+@pytest.mark.parametrize("op", ["bce_label", "bce_weight", "bce_pos_weight"])
+def test_mixed_float_dtypes_in_bce_are_type_errors(mode, op):
     fns = {
         "add": lambda a, b: ops.add(a, b),  # HERE
         "matmul": lambda a, b: ops.matmul(a, b),  # HERE
@@ -254,12 +254,13 @@ def test_mixed_dtypes_are_type_errors(mode, op):
 def test_mixed_dtype_arguments_are_a_new_signature_not_a_stale_graph():
     g = gg.grad(lambda a, b: ops.add(a, b), (0, 1))
     ga, gb = g(t64(3), t64(3))
-    fails(TypeError, lambda: g(t32(3), t64(3)), "add", "f32", "f64")
-    fails(TypeError, lambda: g(t64(3), t32(3)), "add", "f32", "f64")
     assert g.trace_count == 1
+    ga, gb = g(t32(3), t64(3))  # promoted to f64; each gradient in its argument's dtype
+    assert ga.dtype is F32 and gb.dtype is F64
+    assert g.trace_count == 2
     ga, gb = g(t32(3), t32(3))
     assert ga.dtype is F32 and gb.dtype is F32
-    assert g.trace_count == 2
+    assert g.trace_count == 3
 
 
 # -- making tensors --
@@ -286,8 +287,7 @@ def test_object_and_non_numeric_arrays_are_type_errors(data):
     fails(TypeError, lambda: Tensor(data), "Tensor", "number")
 
 
-@pytest.mark.parametrize("dtype", ["float16", "int32", "flaot32", "Float", "f4x", np.int64, np.float16, int, 3,
-                                   object, "bfloat16"])
+@pytest.mark.parametrize("dtype", ["flaot32", "Float", "f4x", np.int8, np.uint16, 3, object, "bfloat16"])
 def test_bad_dtype_names_are_type_errors(dtype):
     given = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", dtype)
     for call in (lambda: Tensor([1.0], dtype), lambda: ops.ones(2, dtype), lambda: ops.zeros((2, 2), dtype),
@@ -435,7 +435,7 @@ def test_grad_of_something_not_callable(transform, fn):
 def test_grad_with_unknown_or_too_many_arguments(transform):
     fails(TypeError, lambda: transform(lin, 0, None, False, 1))
     fails(TypeError, lambda: transform(lin, position=0), "position")
-    fails(TypeError, lambda: transform(lin)(*xw(), sens=1.0), "positional", "sens")
+    fails(TypeError, lambda: transform(lin)(*xw(), sens=1.0), "sens")
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=["grad", "value_and_grad"])
@@ -540,10 +540,10 @@ def test_fn_raising_inside_a_jit_inlined_into_grad():
     assert inner.trace_count == 0
 
 
-def test_nested_grad_while_tracing_is_not_supported_and_leaves_no_trace():
-    inner = gg.grad(lambda a: a)
-    fails(NotImplementedError, lambda: gg.grad(lambda x: inner(x))(t64(2)), "inside a traced function")
-    fails(NotImplementedError, lambda: gg.jit(lambda x: inner(x))(t64(2)), "inside a traced function")
+def test_nested_grad_while_tracing_is_part_of_the_outer_graph():
+    inner = gg.grad(lambda a: ops.sum(a * a))
+    np.testing.assert_array_equal(gg.jit(lambda x: inner(x))(t64(2)).asnumpy(), 2 * t64(2).asnumpy())
+    np.testing.assert_array_equal(gg.grad(lambda x: ops.sum(inner(x)))(t64(2)).asnumpy(), [2.0, 2.0])
 
 
 # -- needing a traced value while tracing --

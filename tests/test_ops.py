@@ -79,16 +79,18 @@ def test_matmul_shape_mismatch_names_op_and_shapes():
     assert "matmul" in msg and "[4,5]" in msg and "[3,2]" in msg
 
 
-def test_matmul_rejects_3d_and_0d():
-    with pytest.raises(ValueError):
-        ops.matmul(Tensor(np.ones((2, 2, 2))), Tensor(np.ones((2, 2))))
+def test_matmul_batches_3d_and_rejects_0d():
+    np.testing.assert_allclose(ops.matmul(Tensor(np.ones((2, 2, 2))), Tensor(np.ones((2, 2)))).asnumpy(),
+                               np.full((2, 2, 2), 2.0))
     with pytest.raises(ValueError):
         ops.matmul(Tensor(2.0), Tensor(np.ones(2, np.float32)))
 
 
-def test_matmul_dtype_mismatch_is_type_error():
+def test_matmul_mixed_dtypes_promote_and_ints_are_type_errors():
+    out = ops.matmul(Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 2), np.float64)))
+    assert out.dtype is gg.float64
     with pytest.raises(TypeError):
-        ops.matmul(Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 2), np.float64)))
+        ops.matmul(Tensor(np.ones((2, 2), np.int32)), Tensor(np.ones((2, 2), np.int32)))
 
 
 def test_matmul_needs_tensors():
@@ -129,9 +131,10 @@ def test_add_mismatch_names_op_shapes_and_line():
     assert f"{THIS_FILE}:{line}" in msg
 
 
-def test_add_dtype_mismatch_is_type_error():
-    with pytest.raises(TypeError):
-        ops.add(Tensor(np.ones(2, np.float32)), Tensor(np.ones(2, np.float64)))
+def test_add_mixed_dtypes_promote_as_mindspore():
+    assert ops.add(Tensor(np.ones(2, np.float32)), Tensor(np.ones(2, np.float64))).dtype is gg.float64
+    assert ops.add(Tensor(np.ones(2, np.int32)), Tensor(np.ones(2, np.float16))).dtype is gg.float16
+    assert ops.add(Tensor(np.ones(2, np.int32)), 2.5).dtype is gg.float32
 
 
 # -- stop_gradient --

@@ -39,7 +39,7 @@ std::string to_dot(const Graph& g) {
   }
   out << "  subgraph cluster_forward {\n    label=\"forward\"; color=\"#999999\";\n";
   for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i)
-    if (g.nodes[i].op->name != "input" && !g.nodes[i].grad) node_decl(i);
+    if (g.nodes[i].op != &GG_OP("input") && !g.nodes[i].grad) node_decl(i);
   out << "  }\n  subgraph cluster_gradient {\n    label=\"gradient\"; color=\"#cc6600\"; style=filled; "
          "fillcolor=\"#fff3e0\";\n";
   for (int i = 0; i < static_cast<int>(g.nodes.size()); ++i)

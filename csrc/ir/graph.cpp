@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "ops/op.h"
@@ -34,7 +35,9 @@ int64_t attr_int(const Attrs& a, const std::string& name, int64_t fallback) {
 }
 double attr_float(const Attrs& a, const std::string& name, double fallback) {
   auto it = a.find(name);
-  return it == a.end() ? fallback : std::get<double>(it->second);
+  if (it == a.end()) return fallback;
+  if (const int64_t* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
+  return std::get<double>(it->second);
 }
 const std::string& attr_str(const Attrs& a, const std::string& name) {
   auto it = a.find(name);
@@ -49,7 +52,7 @@ const std::vector<int64_t>& attr_ints(const Attrs& a, const std::string& name) {
 
 int Graph::add_input(const Type& type, const std::string& name, const std::string& kind) {
   Node n;
-  n.op = &op_def("input");
+  n.op = &GG_OP("input");
   n.attrs = {{"name", name}, {"kind", kind}};
   n.type = type;
   nodes.push_back(std::move(n));
@@ -64,7 +67,7 @@ std::string describe_failed(const Graph& g, const OpDef& op, const std::vector<i
                             const std::string& loc) {
   const std::vector<std::string> names = value_names(g);
   int next = 0;
-  for (const Node& n : g.nodes) next += n.op->name != "input";
+  for (const Node& n : g.nodes) next += n.op != &GG_OP("input");
   std::string s = node_text(names, std::string(1, '%') += std::to_string(next), op.name, in, attrs);
   for (size_t j = 0; j < in.size(); ++j) {
     s += j ? ", " : " where ";
@@ -85,6 +88,13 @@ int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string lo
   if (n_in < op.min_inputs || n_in > op.max_inputs)
     throw std::invalid_argument(op.name + ": expected " + std::to_string(op.min_inputs) + ".." +
                                 std::to_string(op.max_inputs) + " inputs, got " + std::to_string(n_in));
+  for (const auto& [name, value] : attrs)
+    if (std::find(op.attrs.begin(), op.attrs.end(), name) == op.attrs.end()) {
+      std::string known;
+      for (const std::string& k : op.attrs) known += (known.empty() ? "" : ", ") + k;
+      throw std::invalid_argument(op.name + ": unknown attribute '" + name + "' (it takes " +
+                                  (known.empty() ? std::string("none") : known) + ")");
+    }
   std::vector<const Type*> types;
   for (int id : in) {
     if (id < 0 || id >= static_cast<int>(nodes.size()))
@@ -111,6 +121,29 @@ int Graph::add(const OpDef& op, std::vector<int> in, Attrs attrs, std::string lo
   n.grad = grad;
   nodes.push_back(std::move(n));
   return static_cast<int>(nodes.size()) - 1;
+}
+
+std::vector<int> inline_into(Graph& dst, const Graph& src, const std::vector<int>& inputs) {
+  if (inputs.size() != src.inputs.size())
+    throw std::invalid_argument("inline: " + src.name + " takes " + std::to_string(src.inputs.size()) + " inputs, got " +
+                                std::to_string(inputs.size()));
+  std::vector<int> map(src.nodes.size(), -1);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!(dst.type(inputs[k]) == src.type(src.inputs[k])))
+      throw std::invalid_argument("inline: input " + std::to_string(k) + " of " + src.name + " is " +
+                                  src.type(src.inputs[k]).str() + ", got " + dst.type(inputs[k]).str());
+    map[src.inputs[k]] = inputs[k];
+  }
+  for (size_t v = 0; v < src.nodes.size(); ++v) {
+    if (map[v] >= 0) continue;
+    const Node& n = src.nodes[v];
+    std::vector<int> in;
+    for (int i : n.inputs) in.push_back(map[i]);
+    map[v] = dst.add(*n.op, std::move(in), n.attrs, n.loc, n.grad);
+  }
+  std::vector<int> out;
+  for (int o : src.outputs) out.push_back(map[o]);
+  return out;
 }
 
 }  // namespace gg

@@ -47,6 +47,11 @@ struct Graph {
   const Type& type(int id) const { return nodes.at(id).type; }
 };
 
+// Copies src's nodes into dst, src's inputs standing for the dst values `inputs` (one each,
+// of the same types); returns the dst ids of src's outputs. How a grad or jit called inside
+// another trace becomes part of the outer graph.
+std::vector<int> inline_into(Graph& dst, const Graph& src, const std::vector<int>& inputs);
+
 // The text form, one node a line (see DESIGN.md), and its pieces.
 // `notes`, when given, holds one annotation per node, printed after its type (the memory plan).
 std::string to_text(const Graph& g, const std::vector<std::string>* notes = nullptr);

@@ -25,7 +25,7 @@ std::vector<std::string> value_names(const Graph& g) {
   int counter = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (n.op->name != "input") {
+    if (n.op != &GG_OP("input")) {
       names[i] = std::string(1, '%') += std::to_string(counter++);
       continue;
     }
@@ -80,7 +80,7 @@ std::string to_text(const Graph& g, const std::vector<std::string>* notes) {
   size_t width = 0, type_width = 0, note_width = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (n.op->name == "input") continue;
+    if (n.op == &GG_OP("input")) continue;
     Line l{"  " + node_text(names, names[i], n.op->name, n.inputs, n.attrs), n.type.str(), notes ? (*notes)[i] : "",
            n.loc};
     if (n.grad) l.loc = n.loc.empty() ? "gradient" : "grad of " + n.loc;

@@ -7,11 +7,22 @@
 
 namespace gg {
 
-enum class DType : uint8_t { F32 = 0, F64 = 1 };
+// The codes are the Python side's DType.code and the `dtype` attribute of fill and cast.
+enum class DType : uint8_t { F32 = 0, F64 = 1, F16 = 2, I32 = 3, I64 = 4, Bool = 5 };
+constexpr int kNumDTypes = 6;
 using Shape = std::vector<int64_t>;
 
-inline size_t dtype_size(DType d) { return d == DType::F32 ? 4 : 8; }
-inline const char* dtype_short(DType d) { return d == DType::F32 ? "f32" : "f64"; }
+inline size_t dtype_size(DType d) {
+  constexpr size_t sizes[kNumDTypes] = {4, 8, 2, 4, 8, 1};
+  return static_cast<int>(d) < kNumDTypes ? sizes[static_cast<int>(d)] : 0;
+}
+inline const char* dtype_short(DType d) {
+  constexpr const char* names[kNumDTypes] = {"f32", "f64", "f16", "i32", "i64", "bool"};
+  return static_cast<int>(d) < kNumDTypes ? names[static_cast<int>(d)] : "?";
+}
+inline bool is_float(DType d) { return d == DType::F32 || d == DType::F64 || d == DType::F16; }
+inline bool is_int(DType d) { return d == DType::I32 || d == DType::I64; }
+inline bool valid_dtype(int64_t code) { return code >= 0 && code < kNumDTypes; }
 
 std::string shape_str(const Shape& s);  // "[5,3]"
 

@@ -15,7 +15,7 @@ void verify(const Graph& g) {
     const Node& node = g.nodes[i];
     const std::string at = "node %" + std::to_string(i);
     if (!node.op) fail(at + " has no op");
-    if (node.op->name == "input") {
+    if (node.op == &GG_OP("input")) {
       if (next_input >= g.inputs.size() || g.inputs[next_input] != i)
         fail(at + " is an input node missing from (or out of order in) the input list");
       ++next_input;

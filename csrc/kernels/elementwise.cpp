@@ -10,17 +10,6 @@
 
 namespace gg::kernels {
 
-template <class T>
-void add_ref(const Broadcast& bc, const T* a, const T* b, T* out) {
-  const int64_t n = bc.inner(), sa = bc.inner_stride(1), sb = bc.inner_stride(2);
-  bc.for_each_row([&](const auto& off) {
-    const T* pa = a + off[1];
-    const T* pb = b + off[2];
-    T* po = out + off[0];
-    for (int64_t i = 0; i < n; ++i) po[i] = pa[i * sa] + pb[i * sb];
-  });
-}
-
 // Walks x in row-major order and adds each element into its output slot: a fixed order.
 template <class T>
 void sum_to_ref(const T* x, const Shape& x_shape, T* out, const Shape& out_shape) {
@@ -43,15 +32,6 @@ const detail::EltwiseKernels<T>& detail::eltwise_kernels(Isa isa) {
     case Isa::Avx2: return avx2::eltwise_table<T>();
     default: return portable::eltwise_table<T>();
   }
-}
-
-template <class T>
-void add(const Broadcast& bc, const T* a, const T* b, T* out) {
-  const auto& k = detail::eltwise_kernels<T>(active_isa());
-  const int64_t sa = bc.inner_stride(1), sb = bc.inner_stride(2);
-  detail::for_each_piece(bc, detail::split(bc), [&](int64_t, const auto& off, int64_t i0, int64_t len) {
-    k.add_row(a + off[1] + i0 * sa, sa, b + off[2] + i0 * sb, sb, out + off[0] + i0, len);
-  });
 }
 
 namespace {
@@ -116,8 +96,6 @@ void sum_to(const T* x, const Shape& x_shape, T* out, const Shape& out_shape) {
 }
 
 #define GG_INSTANTIATE(T)                                                                 \
-  template void add_ref<T>(const Broadcast&, const T*, const T*, T*);                     \
-  template void add<T>(const Broadcast&, const T*, const T*, T*);                         \
   template void sum_to_ref<T>(const T*, const Shape&, T*, const Shape&);                  \
   template void sum_to<T>(const T*, const Shape&, T*, const Shape&);                      \
   template const detail::EltwiseKernels<T>& detail::eltwise_kernels<T>(Isa);

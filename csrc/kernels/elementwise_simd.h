@@ -1,4 +1,4 @@
-// The inner loops of add and sum_to, generic over Vec<T> (simd.h). Included once by
+// The inner loops of sum_to, generic over Vec<T> (simd.h). Included once by
 // elementwise_avx512.cpp, elementwise_avx2.cpp and elementwise.cpp (portable), each of which
 // gets its own copy in its own namespace.
 #pragma once
@@ -6,23 +6,6 @@
 #include "kernels/simd.h"
 
 namespace gg::kernels::GG_SIMD_NS {
-
-template <class T>
-void add_row(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int64_t n) {
-  using S = Vec<T>;
-  if (sa && sb) {
-    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + S::load(b + i, m), m); });
-  } else if (sa) {
-    const auto vb = S::set1(*b);
-    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, S::load(a + i, m) + vb, m); });
-  } else if (sb) {
-    const auto va = S::set1(*a);
-    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, va + S::load(b + i, m), m); });
-  } else {
-    const auto v = S::set1(*a + *b);
-    for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, v, m); });
-  }
-}
 
 template <class T>
 void acc_row(const T* x, T* acc, int64_t n) {
@@ -75,7 +58,7 @@ void col_sum(const T* x, int64_t rows, int64_t ld, T* out, int64_t ncols) {
 
 template <class T>
 const detail::EltwiseKernels<T>& eltwise_table() {
-  static const detail::EltwiseKernels<T> k{&add_row<T>, &acc_row<T>, &row_sum<T>, &col_sum<T>};
+  static const detail::EltwiseKernels<T> k{&acc_row<T>, &row_sum<T>, &col_sum<T>};
   return k;
 }
 template const detail::EltwiseKernels<float>& eltwise_table<float>();

@@ -19,8 +19,6 @@ constexpr int64_t kColRowGroup = 256;
 
 template <class T>
 struct EltwiseKernels {
-  // out[i] = a[i * sa] + b[i * sb], sa and sb each 0 or 1.
-  void (*add_row)(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int64_t n);
   // acc[i] += x[i].
   void (*acc_row)(const T* x, T* acc, int64_t n);
   // Sum of x[0, n), pairwise over blocks of vectors: a fixed order, error O(log n) roundings.

@@ -44,7 +44,10 @@ void transpose(const T* x, const Shape& x_shape, const std::vector<int64_t>& per
   }
 }
 
-template void transpose<float>(const float*, const Shape&, const std::vector<int64_t>&, float*);
-template void transpose<double>(const double*, const Shape&, const std::vector<int64_t>&, double*);
+// By element size: a transpose moves bits, whatever they mean.
+template void transpose<uint8_t>(const uint8_t*, const Shape&, const std::vector<int64_t>&, uint8_t*);
+template void transpose<uint16_t>(const uint16_t*, const Shape&, const std::vector<int64_t>&, uint16_t*);
+template void transpose<uint32_t>(const uint32_t*, const Shape&, const std::vector<int64_t>&, uint32_t*);
+template void transpose<uint64_t>(const uint64_t*, const Shape&, const std::vector<int64_t>&, uint64_t*);
 
 }  // namespace gg::kernels

@@ -1,12 +1,18 @@
 // bce_with_logits(x, y, [weight], [pos_weight]) {reduction, has_weight, has_pos_weight}
 //   l = weight * (pos_weight * y * softplus(-x) + (1 - y) * softplus(x)), then mean, sum or none.
-// bce_with_logits_grad(x, y, [weight], [pos_weight], [g]) {..., wrt, unit_grad}: the elementwise
-// derivative of that loss with respect to one operand, scaled by the adjoint g (made by the vjp
+// bce_with_logits_grad(x, y, [weight], [pos_weight], [g]) {..., unit_grad}: the elementwise
+// derivative of that loss with respect to the logits, scaled by the adjoint g (made by the vjp
 // below); with unit_grad=1 there is no g operand and g is 1 (the simplify pass drops a fill(1)).
+// Both have a decomposition into primitives: the gradients the fused kernels do not give
+// (label, weight, pos_weight; any second order) come from differentiating that.
 // bce_with_logits_and_grad(x, y, [weight], [pos_weight], [g]) {reduction, ...}: both the loss and
 // its logits gradient in one pass over x (fuse_bce makes it), packed into one flat buffer as
 // ops/bce.h lays out; view nodes hand out the two parts.
 #include "ops/bce.h"
+
+#include <algorithm>
+
+#include "passes/autodiff.h"
 
 #include "kernels/bce.h"
 #include "kernels/elementwise.h"
@@ -44,6 +50,7 @@ Type check(const std::string& op, const std::vector<const Type*>& in, const Attr
                                 std::to_string(in.size()));
   require_same_dtype(op, in);
   const Type& x = *in[0];
+  if (x.dtype != DType::F32 && x.dtype != DType::F64) throw DTypeError(op + ": no kernel for " + x.str() + " (float32 and float64)");
   if (in[1]->shape != x.shape)
     throw ShapeError(op + ": label shape " + in[1]->str() + " must equal the logits shape " + x.str());
   for (int i : {l.weight, l.pos_weight}) {
@@ -85,7 +92,7 @@ Kernel compile_forward(const std::vector<const Type*>& in, const Type&, const At
   const Layout l(a, false);
   const Reduction r = reduction_of(a);
   return [bc = layout_broadcast(in, l), l, r, dtype = in[0]->dtype](const void* const* x, void* o) {
-    dispatch_dtype(dtype, [&](auto t) {
+    dispatch_float(dtype, "bce_with_logits", [&](auto t) {
       using T = decltype(t);
       const Operands<T> p(x, l);
       kernels::bce_forward<T>(bc, p.x, p.y, p.w, p.pw, static_cast<T*>(o), r);
@@ -93,52 +100,16 @@ Kernel compile_forward(const std::vector<const Type*>& in, const Type&, const At
   };
 }
 
-BceWrt wrt_of(const Attrs& a) {
-  const std::string& w = attr_str(a, "wrt");
-  if (w == "logits") return BceWrt::Logits;
-  if (w == "label") return BceWrt::Label;
-  if (w == "weight") return BceWrt::Weight;
-  if (w == "pos_weight") return BceWrt::PosWeight;
-  throw std::invalid_argument("bce_with_logits_grad: unknown wrt '" + w + "'");
-}
-
 Kernel compile_backward(const std::vector<const Type*>& in, const Type&, const Attrs& a) {
   const Layout l(a, true);
   const Reduction r = reduction_of(a);
-  const BceWrt wrt = wrt_of(a);
-  return [bc = layout_broadcast(in, l), l, r, wrt, dtype = in[0]->dtype](const void* const* x, void* o) {
-    dispatch_dtype(dtype, [&](auto t) {
+  return [bc = layout_broadcast(in, l), l, r, dtype = in[0]->dtype](const void* const* x, void* o) {
+    dispatch_float(dtype, "bce_with_logits", [&](auto t) {
       using T = decltype(t);
       const Operands<T> p(x, l);
-      kernels::bce_backward<T>(bc, p.x, p.y, p.w, p.pw, p.g, static_cast<T*>(o), r, wrt);
+      kernels::bce_backward<T>(bc, p.x, p.y, p.w, p.pw, p.g, static_cast<T*>(o), r, BceWrt::Logits);
     });
   };
-}
-
-// Folding uses the reference kernels on one element of each uniform operand, in double.
-std::optional<double> fold_forward(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
-                                   const Type&, const Attrs& a) {
-  for (const auto& v : in)
-    if (!v) return std::nullopt;
-  const Layout l(a, false);
-  const double w = l.weight < 0 ? 1.0 : *in[l.weight], pw = l.pos_weight < 0 ? 1.0 : *in[l.pos_weight];
-  double loss = 0;
-  kernels::bce_forward_ref<double>(kernels::Broadcast({}, {{}, {}, {}, {}}), &*in[0], &*in[1], &w, &pw, &loss,
-                                   Reduction::None);
-  return reduction_of(a) == Reduction::Sum ? loss * static_cast<double>(types[0]->numel()) : loss;
-}
-
-std::optional<double> fold_backward(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
-                                    const Type&, const Attrs& a) {
-  for (const auto& v : in)
-    if (!v) return std::nullopt;
-  const Layout l(a, true);
-  const double w = l.weight < 0 ? 1.0 : *in[l.weight], pw = l.pos_weight < 0 ? 1.0 : *in[l.pos_weight];
-  double g = l.grad < 0 ? 1.0 : *in[l.grad], d = 0;
-  if (reduction_of(a) == Reduction::Mean) g /= static_cast<double>(types[0]->numel());
-  kernels::bce_backward_ref<double>(kernels::Broadcast({}, {{}, {}, {}, {}, {}}), &*in[0], &*in[1], &w, &pw, &g, &d,
-                                    Reduction::None, wrt_of(a));
-  return d;
 }
 
 Type infer_fused(const std::vector<const Type*>& in, const Attrs& a) {
@@ -151,7 +122,7 @@ Kernel compile_fused(const std::vector<const Type*>& in, const Type&, const Attr
   const Reduction r = reduction_of(a);
   const int64_t grad_at = bce_fused_grad_offset(r == Reduction::None ? in[0]->numel() : 1);
   return [bc = layout_broadcast(in, l), l, r, grad_at, dtype = in[0]->dtype](const void* const* x, void* o) {
-    dispatch_dtype(dtype, [&](auto t) {
+    dispatch_float(dtype, "bce_with_logits", [&](auto t) {
       using T = decltype(t);
       const Operands<T> p(x, l);
       T* out = static_cast<T*>(o);
@@ -160,61 +131,94 @@ Kernel compile_fused(const std::vector<const Type*>& in, const Type&, const Attr
   };
 }
 
+// The loss and its logits gradient in primitives, from the node's operands as Layout places them.
+struct Parts {
+  int x, y, w = -1, pw = -1, g = -1;
+  Parts(const std::vector<int>& in, const Layout& l)
+      : x(in[0]), y(in[1]), w(l.weight < 0 ? -1 : in[l.weight]), pw(l.pos_weight < 0 ? -1 : in[l.pos_weight]),
+        g(l.grad < 0 ? -1 : in[l.grad]) {}
+};
+
+int reduce(const Builder& b, int v, Reduction r) {
+  if (r == Reduction::None) return v;
+  std::vector<int64_t> all(b.type(v).ndim());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  const int s = b.reduce_sum(v, all, false);
+  return r == Reduction::Sum ? s : b.div(s, b.scalar_like(static_cast<double>(b.type(v).numel()), v));
+}
+
+// w (pw y softplus(-x) + (1 - y) softplus(x)), reduced.
+int decompose_loss(const Builder& b, const std::vector<int>& in, const Attrs& a) {
+  const Parts p(in, Layout(a, false));
+  const int one = b.scalar_like(1, p.x);
+  int pos = b.mul(p.y, b.unary("softplus", b.neg(p.x)));
+  if (p.pw >= 0) pos = b.mul(p.pw, pos);
+  int l = b.add(pos, b.mul(b.sub(one, p.y), b.unary("softplus", p.x)));
+  if (p.w >= 0) l = b.mul(p.w, l);
+  return reduce(b, l, reduction_of(a));
+}
+
+// w ((1 - y) sigmoid(x) - pw y sigmoid(-x)) g, with g / numel for the mean.
+int decompose_grad(const Builder& b, const std::vector<int>& in, const Attrs& a) {
+  const Parts p(in, Layout(a, true));
+  const int one = b.scalar_like(1, p.x);
+  int pos = b.mul(p.y, b.unary("sigmoid", b.neg(p.x)));
+  if (p.pw >= 0) pos = b.mul(p.pw, pos);
+  int d = b.sub(b.mul(b.sub(one, p.y), b.unary("sigmoid", p.x)), pos);
+  if (p.w >= 0) d = b.mul(p.w, d);
+  if (p.g >= 0) d = b.mul(d, p.g);
+  if (reduction_of(a) == Reduction::Mean) d = b.div(d, b.scalar_like(static_cast<double>(b.type(p.x).numel()), p.x));
+  return d;
+}
+
+// The logits' gradient through the fused kernel; the other operands' through the decomposition.
 void vjp(VjpContext& c, std::vector<int>& grads) {
-  const Attrs& a = c.fwd().attrs;
-  const Layout l(a, false);
-  const char* names[] = {"logits", "label", nullptr, nullptr};
-  if (l.weight >= 0) names[l.weight] = "weight";
-  if (l.pos_weight >= 0) names[l.pos_weight] = "pos_weight";
-  std::vector<int> operands = c.fwd().inputs;
-  operands.push_back(c.grad);
-  for (int i = 0; i < l.count; ++i) {
-    if (!c.needs[i]) continue;
-    Attrs ga = a;
-    ga["wrt"] = std::string(names[i]);
-    const int d = c.emit("bce_with_logits_grad", operands, ga);  // logits' shape
-    const Shape& s = c.in_type(i).shape;
-    grads[i] = s == c.in_type(0).shape ? d : c.emit("sum_to", {d}, {{"shape", s}});
+  // The logits are another operand too: the decomposition gives their whole gradient.
+  if (std::find(c.inputs.begin() + 1, c.inputs.end(), c.inputs[0]) != c.inputs.end()) return vjp_by_decomposition(c, grads);
+  VjpContext rest = c;
+  rest.needs[0] = false;
+  if (std::find(rest.needs.begin(), rest.needs.end(), true) != rest.needs.end()) vjp_by_decomposition(rest, grads);
+  if (c.needs[0]) {
+    std::vector<int> operands = c.inputs;
+    operands.push_back(c.grad);
+    grads[0] = c.b.op(GG_OP("bce_with_logits_grad"), operands, c.attrs);
   }
 }
 }  // namespace
 
-OpDef op_bce_with_logits() {
-  OpDef d;
-  d.name = "bce_with_logits";
-  d.min_inputs = 2;
-  d.max_inputs = 4;
-  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) { return check("bce_with_logits", in, a, false); };
-  d.compile = compile_forward;
-  d.vjp = vjp;
-  d.fold = fold_forward;
-  return d;
-}
+std::vector<OpDef> bce_ops() {
+  const std::vector<std::string> attrs = {"reduction", "has_weight", "has_pos_weight"};
+  OpDef f;
+  f.name = "bce_with_logits";
+  f.attrs = attrs;
+  f.min_inputs = 2;
+  f.max_inputs = 4;
+  f.infer = [](const std::vector<const Type*>& in, const Attrs& a) { return check("bce_with_logits", in, a, false); };
+  f.compile = compile_forward;
+  f.vjp = vjp;
+  f.decompose = decompose_loss;
 
-OpDef op_bce_with_logits_and_grad() {
-  OpDef d;
-  d.name = "bce_with_logits_and_grad";
-  d.min_inputs = 2;
-  d.max_inputs = 5;
-  d.infer = infer_fused;
-  d.compile = compile_fused;
-  return d;
-}
-
-OpDef op_bce_with_logits_grad() {
-  OpDef d;
-  d.name = "bce_with_logits_grad";
-  d.min_inputs = 2;
-  d.max_inputs = 5;
-  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
+  OpDef g;
+  g.name = "bce_with_logits_grad";
+  g.attrs = {"reduction", "has_weight", "has_pos_weight", "unit_grad"};
+  g.min_inputs = 2;
+  g.max_inputs = 5;
+  g.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
     check("bce_with_logits_grad", in, a, true);
-    wrt_of(a);
     return *in[0];
   };
-  d.compile = compile_backward;
-  d.fold = fold_backward;
-  d.inplace_input = 0;  // elementwise over the logits' shape; each element read before written
-  return d;
+  g.compile = compile_backward;
+  g.decompose = decompose_grad;
+  g.inplace_input = 0;  // elementwise over the logits' shape; each element read before written
+
+  OpDef fused;
+  fused.name = "bce_with_logits_and_grad";
+  fused.attrs = g.attrs;
+  fused.min_inputs = 2;
+  fused.max_inputs = 5;
+  fused.infer = infer_fused;
+  fused.compile = compile_fused;
+  return {f, g, fused};
 }
 
 }  // namespace gg

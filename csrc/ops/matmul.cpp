@@ -1,8 +1,10 @@
-// matmul(a, b, [bias]) {trans_a, trans_b, has_bias}: numpy's rules for 1-D and 2-D operands. A
-// 1-D a is a row [1,K], a 1-D b a column [K,1], and the added dim is dropped from the result.
-// The transpose flags (2-D operands only) come from the gradient pass: the kernel reads A^T / B^T
-// in place. The bias [N] (2-D b only) is added to every row: the fusion pass folds a following
+// matmul(a, b, [bias]) {trans_a, trans_b, has_bias}: numpy's matmul. A 1-D a is a row [1,K], a
+// 1-D b a column [K,1], the added dim dropped from the result; operands of 3 or more dims are
+// stacks of matrices whose batch dims broadcast. The transpose flags (on the last two dims of
+// operands with 2 or more) come from the gradient pass and simplify: the kernel reads A^T / B^T
+// in place. The bias [N] (2-D operands only) is added to every row: fuse_bias folds a following
 // broadcast add into it.
+#include "kernels/broadcast.h"
 #include "kernels/matmul.h"
 #include "ops/op.h"
 
@@ -11,6 +13,7 @@ namespace gg {
 namespace {
 struct Dims {
   int64_t m, n, k;
+  Shape batch, batch_a, batch_b;  // the result's batch dims; each operand's
 };
 
 Dims matmul_dims(const Type& a, const Type& b, bool ta, bool tb) {
@@ -18,28 +21,34 @@ Dims matmul_dims(const Type& a, const Type& b, bool ta, bool tb) {
     throw ShapeError("matmul: " + why + ": a is " + a.str() + (ta ? " (transposed)" : "") + ", b is " + b.str() +
                      (tb ? " (transposed)" : ""));
   };
-  if (a.ndim() < 1 || a.ndim() > 2 || b.ndim() < 1 || b.ndim() > 2) fail("operands must be 1-D or 2-D");
-  if ((ta && a.ndim() != 2) || (tb && b.ndim() != 2)) fail("only 2-D operands can be transposed");
-  const int64_t m = a.ndim() == 1 ? 1 : (ta ? a.shape[1] : a.shape[0]);
-  const int64_t ka = a.ndim() == 1 ? a.shape[0] : (ta ? a.shape[0] : a.shape[1]);
-  const int64_t kb = b.ndim() == 1 ? b.shape[0] : (tb ? b.shape[1] : b.shape[0]);
-  const int64_t n = b.ndim() == 1 ? 1 : (tb ? b.shape[0] : b.shape[1]);
-  if (ka != kb)
-    fail("contraction dims differ (" + std::to_string(ka) + " vs " + std::to_string(kb) + ")");
-  return {m, n, ka};
+  if (a.ndim() < 1 || b.ndim() < 1) fail("operands must have at least 1 dimension");
+  if ((ta && a.ndim() < 2) || (tb && b.ndim() < 2)) fail("only operands of 2 or more dims can be transposed");
+  const int na = a.ndim(), nb = b.ndim();
+  const int64_t m = na == 1 ? 1 : (ta ? a.shape[na - 1] : a.shape[na - 2]);
+  const int64_t ka = na == 1 ? a.shape[0] : (ta ? a.shape[na - 2] : a.shape[na - 1]);
+  const int64_t kb = nb == 1 ? b.shape[0] : (tb ? b.shape[nb - 1] : b.shape[nb - 2]);
+  const int64_t n = nb == 1 ? 1 : (tb ? b.shape[nb - 2] : b.shape[nb - 1]);
+  if (ka != kb) fail("contraction dims differ (" + std::to_string(ka) + " vs " + std::to_string(kb) + ")");
+  Dims d{m, n, ka, {}, {}, {}};
+  if (na > 2) d.batch_a.assign(a.shape.begin(), a.shape.end() - 2);
+  if (nb > 2) d.batch_b.assign(b.shape.begin(), b.shape.end() - 2);
+  if (!kernels::broadcast_shapes(d.batch_a, d.batch_b, d.batch)) fail("batch dims cannot be broadcast together");
+  return d;
 }
 
 Type infer(const std::vector<const Type*>& in, const Attrs& at) {
   require_same_dtype("matmul", in);
+  if (in[0]->dtype != DType::F32 && in[0]->dtype != DType::F64)
+    throw DTypeError("matmul: no kernel for " + in[0]->str() + " (float32 and float64 only; cast it first)");
   const Type &a = *in[0], &b = *in[1];
   const Dims d = matmul_dims(a, b, attr_int(at, "trans_a", 0), attr_int(at, "trans_b", 0));
   const bool has_bias = attr_int(at, "has_bias", 0);
   if (has_bias != (in.size() == 3)) throw std::invalid_argument("matmul: has_bias does not match the operand count");
-  if (has_bias && (b.ndim() != 2 || in[2]->shape != Shape{d.n}))
+  if (has_bias && (a.ndim() > 2 || b.ndim() != 2 || in[2]->shape != Shape{d.n}))
     throw ShapeError("matmul: bias " + in[2]->str() + " must be [" + std::to_string(d.n) + "] with a 2-D b " + b.str());
-  Shape s;
-  if (a.ndim() == 2) s.push_back(d.m);
-  if (b.ndim() == 2) s.push_back(d.n);
+  Shape s = d.batch;
+  if (a.ndim() >= 2) s.push_back(d.m);
+  if (b.ndim() >= 2) s.push_back(d.n);
   return {a.dtype, s};
 }
 
@@ -47,11 +56,24 @@ Kernel compile(const std::vector<const Type*>& in, const Type&, const Attrs& at)
   const bool ta = attr_int(at, "trans_a", 0), tb = attr_int(at, "trans_b", 0);
   const Dims d = matmul_dims(*in[0], *in[1], ta, tb);
   const bool has_bias = in.size() == 3;
-  return [d, ta, tb, has_bias, dtype = in[0]->dtype](const void* const* x, void* out) {
-    dispatch_dtype(dtype, [&](auto t) {
+  // Per result matrix, its a and b matrices (broadcast batch dims repeat them).
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  if (d.batch.empty()) {
+    pairs.push_back({0, 0});
+  } else {
+    const kernels::Broadcast bc(d.batch, {d.batch_a, d.batch_b});
+    bc.for_each_row([&](const auto& off) {
+      for (int64_t i = 0; i < bc.inner(); ++i) pairs.push_back({off[1] + i * bc.inner_stride(1), off[2] + i * bc.inner_stride(2)});
+    });
+  }
+  return [d, ta, tb, has_bias, pairs = std::move(pairs), dtype = in[0]->dtype](const void* const* x, void* out) {
+    dispatch_float(dtype, "matmul", [&](auto t) {
       using T = decltype(t);
-      kernels::matmul<T>(in_as<T>(x, 0), in_as<T>(x, 1), static_cast<T*>(out), d.m, d.n, d.k, ta, tb,
-                         has_bias ? in_as<T>(x, 2) : nullptr);
+      const int64_t sa = d.m * d.k, sb = d.k * d.n, sc = d.m * d.n;
+      for (size_t i = 0; i < pairs.size(); ++i)
+        kernels::matmul<T>(in_as<T>(x, 0) + pairs[i].first * sa, in_as<T>(x, 1) + pairs[i].second * sb,
+                           static_cast<T*>(out) + static_cast<int64_t>(i) * sc, d.m, d.n, d.k, ta, tb,
+                           has_bias ? in_as<T>(x, 2) : nullptr);
     });
   };
 }
@@ -63,52 +85,46 @@ Attrs flags(bool ta, bool tb) {
   return a;
 }
 
-// C = op(A) op(B), G = dC. With 2-D operands:
+// C = op(A) op(B), G = dC:
 //   d op(A) = G op(B)^T, so dA = matmul(G, B, 0, !tb), or its transpose op(B) G^T when ta;
-//   d op(B) = op(A)^T G, so dB = matmul(A, G, !ta, 0), or its transpose G^T op(A) when tb.
-// A 1-D operand is reshaped to its 2-D view, so the same rule covers numpy's 1-D cases.
+//   d op(B) = op(A)^T G, so dB = matmul(A, G, !ta, 0), or its transpose G^T op(A) when tb;
+// each summed over the batch dims the operand was broadcast along. A 1-D operand is reshaped to
+// its 2-D view first, so the same rule covers numpy's 1-D cases.
 void vjp(VjpContext& c, std::vector<int>& grads) {
-  const Type &ta_ = c.in_type(0), &tb_ = c.in_type(1);
-  const bool ta = attr_int(c.fwd().attrs, "trans_a", 0), tb = attr_int(c.fwd().attrs, "trans_b", 0);
-  const Dims d = matmul_dims(ta_, tb_, ta, tb);
-  auto as2d = [&](int id, const Type& t, Shape s) {
-    return t.ndim() == 2 ? id : c.emit("reshape", {id}, {{"shape", s}});
-  };
-  const int g = c.fwd().type.shape == Shape{d.m, d.n} ? c.grad : c.emit("reshape", {c.grad}, {{"shape", Shape{d.m, d.n}}});
-  auto back_to = [&](int id, const Type& t) {
-    return c.g.type(id).shape == t.shape ? id : c.emit("reshape", {id}, {{"shape", t.shape}});
-  };
+  const Builder& b = c.b;
+  const Type a_t = c.in_type(0), b_t = c.in_type(1);
+  const bool ta = attr_int(c.attrs, "trans_a", 0), tb = attr_int(c.attrs, "trans_b", 0);
+  const Dims d = matmul_dims(a_t, b_t, ta, tb);
+  Shape gs = d.batch;
+  gs.push_back(d.m);
+  gs.push_back(d.n);
+  const int g = b.reshape(c.grad, gs);
+  auto full = [&](const Type& t, Shape two) { return t.ndim() == 1 ? two : t.shape; };
+  const Shape a2 = full(a_t, {1, d.k}), b2 = full(b_t, {d.k, 1});
   if (c.needs[0]) {
-    const int b = as2d(c.in(1), tb_, {d.k, 1});
-    const int da = ta ? c.emit("matmul", {b, g}, flags(tb, true)) : c.emit("matmul", {g, b}, flags(false, !tb));
-    grads[0] = back_to(da, ta_);
+    const int bb = b.reshape(c.in(1), b2);
+    const int da = ta ? b.op(GG_OP("matmul"), {bb, g}, flags(tb, true)) : b.op(GG_OP("matmul"), {g, bb}, flags(false, !tb));
+    grads[0] = b.reshape(b.sum_to(da, a2), a_t.shape);
   }
   if (c.needs[1]) {
-    const int a = as2d(c.in(0), ta_, {1, d.k});
-    const int db = tb ? c.emit("matmul", {g, a}, flags(true, ta)) : c.emit("matmul", {a, g}, flags(!ta, false));
-    grads[1] = back_to(db, tb_);
+    const int aa = b.reshape(c.in(0), a2);
+    const int db = tb ? b.op(GG_OP("matmul"), {g, aa}, flags(true, ta)) : b.op(GG_OP("matmul"), {aa, g}, flags(!ta, false));
+    grads[1] = b.reshape(b.sum_to(db, b2), b_t.shape);
   }
-  if (c.needs.size() == 3 && c.needs[2]) grads[2] = c.emit("sum_to", {g}, {{"shape", Shape{d.n}}});
-}
-
-std::optional<double> fold(const std::vector<std::optional<double>>& in, const std::vector<const Type*>& types,
-                           const Type&, const Attrs& at) {
-  if (!in[0] || !in[1] || (in.size() == 3 && !in[2])) return std::nullopt;
-  const Dims d = matmul_dims(*types[0], *types[1], attr_int(at, "trans_a", 0), attr_int(at, "trans_b", 0));
-  return *in[0] * *in[1] * static_cast<double>(d.k) + (in.size() == 3 ? *in[2] : 0.0);
+  if (c.needs.size() == 3 && c.needs[2]) grads[2] = b.sum_to(g, Shape{d.n});
 }
 }  // namespace
 
-OpDef op_matmul() {
+std::vector<OpDef> matmul_ops() {
   OpDef d;
   d.name = "matmul";
+  d.attrs = {"trans_a", "trans_b", "has_bias"};
   d.min_inputs = 2;
   d.max_inputs = 3;
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;
-  d.fold = fold;
-  return d;
+  return {d};
 }
 
 }  // namespace gg

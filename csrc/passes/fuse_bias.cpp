@@ -17,12 +17,12 @@ Graph fuse_bias(const Graph& g) {
   std::vector<bool> absorbed(n, false);
   for (int v = 0; v < n; ++v) {
     const Node& add = g.nodes[v];
-    if (add.op->name != "add") continue;
+    if (add.op != &GG_OP("add")) continue;
     for (int k = 0; k < 2; ++k) {
       const int mm = add.inputs[k], bias = add.inputs[1 - k];
       const Node& m = g.nodes[mm];
-      if (m.op->name == "matmul" && readers[mm] == 1 && m.inputs.size() == 2 && g.type(mm) == add.type &&
-          g.type(m.inputs[1]).ndim() == 2 && g.type(bias).shape == Shape{add.type.shape.back()}) {
+      if (m.op == &GG_OP("matmul") && readers[mm] == 1 && m.inputs.size() == 2 && g.type(mm) == add.type &&
+          g.type(m.inputs[0]).ndim() <= 2 && g.type(m.inputs[1]).ndim() == 2 && g.type(bias).shape == Shape{add.type.shape.back()}) {
         bias_of[v] = {mm, bias};
         absorbed[mm] = true;
         break;

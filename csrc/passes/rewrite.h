@@ -32,7 +32,7 @@ struct Rewriter {
     out.nodes.push_back(std::move(n));
     return static_cast<int>(out.nodes.size()) - 1;
   }
-  bool is_input(int v) const { return old.nodes[v].op->name == "input"; }
+  bool is_input(int v) const { return old.nodes[v].op == &GG_OP("input"); }
 
   Graph finish() {
     for (int id : old.outputs) out.outputs.push_back(map[id]);

@@ -1,5 +1,5 @@
 // Algebraic simplification, after folding has turned constants into fills:
-//   add(x, 0) -> x when the result has x's type     reshape(x) to x's shape -> x
+//   mul(x, 1) -> x when the result has x's type     reshape(x) to x's shape -> x
 //   reshape(reshape(x)) -> reshape(x)               stop_gradient(x) -> x (gradients are built)
 //   a fill(1) as a BCE weight, pos_weight or adjoint -> dropped (it multiplies by one)
 //   transpose(transpose(x)) -> one transpose; transpose by the identity -> x
@@ -14,7 +14,7 @@ namespace gg {
 namespace {
 bool is_fill(const Graph& g, int id, double value) {
   const Node& n = g.nodes[id];
-  return n.op->name == "fill" && attr_float(n.attrs, "value", 0.0) == value;
+  return n.op == &GG_OP("fill") && attr_float(n.attrs, "value", 0.0) == value;
 }
 
 bool is_identity(const std::vector<int64_t>& perm) {
@@ -25,7 +25,7 @@ bool is_identity(const std::vector<int64_t>& perm) {
 
 // Drops the BCE operands that are fill(1): weight, pos_weight and (for the gradient) the adjoint.
 void drop_unit_bce_operands(const Graph& g, Node& n) {
-  const bool grad = n.op->name == "bce_with_logits_grad";
+  const bool grad = n.op == &GG_OP("bce_with_logits_grad");
   std::vector<int> kept = {n.inputs[0], n.inputs[1]};
   size_t next = 2;
   for (const char* flag : {"has_weight", "has_pos_weight"}) {
@@ -53,18 +53,18 @@ Graph simplify(const Graph& g) {
   for (int v = 0; v < static_cast<int>(g.nodes.size()); ++v) {
     if (r.is_input(v)) continue;
     Node n = r.mapped(v);
-    const std::string& op = n.op->name;
+    const OpDef* op = n.op;
     int same = -1;  // the node is that existing value
-    if (op == "add") {
+    if (op == &GG_OP("mul")) {  // x * 1 is x exactly (x + 0 is not: -0 + 0 is +0)
       for (int k = 0; k < 2; ++k)
-        if (is_fill(out, n.inputs[1 - k], 0.0) && out.type(n.inputs[k]) == n.type) same = n.inputs[k];
-    } else if (op == "reshape") {
+        if (is_fill(out, n.inputs[1 - k], 1.0) && out.type(n.inputs[k]) == n.type) same = n.inputs[k];
+    } else if (op == &GG_OP("reshape")) {
       const int src = n.inputs[0];
       if (out.type(src) == n.type) same = src;
-      else if (out.nodes[src].op->name == "reshape") n.inputs[0] = out.nodes[src].inputs[0];
-    } else if (op == "transpose") {
+      else if (out.nodes[src].op == &GG_OP("reshape")) n.inputs[0] = out.nodes[src].inputs[0];
+    } else if (op == &GG_OP("transpose")) {
       const int src = n.inputs[0];
-      if (out.nodes[src].op->name == "transpose") {  // compose: out axis i = src axis perm[i]
+      if (out.nodes[src].op == &GG_OP("transpose")) {  // compose: out axis i = src axis perm[i]
         const std::vector<int64_t>& inner = attr_ints(out.nodes[src].attrs, "perm");
         std::vector<int64_t> perm = attr_ints(n.attrs, "perm");
         for (int64_t& p : perm) p = inner[p];
@@ -74,7 +74,7 @@ Graph simplify(const Graph& g) {
       const Node& mm = out.nodes[n.inputs[0]];
       if (out.type(n.inputs[0]) == n.type && is_identity(attr_ints(n.attrs, "perm"))) {
         same = n.inputs[0];
-      } else if (mm.op->name == "matmul" && mm.inputs.size() == 2 && n.type.ndim() == 2 &&
+      } else if (mm.op == &GG_OP("matmul") && mm.inputs.size() == 2 && n.type.ndim() == 2 &&
                  out.type(mm.inputs[0]).ndim() == 2 && out.type(mm.inputs[1]).ndim() == 2 &&
                  readers[g.nodes[v].inputs[0]] == 1) {
         Attrs flags;
@@ -84,18 +84,18 @@ Graph simplify(const Graph& g) {
         n.inputs = {mm.inputs[1], mm.inputs[0]};
         n.attrs = flags;
       }
-    } else if (op == "matmul") {
+    } else if (op == &GG_OP("matmul")) {
       for (int k = 0; k < 2; ++k) {
         const Node& src = out.nodes[n.inputs[k]];
-        if (src.op->name != "transpose" || src.type.ndim() != 2) continue;
+        if (src.op != &GG_OP("transpose") || src.type.ndim() != 2 || out.type(n.inputs[1 - k]).ndim() > 2) continue;
         const char* flag = k == 0 ? "trans_a" : "trans_b";
         n.inputs[k] = src.inputs[0];
         if (attr_int(n.attrs, flag, 0)) n.attrs.erase(flag);
         else n.attrs[flag] = int64_t{1};
       }
-    } else if (op == "stop_gradient") {
+    } else if (op == &GG_OP("stop_gradient")) {
       same = n.inputs[0];
-    } else if (op == "bce_with_logits" || op == "bce_with_logits_grad") {
+    } else if (op == &GG_OP("bce_with_logits") || op == &GG_OP("bce_with_logits_grad")) {
       drop_unit_bce_operands(out, n);
     }
     r.map[v] = same >= 0 ? same : r.push(std::move(n));

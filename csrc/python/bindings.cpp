@@ -49,13 +49,17 @@ namespace {
 
 py::object g_converter;  // graphgrad._tensor.convert: user data -> C-contiguous float array or Tensor
 
-py::dtype numpy_dtype(DType d) { return d == DType::F32 ? py::dtype::of<float>() : py::dtype::of<double>(); }
+// numpy's name for each DType, in DType code order.
+constexpr const char* kNumpyNames[kNumDTypes] = {"float32", "float64", "float16", "int32", "int64", "bool"};
+
+py::dtype numpy_dtype(DType d) { return py::dtype(kNumpyNames[static_cast<int>(d)]); }
 
 Tensor from_numpy(const py::array& a) {
-  DType d;
-  if (a.dtype().is(py::dtype::of<float>())) d = DType::F32;
-  else if (a.dtype().is(py::dtype::of<double>())) d = DType::F64;
-  else throw py::type_error("expected a float32 or float64 array, got " + std::string(py::str(a.dtype())));
+  int code = -1;
+  for (int c = 0; c < kNumDTypes; ++c)
+    if (a.dtype().equal(py::dtype(kNumpyNames[c]))) code = c;
+  if (code < 0) throw py::type_error("unsupported array dtype " + std::string(py::str(a.dtype())));
+  const DType d = static_cast<DType>(code);
   if (!(a.flags() & py::array::c_style)) throw py::value_error("array must be C-contiguous");
   Tensor t = Tensor::empty(Type{d, Shape(a.shape(), a.shape() + a.ndim())});
   if (t.type.bytes()) std::memcpy(t.ptr(), a.data(), t.type.bytes());
@@ -168,7 +172,8 @@ PYBIND11_MODULE(_core, m) {
       .def("to_dot", &to_dot)
       .def("verify", &verify);
 
-  m.def("autodiff", &autodiff, py::arg("graph"), py::arg("wrt"), py::arg("n_diff"));
+  m.def("autodiff", &autodiff, py::arg("graph"), py::arg("wrt"), py::arg("n_diff"), py::arg("seeds") = std::vector<int>{});
+  m.def("inline_into", &inline_into, py::arg("dst"), py::arg("src"), py::arg("inputs"));
   m.def("optimize", [](const Graph& g, bool check) {
     std::vector<std::pair<std::string, Graph>> out;
     for (Stage& s : optimize(g, check)) out.emplace_back(std::move(s.name), std::move(s.graph));

@@ -11,7 +11,7 @@ namespace gg {
 
 namespace {
 constexpr size_t kAlign = 64;
-constexpr int kMaxInputs = 8;
+constexpr int kMaxInputs = 64;
 // An output view may keep at most this much of its buffer alive beyond itself; a smaller part
 // of a larger buffer is copied out (a loss must not pin the 8 MB gradient it was computed with).
 constexpr size_t kMaxPinnedBytes = 64 << 10;
@@ -74,7 +74,7 @@ Plan::Plan(const Graph& g) : graph_(g) {
   for (size_t k = 0; k < g.inputs.size(); ++k) values_[g.inputs[k]] = {Where::Input, 0, static_cast<int>(k)};
   for (int v = 0; v < n; ++v) {
     const Node& node = g.nodes[v];
-    if (node.op->name == "input" || node.op->alias_input < 0) continue;
+    if (node.op == &GG_OP("input") || node.op->alias_input < 0) continue;
     const int src = node.inputs[node.op->alias_input];
     size_t offset = values_[src].where == Where::Alias ? values_[src].offset : 0;
     if (node.op->view_offset) offset += static_cast<size_t>(node.op->view_offset(node.attrs)) * dtype_size(node.type.dtype);
@@ -106,7 +106,7 @@ Plan::Plan(const Graph& g) : graph_(g) {
   ArenaAllocator arena;
   for (int v = 0; v < n; ++v) {
     const Node& node = g.nodes[v];
-    if (node.op->name == "input") continue;
+    if (node.op == &GG_OP("input")) continue;
     if (node.inputs.size() > kMaxInputs) throw std::logic_error("Plan: " + node.op->name + " has too many inputs");
     if (const auto [src, offset] = copied_from_[v]; src >= 0) {
       steps_.push_back({[offset, bytes = node.type.bytes()](const void* const* in, void* out) {

@@ -2,7 +2,7 @@
 MindSpore's API (``import graphgrad as mindspore``)."""
 from . import _core, nn, ops
 from ._grad import grad, jit, value_and_grad
-from ._tensor import DType, Parameter, Tensor, float32, float64
+from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
 from ._trace import TracingError
 
 get_num_threads = _core.get_num_threads
@@ -17,6 +17,9 @@ def set_num_threads(n):
     _core.set_num_threads(n)
 
 
-__all__ = ["DType", "Parameter", "Tensor", "TracingError", "float32", "float64", "grad", "value_and_grad", "jit",
+tensor = ops.tensor
+
+__all__ = ["DType", "Parameter", "Tensor", "TracingError", "bool_", "float16", "float32", "float64", "int32", "int64",
+           "tensor", "grad", "value_and_grad", "jit",
            "nn", "ops", "set_num_threads", "get_num_threads"]
 __version__ = "0.1.0"

@@ -5,10 +5,11 @@ import inspect
 import os
 import threading
 import time
+import weakref
 
 from . import _core
 from ._tensor import Parameter, Tensor
-from ._trace import Trace, TracingError, current, tracing
+from ._trace import Trace, TracingError, current, inline, tracing
 from . import dump as _dump
 
 
@@ -64,6 +65,22 @@ def _flatten_outputs(out, name):
                     + (" (an empty tuple)" if isinstance(out, (tuple, list)) else ""))
 
 
+# Bumped whenever a Cell's Parameter or child Cell is replaced: compiled graphs captured the old
+# objects, so every cache is dropped (nn.Cell.__setattr__ calls invalidate()).
+_generation = [0]
+
+
+def invalidate():
+    _generation[0] += 1
+
+
+def _structure(result, outs):
+    """The nested tuples of output indices `result` with the outputs in place of the indices."""
+    if isinstance(result, tuple):
+        return tuple(_structure(r, outs) for r in result)
+    return outs[result]
+
+
 class _Entry:
     """One compiled signature: the C++ callable (plan, where its inputs come from, the shape of
     its result) and the stages the compiler went through."""
@@ -84,10 +101,42 @@ class _GraphFunction:
         self._cache = {}  # every signature (including non-tensor arguments) -> _Entry
         self._fast = _core.CallCache()  # all-tensor signatures, looked up in C++
         self._lock = threading.Lock()
+        self._generation = _generation[0]
+        self._bound = weakref.WeakKeyDictionary()  # instance -> this function bound to it
+        try:
+            self._signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            self._signature = None
         functools.update_wrapper(self, fn, updated=())
 
-    def __get__(self, obj, objtype=None):  # used as a method decorator: bind self like a function
-        return self if obj is None else functools.partial(self, obj)
+    def __get__(self, obj, objtype=None):
+        """As a method decorator: one compiled function per instance, which dies with it (a
+        class-level cache keyed on the instance would keep every instance alive)."""
+        if obj is None:
+            return self
+        try:
+            bound = self._bound.get(obj)
+        except TypeError:  # unhashable or not weakly referenceable: compile per call site
+            return functools.partial(self, obj)
+        if bound is None:
+            bound = self._bound[obj] = self._rebind(functools.partial(self.fn, obj))
+        return bound
+
+    def _positional(self, args, kwargs):
+        """Keyword arguments bound to their positions (compiled functions key on positions)."""
+        if not kwargs:
+            return args
+        if self._signature is None:
+            raise TypeError(f"'{self.name}': keyword arguments need a function with a signature")
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"'{self.name}': {e}") from None
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"'{self.name}': keyword-only or **kwargs arguments are not supported by compiled "
+                            f"functions, got {sorted(bound.kwargs)}")
+        return tuple(bound.args)
 
     def _key(self, args):
         key = []
@@ -113,6 +162,14 @@ class _GraphFunction:
         except (TypeError, ValueError):
             params = []
         return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
+
+    def _inline(self, args):
+        """Called inside another trace: trace fn as a level of its own, build this function's
+        graph from it and record that graph into the enclosing trace."""
+        trace, outs, is_tuple, positions = self._trace(args)
+        stages = self._build(trace, outs, is_tuple, positions)
+        results = inline(stages[-1][1], trace, args, positions)
+        return _structure(self._result(len(outs), is_tuple), results)
 
     def _trace(self, args):
         """Traces fn on symbolic arguments; returns (trace, outputs, returned a tuple, arg positions)."""
@@ -159,29 +216,35 @@ class _GraphFunction:
             _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
             return e
 
-    def _entry(self, args, kwargs):
-        if kwargs:
-            raise TypeError(f"'{self.name}': compiled functions take positional arguments only, got "
-                            f"keyword arguments {sorted(kwargs)}")
+    def _entry(self, args):
         key = self._key(args)
         entry = self._cache.get(key)
         return entry if entry is not None else self._compile(args, key)
 
     def _call(self, args, kwargs):
+        if self._generation != _generation[0]:  # a Parameter was replaced: recompile
+            with self._lock:
+                self._cache.clear()
+                self._fast = _core.CallCache()
+                self._generation = _generation[0]
         if not kwargs:  # the fast path: all-tensor signatures looked up and run in C++
             result = self._fast.call(args)
             if result is not None:
                 return result
-        return self._entry(args, kwargs).compiled(args)
+        args = self._positional(args, kwargs)
+        return self._entry(args).compiled(args)
 
     def stages(self, *args):
         """The graphs compiled for these arguments' signature, in pipeline order: a list of
         (stage name, graph) pairs, from the traced "forward" graph to the one that runs (the
         last). A graph's str() is its text IR; graph.to_dot() is Graphviz."""
-        return list(self._entry(args, {}).stages)
+        return list(self._entry(args).stages)
 
 
 class _Jit(_GraphFunction):
+    def _rebind(self, fn):
+        return _Jit(fn)
+
     def _build(self, trace, outs, is_tuple, positions):
         return [("forward", trace.graph)]
 
@@ -189,7 +252,7 @@ class _Jit(_GraphFunction):
         return tuple(range(n_out)) if is_tuple else 0
 
     def __call__(self, *args, **kwargs):
-        if current() is not None:  # inside another trace: inline into it
+        if current() is not None:  # inside another trace: part of its graph
             return self.fn(*args, **kwargs)
         return self._call(args, kwargs)
 
@@ -244,10 +307,15 @@ class _Grad(_GraphFunction):
             return result, tuple(range(1, n_out))
         return result
 
+    def _rebind(self, fn):
+        g = _Grad.__new__(_Grad)
+        g.__dict__.update(self.__dict__)
+        _GraphFunction.__init__(g, fn)
+        return g
+
     def __call__(self, *args, **kwargs):
-        if current() is not None:
-            raise NotImplementedError(
-                f"calling the gradient of '{self.name}' inside a traced function is not supported yet")
+        if current() is not None:  # inside another trace (a jit, a grad): part of its graph
+            return self._inline(self._positional(args, kwargs))
         return self._call(args, kwargs)
 
 

@@ -8,10 +8,11 @@ from . import _core
 class DType:
     """A tensor element type; prints as MindSpore does (``Float32``)."""
 
-    __slots__ = ("name", "code", "np")
+    __slots__ = ("name", "code", "np", "kind", "rank")
 
-    def __init__(self, name, code, np_type):
+    def __init__(self, name, code, np_type, kind, rank):
         self.name, self.code, self.np = name, code, np.dtype(np_type)
+        self.kind, self.rank = kind, rank  # kind: "b", "i" or "f"; rank: width within the kind
 
     def __repr__(self):
         return self.name
@@ -21,11 +22,24 @@ class DType:
     def __reduce__(self):
         return (_dtype_from_code, (self.code,))
 
+    @property
+    def is_floating_point(self):
+        return self.kind == "f"
 
-float32 = DType("Float32", 0, np.float32)
-float64 = DType("Float64", 1, np.float64)
-_DTYPES = (float32, float64)
-_BY_NAME = {"float32": float32, "float64": float64, "Float32": float32, "Float64": float64}
+
+# The codes are the C++ DType's (csrc/ir/types.h).
+float32 = DType("Float32", 0, np.float32, "f", 1)
+float64 = DType("Float64", 1, np.float64, "f", 2)
+float16 = DType("Float16", 2, np.float16, "f", 0)
+int32 = DType("Int32", 3, np.int32, "i", 0)
+int64 = DType("Int64", 4, np.int64, "i", 1)
+bool_ = DType("Bool", 5, np.bool_, "b", 0)
+_DTYPES = (float32, float64, float16, int32, int64, bool_)
+_BY_NAME = {n: d for d in _DTYPES for n in (d.name, d.name.lower(), d.np.name)}
+_BY_NAME.update({"bool_": bool_, "float": float32, "int": int64, "half": float16, "double": float64})
+# numpy dtypes graphgrad stores in a wider type that holds every value exactly.
+_WIDENED = {np.dtype(np.int8): int32, np.dtype(np.int16): int32, np.dtype(np.uint8): int32,
+            np.dtype(np.uint16): int32, np.dtype(np.uint32): int64}
 
 
 def _dtype_from_code(code):
@@ -33,24 +47,34 @@ def _dtype_from_code(code):
 
 
 def as_dtype(dtype, what="dtype"):
-    """graphgrad.float32/float64, their names, or the numpy types; anything else is a TypeError."""
+    """A graphgrad dtype from a DType, its name, a numpy dtype or the Python types bool/int/float."""
     if isinstance(dtype, DType):
         return dtype
     if isinstance(dtype, str) and dtype in _BY_NAME:
         return _BY_NAME[dtype]
+    if dtype is bool or dtype is int or dtype is float:
+        return {bool: bool_, int: int64, float: float32}[dtype]
     try:
         npd = np.dtype(dtype) if not isinstance(dtype, str) else None
     except TypeError:
         npd = None
-    if npd == np.float32:
-        return float32
-    if npd == np.float64:
-        return float64
-    raise TypeError(f"{what} must be graphgrad.float32 or graphgrad.float64, got {dtype!r}")
+    for d in _DTYPES:
+        if npd is not None and npd == d.np:  # (numpy takes None for float64)
+            return d
+    raise TypeError(f"{what} must be one of graphgrad.float16, float32, float64, int32, int64, bool_, got {dtype!r}")
+
+
+def promote_types(a, b):
+    """The dtype two tensors compute in: the higher kind (bool < int < float), the wider within a
+    kind (int32 + float16 is float16, int32 + int64 is int64), as MindSpore does."""
+    order = "bif"
+    if a.kind != b.kind:
+        return a if order.index(a.kind) > order.index(b.kind) else b
+    return a if a.rank >= b.rank else b
 
 
 def _to_numpy(data, dtype):
-    """Validates and converts user data to a C-contiguous float array of the target dtype."""
+    """Validates and converts user data to a C-contiguous array of the target dtype."""
     if isinstance(data, (str, bytes)):
         raise TypeError(f"Tensor: cannot make a tensor from a {type(data).__name__} ({data!r:.40})")
     try:
@@ -60,8 +84,16 @@ def _to_numpy(data, dtype):
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numbers, got an array of dtype {arr.dtype}")
     if dtype is None:
-        # float64 arrays stay float64 (as in MindSpore); Python numbers, ints and bools become float32.
-        dtype = float64 if arr.dtype == np.float64 and isinstance(data, (np.ndarray, np.generic)) else float32
+        # As MindSpore: arrays keep their dtype; Python floats become float32, ints int64.
+        if arr.dtype in _WIDENED:
+            dtype = _WIDENED[arr.dtype]
+        elif not isinstance(data, (np.ndarray, np.generic)) and arr.dtype.kind == "f":
+            dtype = float32
+        else:
+            try:
+                dtype = as_dtype(arr.dtype)
+            except TypeError:
+                raise TypeError(f"Tensor: unsupported array dtype {arr.dtype}") from None
     # Not np.ascontiguousarray, which turns a 0-d array into shape (1,). No copy here: the C++
     # side copies into the tensor's own storage.
     return np.asarray(arr, dtype=dtype.np, order="C")
@@ -69,6 +101,8 @@ def _to_numpy(data, dtype):
 
 def _format_value(a):
     """MindSpore's repr of the values: %15.8e elements, a dimension over 6 shown as 3 ... 3."""
+    if a.dtype.kind in "biu":
+        return np.array2string(a, separator=", ") if a.ndim else str(a)
     if a.ndim == 0:
         return "% g" % a
     ndim = a.ndim
@@ -102,7 +136,7 @@ def convert(input_data, dtype):
 # The tensor class lives in C++ (storage, shape, the call path); its Python-level behaviour is
 # added here. A Tensor made while tracing is symbolic: it names a value in the traced graph.
 Tensor = _core.Tensor
-Tensor.__doc__ = "An n-dimensional float32/float64 array. Tensor(input_data, dtype=None) copies input_data."
+Tensor.__doc__ = "An n-dimensional array. Tensor(input_data, dtype=None) copies input_data."
 Tensor.__module__ = "graphgrad"
 _core._set_converter(convert)
 
@@ -152,26 +186,101 @@ def _str(self):
     return repr(self) if self._symbolic_ else str(self._numpy())
 
 
+def _tolist(self):
+    return _concrete(self, "tolist()").tolist()
+
+
+def _iter(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _method(name, fn):
+    fn.__name__ = name
+    return fn
+
+
 for _name, _fn in {
     "dtype": property(_dtype),
     "asnumpy": _asnumpy,
+    "numpy": _asnumpy,
     "__array__": _array,
     "item": lambda self: _concrete(self, "item()").item(),
+    "tolist": _tolist,
     "__bool__": lambda self: bool(_concrete(self, "bool()")),
     "__float__": lambda self: float(_concrete(self, "float()")),
     "__int__": lambda self: int(_concrete(self, "int()")),
     "__index__": _index,
     "__len__": _len,
+    "__iter__": _iter,
     "__repr__": _repr,
     "__str__": _str,
-    # Arithmetic goes through ops (imported at the end of this module).
-    "__add__": lambda self, other: _ops.add(self, other),
-    "__radd__": lambda self, other: _ops.add(other, self),
-    "__matmul__": lambda self, other: _ops.matmul(self, other),
-    "T": property(lambda self: _ops.transpose(self, tuple(reversed(range(self.ndim))))),
-    "__rmatmul__": lambda self, other: _ops.matmul(other, self),
+    "__hash__": object.__hash__,  # identity, as MindSpore's (== is elementwise)
 }.items():
     setattr(Tensor, _name, _fn)
+
+# Operators and methods go through ops (imported at the end of this module).
+_OPERATORS = {
+    "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__floordiv__": "floor_divide",
+    "__mod__": "remainder", "__pow__": "pow", "__matmul__": "matmul", "__eq__": "eq", "__ne__": "ne",
+    "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__and__": "logical_and",
+    "__or__": "logical_or",
+}
+for _name, _op_name in _OPERATORS.items():
+    setattr(Tensor, _name, (lambda o: lambda self, other: getattr(_ops, o)(self, other))(_op_name))
+    if _name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        _rname = "__r" + _name[2:]
+        setattr(Tensor, _rname, (lambda o: lambda self, other: getattr(_ops, o)(other, self))(_op_name))
+Tensor.__neg__ = lambda self: _ops.neg(self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = lambda self: _ops.abs(self)
+Tensor.__invert__ = lambda self: _ops.logical_not(self)
+Tensor.__getitem__ = lambda self, key: _ops._array.getitem(self, key)
+Tensor.T = property(lambda self: _ops.transpose(self, tuple(reversed(range(self.ndim)))))
+
+# Methods named as MindSpore's Tensor methods: ops with the tensor first.
+for _name in ("abs", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "floor", "ceil",
+              "round", "sign", "reciprocal", "rsqrt", "log1p", "expm1", "isnan", "isinf", "isfinite", "logical_not",
+              "sum", "mean", "prod", "argmax", "argmin", "amax", "amin", "reshape", "transpose", "permute",
+              "expand_dims", "unsqueeze", "squeeze", "flatten", "broadcast_to", "clip", "clamp", "softmax",
+              "log_softmax", "logsumexp", "matmul", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+              "swapaxes", "split", "chunk", "gather"):
+    setattr(Tensor, _name, (lambda o: lambda self, *a, **k: getattr(_ops, o)(self, *a, **k))(_name))
+
+
+def _reshape_method(self, *shape):
+    return _ops.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+
+
+def _reduce_with_index(name):
+    def method(self, axis=None, keepdims=False, **kwargs):
+        if axis is None and not kwargs:
+            return getattr(_ops, "a" + name)(self, None, keepdims)  # all elements: the value alone
+        return getattr(_ops, name)(self, axis, keepdims)
+    return method
+
+
+def _sum_method(self, axis=None, dtype=None, keepdims=False, initial=None, out=None):
+    """MindSpore's (and numpy's) Tensor.sum signature; numpy's np.sum(tensor) calls it."""
+    if out is not None:
+        raise TypeError("Tensor.sum: out= is not supported (tensors are immutable)")
+    s = _ops.sum(self, axis, keepdims, dtype=dtype)
+    return s if initial is None else s + initial
+
+
+Tensor.sum = _sum_method
+Tensor.reshape = _reshape_method
+Tensor.view = _reshape_method
+Tensor.max = _reduce_with_index("max")
+Tensor.min = _reduce_with_index("min")
+Tensor.astype = lambda self, dtype: _ops.cast(self, dtype)
+Tensor.to = Tensor.astype
+Tensor.float = lambda self: _ops.cast(self, float32)
+Tensor.int = lambda self: _ops.cast(self, int32)
+Tensor.long = lambda self: _ops.cast(self, int64)
+Tensor.bool = lambda self: _ops.cast(self, bool_)
+Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
 
 
 class Parameter(Tensor):

@@ -18,7 +18,7 @@ class TracingError(TypeError):
 def user_frame():
     """The innermost stack frame outside graphgrad: where the user's code called us."""
     f = sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _PACKAGE_DIR:
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         f = f.f_back
     return f
 
@@ -62,10 +62,15 @@ def with_location(e, op=None):
 
 
 class Trace:
+    """One level of tracing. A trace started while another is active (a grad inside a jit, a grad
+    of a grad) is its child: tensors of the enclosing levels it reads become its graph inputs,
+    and its finished graph is inlined into the parent's (autodidax's trace levels)."""
+
     def __init__(self, name):
         self.graph = _core.Graph(name)
         self.active = True
-        self.captured = {}  # id(tensor) -> (tensor, node): concrete tensors read while tracing
+        self.parent = current()
+        self.captured = {}  # id(tensor) -> (tensor, node): tensors from outside read while tracing
 
     def arg(self, t, name):
         """A graph input for a positional argument of the traced function."""
@@ -76,21 +81,30 @@ class Trace:
         return Tensor._symbolic(self, node, self.graph.dtype(node), list(self.graph.shape(node)))
 
     def capture(self, t):
-        """The graph input for a concrete tensor read while tracing (once per tensor)."""
+        """The graph input for a tensor from outside this trace: a concrete one (a Parameter, a
+        constant) or a traced one of an enclosing level. Once per tensor."""
         entry = self.captured.get(id(t))
         if entry is None:
-            kind = "param" if isinstance(t, Parameter) else "const"
+            kind = "param" if isinstance(t, Parameter) else "outer" if t._symbolic_ else "const"
             name = (t.name if kind == "param" else None) or f"{kind}{len(self.captured)}"
             entry = (t, self.graph.add_input(t.dtype.code, list(t.shape), name, kind))
             self.captured[id(t)] = entry
         return entry[1]
 
+    def encloses(self, other):
+        level = self.parent
+        while level is not None and level is not other:
+            level = level.parent
+        return level is other and other is not None
+
     def node_of(self, t):
         if not t._symbolic_:
             return self.capture(t)
-        if t._trace is not self:
-            raise leak_error(t)
-        return t._node
+        if t._trace is self:
+            return t._node
+        if t._trace.active and self.encloses(t._trace):
+            return self.capture(t)
+        raise leak_error(t)
 
 
 def current():
@@ -98,20 +112,17 @@ def current():
 
 
 class tracing:
-    """Context manager: makes `trace` the current one on this thread."""
+    """Context manager: makes `trace` the current one on this thread; its parent again after."""
 
     def __init__(self, trace):
         self.trace = trace
 
     def __enter__(self):
-        if current() is not None:
-            raise NotImplementedError(
-                "calling a grad or value_and_grad function inside a traced function is not supported yet")
         _local.trace = self.trace
         return self.trace
 
     def __exit__(self, *exc):
-        _local.trace = None
+        _local.trace = self.trace.parent
         self.trace.active = False
 
 
@@ -127,3 +138,12 @@ def apply(op, inputs, attrs=None):
         return _core.run_op(op, inputs, attrs)
     nodes = [trace.node_of(t) for t in inputs]
     return trace.symbolic(trace.graph.add(op, nodes, attrs, user_location()[0]))
+
+
+def inline(graph, trace, args, positions):
+    """Records `graph` (built from `trace`, fn traced on `args`) into the enclosing trace: its
+    argument inputs become the values of args[positions], its captured ones the values those
+    tensors have there. Returns the symbolic outputs, in order."""
+    outer = trace.parent
+    inputs = [outer.node_of(args[p]) for p in positions] + [outer.node_of(t) for t, _ in trace.captured.values()]
+    return [outer.symbolic(i) for i in _core.inline_into(outer.graph, graph, inputs)]

@@ -16,6 +16,9 @@ class Cell:
         if params is None:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         cells = self.__dict__["_cells"]
+        if name in params or name in cells:
+            from ._grad import invalidate
+            invalidate()  # compiled graphs captured what this attribute held
         params.pop(name, None)
         cells.pop(name, None)
         if isinstance(value, Parameter):

@@ -1,0 +1,10 @@
+"""graphgrad.ops: the operations, eager outside a trace and recorded into the graph inside one.
+Each function checks its Python arguments, applies MindSpore's type promotion and hands the op
+to the C++ core, where its shape rule, kernel and gradient live."""
+from ._array import *  # noqa: F401,F403
+from ._array import __all__ as _array_all
+from ._math import *  # noqa: F401,F403
+from ._math import __all__ as _math_all
+from ._nn import binary_cross_entropy_with_logits, check_reduction  # noqa: F401
+
+__all__ = sorted(set(_array_all) | set(_math_all) | {"binary_cross_entropy_with_logits"})

@@ -1,0 +1,392 @@
+"""Creation, shapes, joining and splitting, gathering, indexing."""
+import builtins
+
+import numpy as np
+
+from .._tensor import Tensor, as_dtype, bool_, float32, int64
+from ._base import apply, cast as cast_to, check_tensor, dtype_arg, fill, op, operands, shape_arg
+
+# --- creation
+
+
+def _fill_op(op_name, shape, dtype, value):
+    dims = shape_arg(shape, op_name)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{op_name}: shape must not have negative dimensions, got {shape!r}")
+    return fill(dims, value, dtype_arg(dtype, op_name, float32))
+
+
+@op
+def ones(shape, dtype=None):
+    """A tensor of ones; dtype defaults to float32."""
+    return _fill_op("ones", shape, dtype, 1.0)
+
+
+@op
+def zeros(shape, dtype=None):
+    """A tensor of zeros; dtype defaults to float32."""
+    return _fill_op("zeros", shape, dtype, 0.0)
+
+
+@op
+def full(size, fill_value, *, dtype=None):
+    """A tensor of fill_value; dtype from fill_value when not given (bool, int64 or float32)."""
+    if dtype is None:
+        dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) else float32
+    return _fill_op("full", size, dtype, fill_value)
+
+
+def _fill_like(op_name, input, dtype, value):
+    check_tensor(input, op_name, "input")
+    if dtype is not None and as_dtype(dtype, f"{op_name}: dtype") is not input.dtype:
+        return fill(input.shape, value, as_dtype(dtype))
+    if op_name in ("ones_like", "zeros_like"):
+        return apply(op_name, [input])  # keeps the link to input: the dump shows what it is shaped like
+    return fill(input.shape, value, input.dtype)
+
+
+@op
+def ones_like(input, dtype=None):
+    """Ones with input's shape (and dtype, unless given)."""
+    return _fill_like("ones_like", input, dtype, 1.0)
+
+
+@op
+def zeros_like(input, dtype=None):
+    """Zeros with input's shape (and dtype, unless given)."""
+    return _fill_like("zeros_like", input, dtype, 0.0)
+
+
+@op
+def full_like(input, fill_value, *, dtype=None):
+    """fill_value with input's shape (and dtype, unless given)."""
+    return _fill_like("full_like", input, dtype, fill_value)
+
+
+@op
+def tensor(input_data, dtype=None):
+    """A Tensor of input_data (as Tensor(...))."""
+    return Tensor(input_data, dtype)
+
+
+@op
+def arange(start=0, end=None, step=1, *, dtype=None):
+    """start, start + step, ... below end; int64 for int arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
+    ints = builtins.all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    dtype = dtype_arg(dtype, "arange", int64 if ints else float32)
+    return Tensor(np.arange(start, end, step).astype(dtype.np), dtype)
+
+
+@op
+def linspace(start, end, steps, *, dtype=None):
+    """steps evenly spaced values from start to end, both included."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    dtype = dtype_arg(dtype, "linspace", float32)
+    return Tensor(np.linspace(float(start), float(end), steps).astype(dtype.np), dtype)
+
+
+@op
+def eye(n, m=None, dtype=None):
+    """The n x m identity matrix."""
+    dtype = dtype_arg(dtype, "eye", float32)
+    return Tensor(np.eye(n, n if m is None else m, dtype=dtype.np), dtype)
+
+
+@op
+def cast(input, dtype):
+    """input converted to dtype (numpy's conversions)."""
+    check_tensor(input, "cast", "input")
+    return cast_to(input, as_dtype(dtype, "cast: dtype"))
+
+
+# --- shapes
+
+
+def _resolve_shape(shape, numel, op_name):
+    dims = shape_arg(shape, op_name)
+    unknown = [i for i, d in enumerate(dims) if d == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"{op_name}: only one dimension can be -1, got {tuple(dims)}")
+    if builtins.any(d < -1 for d in dims):
+        raise ValueError(f"{op_name}: invalid dimension in {tuple(dims)}")
+    if unknown:
+        known = int(np.prod([d for d in dims if d != -1]))
+        if known == 0 or numel % known:
+            raise ValueError(f"{op_name}: cannot infer the -1 in {tuple(dims)} for {numel} elements")
+        dims[unknown[0]] = numel // known
+    return dims
+
+
+@op
+def reshape(input, shape):
+    """The same elements under a new shape (one dimension may be -1)."""
+    check_tensor(input, "reshape", "input")
+    dims = _resolve_shape(shape, input.size, "reshape")
+    return input if list(input.shape) == dims else apply("reshape", [input], {"shape": dims})
+
+
+@op
+def flatten(input, start_dim=1, end_dim=-1):
+    """Dims start_dim..end_dim merged into one (MindSpore's default keeps the batch dim)."""
+    check_tensor(input, "flatten", "input")
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = start_dim % input.ndim, end_dim % input.ndim
+    shape = list(input.shape[:s]) + [-1 if input.size else 0] + list(input.shape[e + 1:])
+    return reshape(input, shape)
+
+
+@op
+def broadcast_to(input, shape):
+    """input repeated along new or size-1 dims to shape (-1 keeps a dim)."""
+    check_tensor(input, "broadcast_to", "input")
+    dims = shape_arg(shape, "broadcast_to")
+    lead = len(dims) - input.ndim
+    dims = [input.shape[i - lead] if d == -1 and i >= lead else d for i, d in enumerate(dims)]
+    return input if list(input.shape) == dims else apply("broadcast_to", [input], {"shape": dims})
+
+
+@op
+def transpose(input, input_perm):
+    """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
+    check_tensor(input, "transpose", "input")
+    perm = input_perm
+    if not isinstance(perm, (tuple, list)) or builtins.any(isinstance(p, bool) or not isinstance(p, int) for p in perm):
+        raise TypeError(f"transpose: input_perm must be a tuple of ints, got {input_perm!r}")
+    perm = [p % input.ndim if input.ndim else p for p in perm]
+    if sorted(perm) != list(range(input.ndim)):
+        raise ValueError(f"transpose: input_perm must be a permutation of 0..{input.ndim - 1} for a tensor of "
+                         f"shape {input.shape}, got {input_perm!r}")
+    return apply("transpose", [input], {"perm": perm})
+
+
+permute = transpose
+
+
+@op
+def swapaxes(input, axis0, axis1):
+    """input with two axes exchanged."""
+    check_tensor(input, "swapaxes", "input")
+    perm = list(range(input.ndim))
+    perm[axis0], perm[axis1] = perm[axis1], perm[axis0]
+    return transpose(input, tuple(perm))
+
+
+@op
+def expand_dims(input_x, axis):
+    """A size-1 dim inserted at axis."""
+    check_tensor(input_x, "expand_dims", "input_x")
+    nd = input_x.ndim + 1
+    if not -nd <= axis < nd:
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a {input_x.ndim}-d tensor")
+    shape = list(input_x.shape)
+    shape.insert(axis % nd, 1)
+    return reshape(input_x, shape)
+
+
+unsqueeze = expand_dims
+
+
+@op
+def squeeze(input, axis=None):
+    """Size-1 dims removed (all of them, or those in axis)."""
+    check_tensor(input, "squeeze", "input")
+    if axis is None:
+        axes = [i for i, d in enumerate(input.shape) if d == 1]
+    else:
+        axes = [a % input.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+        for a in axes:
+            if input.shape[a] != 1:
+                raise ValueError(f"squeeze: dim {a} of {input.shape} is not 1")
+    return reshape(input, [d for i, d in enumerate(input.shape) if i not in axes])
+
+
+@op
+def concat(tensors, axis=0):
+    """The tensors joined along axis."""
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError("concat: tensors must be a non-empty list or tuple of Tensors")
+    for i, t in enumerate(tensors):
+        check_tensor(t, "concat", f"tensors[{i}]")
+    ts, _ = operands("concat", *tensors)
+    out = ts[0]
+    for k in range(0, len(ts), 64):  # the op takes at most 64 operands
+        chunk = ts[k:k + 64] if k == 0 else [out] + ts[k:k + 63]
+        out = apply("concat", chunk, {"axis": axis})
+    return out
+
+
+cat = concat
+
+
+@op
+def stack(tensors, axis=0):
+    """The tensors (all of one shape) joined along a new axis."""
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError("stack: tensors must be a non-empty list or tuple of Tensors")
+    return concat([expand_dims(check_tensor(t, "stack", f"tensors[{i}]"), axis) for i, t in enumerate(tensors)], axis)
+
+
+def _slice_axis(x, axis, start, count):
+    shape = list(x.shape)
+    shape[axis] = count
+    st = [0] * x.ndim
+    st[axis] = start
+    if count == x.shape[axis]:
+        return x
+    return apply("slice", [x], {"start": st, "step": [1] * x.ndim, "shape": shape})
+
+
+@op
+def split(tensor, split_size_or_sections, axis=0):
+    """Pieces of tensor along axis: of split_size each (the last may be smaller), or of the
+    sizes listed."""
+    check_tensor(tensor, "split", "tensor")
+    axis %= tensor.ndim
+    n = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [split_size_or_sections] * (n // split_size_or_sections)
+        if n % split_size_or_sections:
+            sizes.append(n % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} do not add up to the axis size {n}")
+    out, at = [], 0
+    for s in sizes:
+        out.append(_slice_axis(tensor, axis, at, s))
+        at += s
+    return tuple(out)
+
+
+@op
+def chunk(input, chunks, axis=0):
+    """input in `chunks` pieces along axis (the last may be smaller)."""
+    check_tensor(input, "chunk", "input")
+    n = input.shape[axis % input.ndim]
+    return split(input, -(-n // chunks), axis)
+
+
+@op
+def gather(input_params, input_indices, axis, batch_dims=0):
+    """input_params' slices at input_indices along axis (numpy's take)."""
+    check_tensor(input_params, "gather", "input_params")
+    idx = input_indices if isinstance(input_indices, Tensor) else Tensor(input_indices)
+    if batch_dims:
+        raise NotImplementedError("gather: batch_dims is not supported yet")
+    return apply("gather", [input_params, idx], {"axis": axis})
+
+
+@op
+def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
+    """A new axis of size depth: on_value at each index, off_value elsewhere."""
+    check_tensor(indices, "one_hot", "indices")
+    if indices.dtype.kind != "i":
+        raise TypeError(f"one_hot: indices must be int32 or int64, got {indices.dtype}")
+    positions = Tensor(np.arange(depth, dtype=indices.dtype.np))
+    hot = apply("eq", [expand_dims(indices, -1), positions])
+    on, off = (on_value, off_value)
+    from ._math import where
+    out = where(hot, on, off) if isinstance(on, Tensor) or isinstance(off, Tensor) else \
+        apply("select", [hot, *operands("one_hot", Tensor(np.array(on)), Tensor(np.array(off)))[0]])
+    if axis not in (-1, out.ndim - 1):
+        perm = list(range(out.ndim - 1))
+        perm.insert(axis % out.ndim, out.ndim - 1)
+        out = transpose(out, tuple(perm))
+    return out
+
+
+# --- indexing
+
+
+def getitem(x, key):
+    """x[key] with ints, slices, None, Ellipsis, and integer Tensors / lists / arrays (adjacent
+    advanced indices gather jointly). Bool masks work on concrete tensors only."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = [Tensor(np.asarray(k)) if isinstance(k, (list, np.ndarray)) else k for k in key]
+    # A bool mask of concrete values becomes its integer positions.
+    expanded = []
+    for k in key:
+        if isinstance(k, Tensor) and k.dtype is bool_:
+            if k._symbolic_:
+                raise TypeError("indexing with a bool mask needs its values (the result's shape depends on "
+                                "them); use ops.where inside compiled functions")
+            expanded.extend(Tensor(i.astype(np.int64)) for i in np.nonzero(k.asnumpy()))
+        else:
+            expanded.append(k)
+    key = expanded
+    n_ellipsis = builtins.sum(k is Ellipsis for k in key)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = builtins.sum(k is not None and k is not Ellipsis for k in key)
+    if used > x.ndim:
+        raise IndexError(f"too many indices for a tensor of dimension {x.ndim}")
+    if n_ellipsis:
+        i = next(i for i, k in enumerate(key) if k is Ellipsis)
+        key = key[:i] + [slice(None)] * (x.ndim - used) + key[i + 1:]
+    key = key + [slice(None)] * (x.ndim - used if not n_ellipsis else 0)
+
+    start, step, count, out_shape, dim = [], [], [], [], 0
+    advanced = []  # (position in out_shape, dim of x, index tensor)
+    for k in key:
+        if k is None:
+            out_shape.append(1)
+            continue
+        size = x.shape[dim]
+        if isinstance(k, slice):
+            s = range(*k.indices(size))
+            start.append(s.start if len(s) else 0)
+            step.append(s.step)
+            count.append(len(s))
+            out_shape.append(len(s))
+        elif isinstance(k, Tensor):
+            if k.dtype.kind != "i":
+                raise IndexError(f"tensor indices must be integers or bool, got {k.dtype}")
+            start.append(0)
+            step.append(1)
+            count.append(size)
+            advanced.append((len(out_shape), dim, k))
+            out_shape.append(size)
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            i = int(k)
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+            start.append(i % size)
+            step.append(1)
+            count.append(1)
+        else:
+            raise IndexError(f"only integers, slices, None, Ellipsis and integer tensors are valid indices, "
+                             f"got {type(k).__name__}")
+        dim += 1
+    out = x
+    if count != list(x.shape):
+        out = apply("slice", [x], {"start": start, "step": step, "shape": count})
+    out = reshape(out, out_shape)
+    if not advanced:
+        return out
+    positions = [p for p, _, _ in advanced]
+    if positions != list(range(positions[0], positions[0] + len(positions))):
+        raise IndexError("integer tensor indices must be next to each other (separated ones are not supported)")
+    # Adjacent index tensors address their dims jointly: one flat index over the merged dims.
+    p0, sizes = positions[0], [out.shape[p] for p in positions]
+    from ._math import add, mul
+    idx = None
+    for (p, _, t), size in zip(advanced, sizes):
+        t = cast_to(t, int64)
+        t = add(t, mul(cast_to(apply("lt", [t, fill([], 0, int64)]), int64), size))  # negative from the end
+        idx = t if idx is None else add(mul(idx, size), t)
+    merged = list(out.shape[:p0]) + [int(np.prod(sizes))] + list(out.shape[p0 + len(sizes):])
+    return gather(reshape(out, merged), idx, p0)
+
+
+__all__ = [n for n in globals() if not n.startswith("_") and n not in (
+    "Tensor", "apply", "as_dtype", "bool_", "check_tensor", "dtype_arg", "fill", "float32", "getitem", "int64", "np",
+    "op", "operands", "shape_arg", "builtins", "cast_to")]

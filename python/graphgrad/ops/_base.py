@@ -1,0 +1,130 @@
+"""What every op shares: the public-op wrapper (errors located at the user's line), operand
+checks, and MindSpore's type promotion (Python numbers are weakly typed: they take the
+tensor's dtype unless they are of a higher kind)."""
+import functools
+
+import numpy as np
+
+from .._tensor import DType, Tensor, as_dtype, bool_, float32, int64, promote_types
+from .._trace import apply, with_location
+
+
+def op(fn):
+    """A public op: its errors (argument checks here, shape rules in C++) end with the user's
+    file and line, and a MemoryError names the op."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def public(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, IndexError, MemoryError) as e:
+            raise with_location(e, name) from None
+
+    return public
+
+
+def check_tensor(x, op_name, arg):
+    if isinstance(x, np.ndarray):
+        raise TypeError(f"{op_name}: {arg} must be a Tensor, got a numpy array (wrap it: Tensor(array))")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op_name}: {arg} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _is_number(x):
+    return isinstance(x, (bool, int, float, np.number, np.bool_))
+
+
+def _scalar_kind(x):
+    if isinstance(x, (bool, np.bool_)):
+        return "b"
+    return "i" if isinstance(x, (int, np.integer)) else "f"
+
+
+def scalar(value, dtype):
+    """A 0-d constant."""
+    return apply("fill", [], {"shape": [], "value": float(value), "dtype": dtype.code})
+
+
+def fill(shape, value, dtype):
+    return apply("fill", [], {"shape": list(shape), "value": float(value), "dtype": dtype.code})
+
+
+def cast(x, dtype):
+    return x if x.dtype is dtype else apply("cast", [x], {"dtype": dtype.code})
+
+
+def _weak(dtype, kind):
+    """A tensor's dtype next to a Python number of `kind`."""
+    if "bif".index(kind) <= "bif".index(dtype.kind):
+        return dtype
+    return float32 if kind == "f" else int64
+
+
+def operands(op_name, *xs):
+    """The operands as Tensors of one dtype (numbers and numpy arrays converted), and that dtype."""
+    tensors = []
+    for x in xs:
+        if isinstance(x, np.ndarray):
+            x = Tensor(x)
+        if not isinstance(x, Tensor) and not _is_number(x):
+            raise TypeError(f"{op_name}: operands must be Tensors or Python numbers, got {type(x).__name__}")
+        tensors.append(x)
+    strong = [x.dtype for x in tensors if isinstance(x, Tensor)]
+    if not strong:
+        raise TypeError(f"{op_name}: at least one operand must be a Tensor, got "
+                        + " and ".join(type(x).__name__ for x in xs))
+    dtype = functools.reduce(promote_types, strong)
+    for x in tensors:
+        if not isinstance(x, Tensor):
+            dtype = _weak(dtype, _scalar_kind(x))
+    return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in tensors], dtype
+
+
+def binary(name, a, b, float_result=False):
+    """A binary elementwise op; float_result: int and bool operands compute in float32."""
+    (a, b), dtype = operands(name, a, b)
+    if float_result and dtype.kind != "f":
+        a, b = cast(a, float32), cast(b, float32)
+    return apply(name, [a, b])
+
+
+def unary(name, x, float_only=False):
+    """A unary elementwise op; float_only: int and bool tensors compute in float32."""
+    check_tensor(x, name, "input")
+    if float_only and x.dtype.kind != "f":
+        x = cast(x, float32)
+    return apply(name, [x])
+
+
+def axes_arg(axis, ndim, op_name):
+    """A reduction's axes as a list (None: all)."""
+    if axis is None or axis == ():
+        return list(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        if any(isinstance(a, bool) or not isinstance(a, int) for a in axis):
+            raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        return list(axis)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
+    return [axis]
+
+
+def shape_arg(shape, op_name):
+    if isinstance(shape, Tensor):
+        shape = tuple(int(v) for v in shape.asnumpy().reshape(-1))
+    if isinstance(shape, bool) or not isinstance(shape, (int, tuple, list)):
+        raise TypeError(f"{op_name}: shape must be an int or a tuple of ints, got {shape!r}")
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op_name}: shape must be an int or a tuple of ints, got {shape!r}")
+    return [int(d) for d in dims]
+
+
+def dtype_arg(dtype, op_name, default=None):
+    return default if dtype is None else as_dtype(dtype, f"{op_name}: dtype")
+
+
+__all__ = ["DType", "Tensor", "apply", "bool_", "float32", "int64"]

@@ -1,0 +1,266 @@
+"""Elementwise math and reductions."""
+from .._tensor import Tensor, bool_, float32, int64
+from ._base import apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
+
+
+def _unary_op(name, float_only, doc):
+    def fn(input):
+        return unary(name, input, float_only)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return op(fn)
+
+
+# name: (computes in float, doc)
+_UNARY = {
+    "neg": (False, "-input."), "abs": (False, "|input|."), "sign": (False, "-1, 0 or 1 (0 for NaN)."),
+    "exp": (True, "e ** input."), "log": (True, "Natural logarithm."), "log1p": (True, "log(1 + input)."),
+    "expm1": (True, "exp(input) - 1."), "sqrt": (True, "Square root."), "rsqrt": (True, "1 / sqrt(input)."),
+    "square": (False, "input * input."), "reciprocal": (True, "1 / input."), "sin": (True, "Sine."),
+    "cos": (True, "Cosine."), "tanh": (True, "Hyperbolic tangent."), "sigmoid": (True, "1 / (1 + exp(-input))."),
+    "relu": (False, "max(input, 0); 0 for NaN."), "softplus": (True, "log(1 + exp(input)), stable."),
+    "erf": (True, "The error function."), "floor": (True, "Round down."), "ceil": (True, "Round up."),
+    "round": (True, "Round half to even."), "isnan": (False, "Where input is NaN."),
+    "isinf": (False, "Where input is +-inf."), "isfinite": (False, "Where input is neither inf nor NaN."),
+}
+for _name, (_float, _doc) in _UNARY.items():
+    globals()[_name] = _unary_op(_name, _float, _doc)
+negative = neg  # noqa: F821 (defined just above)
+
+
+@op
+def logical_not(input):
+    """not input, as bool."""
+    return apply("logical_not", [check_tensor(input, "logical_not", "input")])
+
+
+@op
+def gelu(input_x, approximate="none"):
+    """x * Phi(x); approximate='tanh' uses the tanh form."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return unary("gelu" if approximate == "none" else "gelu_tanh", input_x, True)
+
+
+def _binary_op(name, doc, float_result=False):
+    def fn(input, other):
+        return binary(name, input, other, float_result)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + " Numpy broadcasting; MindSpore's type promotion."
+    return op(fn)
+
+
+add = _binary_op("add", "input + other.")
+sub = _binary_op("sub", "input - other.")
+mul = _binary_op("mul", "input * other.")
+div = _binary_op("div", "input / other (true division: ints give float32).", float_result=True)
+maximum = _binary_op("maximum", "The larger of input and other (NaN if either is).")
+minimum = _binary_op("minimum", "The smaller of input and other (NaN if either is).")
+floor_divide = _binary_op("floor_divide", "floor(input / other).")
+remainder = _binary_op("mod", "input - floor(input / other) * other (the divisor's sign).")
+eq = equal = _binary_op("eq", "input == other, as bool.")
+ne = not_equal = _binary_op("ne", "input != other, as bool.")
+lt = less = _binary_op("lt", "input < other, as bool.")
+le = less_equal = _binary_op("le", "input <= other, as bool.")
+gt = greater = _binary_op("gt", "input > other, as bool.")
+ge = greater_equal = _binary_op("ge", "input >= other, as bool.")
+subtract, multiply, divide, true_divide = sub, mul, div, div
+
+
+@op
+def pow(input, exponent):
+    """input ** exponent."""
+    return binary("pow", input, exponent)
+
+
+def _logical(name):
+    def fn(input, other):
+        (a, b), _ = operands(name, input, other)
+        return apply(name, [cast(a, bool_), cast(b, bool_)])
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name.split('_')[1]} of the operands' truth values, as bool."
+    return op(fn)
+
+
+logical_and = _logical("logical_and")
+logical_or = _logical("logical_or")
+
+
+@op
+def where(condition, x, y):
+    """x where condition holds, else y; all three broadcast together."""
+    check_tensor(condition, "where", "condition")
+    (x, y), _ = operands("where", x, y)
+    return apply("select", [cast(condition, bool_), x, y])
+
+
+@op
+def clamp(input, min=None, max=None):
+    """input limited to [min, max] (either may be None)."""
+    check_tensor(input, "clamp", "input")
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    out = input
+    if min is not None:
+        out = binary("maximum", out, min)
+    if max is not None:
+        out = binary("minimum", out, max)
+    return out
+
+
+clip = clamp
+
+
+# --- reductions
+
+
+def _reduce(name, x, axis, keep_dims, op_name):
+    check_tensor(x, op_name, "input")
+    axes = axes_arg(axis, x.ndim, op_name)
+    return apply(name, [x], {"axes": axes, "keep_dims": bool(keep_dims)})
+
+
+@op
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum over dim (an int, a tuple or None for all); bool and int32 sum as int64."""
+    check_tensor(input, "sum", "input")
+    x = input
+    if dtype is not None:
+        from .._tensor import as_dtype
+        x = cast(x, as_dtype(dtype))
+    elif x.dtype.kind == "b" or x.dtype.name == "Int32":
+        x = cast(x, int64)
+    if x.dtype.name == "Float16":  # summed in float32
+        return cast(_reduce("reduce_sum", cast(x, float32), dim, keepdim, "sum"), x.dtype)
+    return _reduce("reduce_sum", x, dim, keepdim, "sum")
+
+
+@op
+def mean(input, axis=None, keep_dims=False):
+    """The mean over axis (an int, a tuple or None for all). Int tensors give the floor of it, as
+    MindSpore does."""
+    check_tensor(input, "mean", "input")
+    axes = axes_arg(axis, input.ndim, "mean")
+    n = 1
+    for a in axes:
+        n *= input.shape[a] if -input.ndim <= a < input.ndim else 1
+    s = sum(input, tuple(axes), keep_dims)
+    if input.dtype.kind == "f":
+        return cast(binary("div", s, float(n)), input.dtype)
+    return cast(binary("floor_divide", s, n), input.dtype)
+
+
+def _extreme(name, input, axis, keepdims, op_name):
+    check_tensor(input, op_name, "input")
+    x = input
+    if x.dtype.kind == "b" or x.dtype.name == "Float16":
+        x = cast(x, float32 if x.dtype.kind == "f" else int64)
+    return cast(_reduce(name, x, axis, keepdims, op_name), input.dtype)
+
+
+@op
+def amax(input, axis=None, keepdims=False):
+    """The maximum over axis (NaN if any element is NaN)."""
+    return _extreme("reduce_max", input, axis, keepdims, "amax")
+
+
+@op
+def amin(input, axis=None, keepdims=False):
+    """The minimum over axis (NaN if any element is NaN)."""
+    return _extreme("reduce_min", input, axis, keepdims, "amin")
+
+
+def _arg(name, input, axis, keepdims, op_name):
+    check_tensor(input, op_name, "input")
+    x = input
+    if x.dtype.kind == "b" or x.dtype.name == "Float16":
+        x = cast(x, float32 if x.dtype.kind == "f" else int64)
+    if axis is None:
+        from ._array import reshape
+        x, axis = reshape(x, (-1,)), 0
+        if keepdims:
+            raise ValueError(f"{op_name}: keepdims needs an axis")
+    return apply(name, [x], {"axis": axis, "keep_dims": bool(keepdims)})
+
+
+@op
+def argmax(input, dim=None, keepdim=False):
+    """The index of the first maximum along dim (of the flattened input when None), int64."""
+    return _arg("argmax", input, dim, keepdim, "argmax")
+
+
+@op
+def argmin(input, dim=None, keepdim=False):
+    """The index of the first minimum along dim (of the flattened input when None), int64."""
+    return _arg("argmin", input, dim, keepdim, "argmin")
+
+
+@op
+def max(input, axis=None, keepdims=False):
+    """(maximum, index of the first maximum) along axis, as MindSpore's ops.max."""
+    return amax(input, axis, keepdims), argmax(input, axis, keepdims)
+
+
+@op
+def min(input, axis=None, keepdims=False):
+    """(minimum, index of the first minimum) along axis, as MindSpore's ops.min."""
+    return amin(input, axis, keepdims), argmin(input, axis, keepdims)
+
+
+@op
+def prod(input, axis=None, keep_dims=False):
+    """The product over axis."""
+    check_tensor(input, "prod", "input")
+    x = cast(input, int64) if input.dtype.kind == "b" else input
+    return _reduce("reduce_prod", x, axis, keep_dims, "prod")
+
+
+@op
+def logsumexp(input, axis, keep_dims=False):
+    """log(sum(exp(input))) over axis, shifted by the maximum so nothing overflows."""
+    check_tensor(input, "logsumexp", "input")
+    x = cast(input, float32) if input.dtype.kind != "f" else input
+    m = apply("stop_gradient", [amax(x, axis, True)])
+    m = where(isfinite(m), m, 0.0)
+    s = log(sum(exp(binary("sub", x, m)), axis, True))  # noqa: F821 (log, exp from the table above)
+    out = binary("add", s, m)
+    if not keep_dims:
+        from ._array import squeeze
+        out = squeeze(out, tuple(axes_arg(axis, x.ndim, "logsumexp")))
+    return out
+
+
+@op
+def softmax(input, axis=-1):
+    """exp(input) / sum(exp(input)) along axis, shifted by the maximum."""
+    x = check_tensor(input, "softmax", "input")
+    return apply("softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
+
+
+@op
+def log_softmax(logits, axis=-1):
+    """input - logsumexp(input) along axis."""
+    x = check_tensor(logits, "log_softmax", "logits")
+    return apply("log_softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
+
+
+@op
+def stop_gradient(input):
+    """input's value, through which no gradient flows back."""
+    return apply("stop_gradient", [check_tensor(input, "stop_gradient", "input")])
+
+
+@op
+def matmul(input, other):
+    """Matrix product with numpy's rules (1-D operands, broadcast batch dims)."""
+    check_tensor(input, "matmul", "input")
+    check_tensor(other, "matmul", "other")
+    (a, b), dtype = operands("matmul", input, other)
+    if dtype.kind != "f" or dtype.name == "Float16":
+        raise TypeError(f"matmul: float32 or float64 operands expected, got {input.dtype} and {other.dtype}")
+    return apply("matmul", [a, b])
+
+
+__all__ = [n for n in globals() if not n.startswith("_") and n not in (
+    "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary",
+    "bool_", "float32", "int64")]
