@@ -10,6 +10,7 @@
 
 #include "kernels/cpu.h"
 #include "kernels/elementwise.h"
+#include "kernels/eltwise.h"
 
 using namespace gg::kernels;
 
@@ -59,7 +60,7 @@ void BM_add_same_f32(benchmark::State& st) {
   AlignedBuf<float> a(n, 1.0f), b(n, 2.0f), out(n, 0.0f);
   const Broadcast bc({n}, {{n}, {n}});
   for (auto _ : st) {
-    add(bc, a.data(), b.data(), out.data());
+    binary(BinaryOp::Add, gg::DType::F32, bc, a.data(), b.data(), out.data());
     benchmark::ClobberMemory();
   }
   set_bytes(st, 3.0 * n * sizeof(float));
@@ -72,7 +73,7 @@ void BM_add_bias_row_f32(benchmark::State& st) {  // [M, N] + [N]
   AlignedBuf<float> a(n, 1.0f), b(kCols, 2.0f), out(n, 0.0f);
   const Broadcast bc({m, kCols}, {{m, kCols}, {kCols}});
   for (auto _ : st) {
-    add(bc, a.data(), b.data(), out.data());
+    binary(BinaryOp::Add, gg::DType::F32, bc, a.data(), b.data(), out.data());
     benchmark::ClobberMemory();
   }
   set_bytes(st, (2.0 * n + kCols) * sizeof(float));

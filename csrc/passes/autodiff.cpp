@@ -32,7 +32,7 @@ std::vector<int> backprop(Graph& g, int begin, int end, const std::vector<std::p
   for (int v = end - 1; v >= begin; --v) {
     if (adjoint[v] < 0 || !needs[v] || g.nodes[v].op == &GG_OP("input")) continue;
     const Node node = g.nodes[v];  // a copy: the vjp appends to g.nodes
-    VjpContext ctx{Builder{g, node.loc, true}, v, adjoint[v], node.inputs, node.attrs, {}};
+    VjpContext ctx{Builder{g, node.loc, true}, v, adjoint[v], node.inputs, node.attrs, {}, {}};
     for (int in : node.inputs) {
       ctx.needs.push_back(needs[in]);
       ctx.types.push_back(g.type(in));
