@@ -74,7 +74,10 @@ def _message_classes():
     field(maptensor, "tensor", 1, F.LABEL_REPEATED, F.TYPE_MESSAGE, ".TensorProto")
     pool = descriptor_pool.DescriptorPool()
     pool.Add(f)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("Checkpoint"))
+    desc = pool.FindMessageTypeByName("Checkpoint")
+    if hasattr(message_factory, "GetMessageClass"):
+        return message_factory.GetMessageClass(desc)
+    return message_factory.MessageFactory(pool).GetPrototype(desc)  # protobuf < 4.22
 
 
 _CHECKPOINT = None
