@@ -15,7 +15,6 @@ import json
 import math
 import os
 import struct
-import warnings
 
 import numpy as np
 
@@ -288,9 +287,8 @@ def _read_ckpt(path, data, crc_check):
         stored, data = int.from_bytes(data[-10:], "big"), data[:-17]
         if binascii.crc32(data) != stored:
             raise _corrupt(path, "its CRC-32 does not match its contents")
-    elif crc_check:
-        warnings.warn(f"load_checkpoint: {path} has no CRC-32 to check (it was saved without crc_check)",
-                      stacklevel=3)
+    elif crc_check:  # MindSpore only warns; but a file cut before its trailer looks just like this
+        raise _corrupt(path, "crc_check=True but it ends without MindSpore's CRC-32 trailer")
     from google.protobuf.message import DecodeError
 
     msg = _checkpoint_class()()
@@ -356,8 +354,7 @@ def _read_safetensors(path, data, crc_check):
         if str(_safetensors_crc(dict(entries))) != metadata["crc_num"]:
             raise _corrupt(path, "its CRC-32 does not match its contents")
     elif crc_check:
-        warnings.warn(f"load_checkpoint: {path} has no CRC-32 to check (it was saved without crc_check)",
-                      stacklevel=3)
+        raise _corrupt(path, "crc_check=True but it has no crc_num in its metadata")
     for name, a in entries:
         if a.dtype not in _NAME_BY_NP:
             raise ValueError(f"{path}: {name!r} has dtype {a.dtype}, which graphgrad cannot load")
@@ -395,7 +392,9 @@ def load_checkpoint(ckpt_file_name, net=None, strict_load=False, filter_prefix=N
     """Reads a MindSpore checkpoint into a dict of name -> Parameter (str for saved strings), in
     file order, then loads it into ``net`` if given (see load_param_into_net). Which names load:
     those starting with one of ``specify_prefix``, none starting with ``filter_prefix``, and
-    those ``choice_func(name)`` accepts. A CRC-32 in the file is always checked."""
+    those ``choice_func(name)`` accepts. A CRC-32 in the file is always checked; ``crc_check=True``
+    also requires one (MindSpore only warns), so that a file saved with crc_check=True and cut
+    anywhere raises."""
     if format not in _FORMATS:
         raise ValueError(f"load_checkpoint: format must be 'ckpt' or 'safetensors', got {format!r}")
     if not isinstance(ckpt_file_name, (str, os.PathLike)):
