@@ -160,3 +160,35 @@ def test_generator_function_runs_again_each_epoch():
 def test_bad_input(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_options_that_would_change_the_data_are_refused():
+    with pytest.raises(TypeError, match="does not support per_batch_map"):
+        xy().batch(2, per_batch_map=lambda *a: a)
+    with pytest.raises(TypeError, match="does not support sampler"):
+        ds.NumpySlicesDataset([1, 2], sampler=object())
+    xy().batch(2, num_parallel_workers=4)  # speed-only options are fine
+
+
+def test_quick_start_transforms_as_mindspore_gives_them():
+    from graphgrad.dataset import transforms, vision
+
+    img = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
+    r = vision.Rescale(1 / 255.0, 0)(img)
+    n = vision.Normalize(mean=(0.1, 0.2, 0.3), std=(0.5, 0.5, 0.5))(r)
+    assert r.dtype == n.dtype == np.float32
+    # MindSpore 2.7.2 printed these for the same calls.
+    np.testing.assert_allclose(n[0, 0], [-0.2, -0.39215687, -0.58431375], rtol=1e-6)
+    assert vision.HWC2CHW()(n).shape == (3, 2, 2)
+    assert vision.HWC2CHW()(img[:, :, 0]).shape == (2, 2)  # a 2-d image passes unchanged
+    assert vision.Normalize(mean=(10,), std=(2,))(np.array([[[20]]], np.uint8)).tolist() == [[[5.0]]]
+    assert transforms.TypeCast(np.float16)(np.array([1])).dtype == np.float16
+    assert transforms.TypeCast(gg.float32)(np.array([1])).dtype == np.float32
+    with pytest.raises(ValueError, match="3 channel"):
+        vision.Normalize(mean=(0.1, 0.2, 0.3), std=(1, 1, 1))(np.zeros((2, 2, 1)))
+    # In a pipeline, as the Quick Start writes it.
+    data = ds.NumpySlicesDataset({"image": np.full((4, 2, 2, 1), 255, np.uint8), "label": np.arange(4)}, shuffle=False)
+    data = data.map([vision.Rescale(1.0 / 255.0, 0), vision.Normalize(mean=(0.5,), std=(0.5,)), vision.HWC2CHW()],
+                    "image").map(transforms.TypeCast(np.int32), "label").batch(2)
+    image, label = next(iter(data.create_tuple_iterator(output_numpy=True)))
+    assert image.shape == (2, 1, 2, 2) and (image == 1).all() and label.dtype == np.int32

@@ -16,6 +16,16 @@ import numpy as np
 from .. import _random
 from .._tensor import Tensor
 
+_IGNORED = ("num_parallel_workers", "python_multiprocessing", "max_rowsize", "cache")  # speed only
+
+
+def _no_other_options(what, kwargs):
+    """MindSpore's options that only tune speed are accepted and ignored; any other is refused,
+    so that no option changes nothing silently."""
+    other = sorted(k for k, v in kwargs.items() if k not in _IGNORED and v is not None)
+    if other:
+        raise TypeError(f"{what}: graphgrad's dataset does not support {', '.join(other)}")
+
 
 def _names(column_names, what):
     if isinstance(column_names, str):
@@ -86,10 +96,12 @@ class Dataset:
         """Applies ``operations`` (a callable or a list of them, in order) to ``input_columns``
         (default: the first column); their results replace those columns, renamed to
         ``output_columns`` when given."""
+        _no_other_options("map", kwargs)
         return _MapDataset(self, operations, input_columns, output_columns)
 
     def batch(self, batch_size, drop_remainder=False, **kwargs):
         """Stacks batch_size consecutive rows into one, column by column."""
+        _no_other_options("batch", kwargs)
         return _BatchDataset(self, batch_size, drop_remainder)
 
     def create_tuple_iterator(self, columns=None, num_epochs=-1, output_numpy=False, do_copy=True):
@@ -162,6 +174,7 @@ class NumpySlicesDataset(_SourceDataset):
     def __init__(self, data, column_names=None, num_samples=None, num_parallel_workers=1, shuffle=None,
                  sampler=None, num_shards=None, shard_id=None):
         what = "NumpySlicesDataset"
+        _no_other_options(what, {"sampler": sampler})
         if isinstance(data, dict):
             names, columns = [str(k) for k in data], list(data.values())
         elif isinstance(data, tuple):
@@ -195,6 +208,7 @@ class GeneratorDataset(_SourceDataset):
                  num_parallel_workers=1, shuffle=None, sampler=None, num_shards=None, shard_id=None,
                  python_multiprocessing=True, max_rowsize=None):
         what = "GeneratorDataset"
+        _no_other_options(what, {"sampler": sampler, "schema": schema, "column_types": column_types})
         if column_names is None:
             raise ValueError(f"{what}: column_names is required (the names of the values each sample holds)")
         names = _names(column_names, what)
@@ -285,4 +299,6 @@ class _BatchDataset(Dataset):
             yield self._stack(rows)
 
 
-__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset"]
+from . import transforms, vision  # noqa: E402
+
+__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "transforms", "vision"]
