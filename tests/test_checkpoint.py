@@ -2,6 +2,7 @@
 in graphgrad, graphgrad writes the very bytes MindSpore writes, saving is atomic, and a damaged
 file or a mismatched network raises a clear error and changes nothing. (That MindSpore loads
 graphgrad's files is checked by hand with fixtures/mindspore_roundtrip.py: CI has no MindSpore.)"""
+import importlib.util
 import os
 import sys
 
@@ -14,6 +15,8 @@ import graphgrad as gg  # noqa: E402
 from graphgrad import Parameter, Tensor, nn  # noqa: E402
 from graphgrad.train import serialization  # noqa: E402
 
+needs_safetensors = pytest.mark.skipif(importlib.util.find_spec("safetensors") is None,
+                                       reason="the safetensors package is not installed")
 FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 MS_NAMES = ["0.weight", "0.bias", "2.weight", "2.bias"]  # SequentialCell([Dense(4, 3), ReLU(), Dense(3, 2)])
 
@@ -46,7 +49,7 @@ def values(net):
 # --- MindSpore's files load -------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, kw", [("ms_dense.ckpt", {}), ("ms_dense_crc.ckpt", {"crc_check": True}),
-                                      ("ms_dense.safetensors", {"format": "safetensors"})])
+                                      pytest.param("ms_dense.safetensors", {"format": "safetensors"}, marks=needs_safetensors)])
 def test_mindspore_files_load(name, kw):
     want = dict(np.load(fixture("ms_dense.npz")))
     d = gg.load_checkpoint(fixture(name), **kw)
@@ -86,11 +89,10 @@ def test_float_entries_load_by_choice():
 _ALL = ("float16", "int8", "int32", "int64", "uint8", "bool_")
 
 
-@pytest.mark.skipif(all(hasattr(gg, n) for n in _ALL), reason="graphgrad has every dtype")
+@pytest.mark.skipif(hasattr(gg, "float16"), reason="graphgrad has float16")
 def test_a_dtype_graphgrad_lacks_is_named():
-    missing = next(n for n in ("f16", "i32", "i64", "i8", "u8", "b")
-                   if not hasattr(gg, dict(f16="float16", i32="int32", i64="int64", i8="int8", u8="uint8", b="bool_")[n]))
-    with pytest.raises(TypeError, match=f"'{missing}' is .*graphgrad does not have yet; skip it with choice_func"):
+    # 'f16' is the file's first entry of a dtype other than float32/float64.
+    with pytest.raises(TypeError, match="'f16' is Float16, a dtype graphgrad does not have yet; skip it with"):
         gg.load_checkpoint(fixture("ms_dtypes.ckpt"))
 
 
@@ -105,7 +107,7 @@ def test_every_dtype_loads_as_a_parameter():
 # --- graphgrad writes MindSpore's bytes --------------------------------------------------------
 
 @pytest.mark.parametrize("name, kw", [("ms_dense.ckpt", {}), ("ms_dense_crc.ckpt", {"crc_check": True}),
-                                      ("ms_dense.safetensors", {"format": "safetensors"})])
+                                      pytest.param("ms_dense.safetensors", {"format": "safetensors"}, marks=needs_safetensors)])
 def test_saving_writes_what_mindspore_writes(tmp_path, name, kw):
     fmt = kw.get("format", "ckpt")
     d = gg.load_checkpoint(fixture(name), format=fmt)
@@ -122,7 +124,7 @@ def test_dtypes_and_append_dict_write_what_mindspore_writes(tmp_path):
     assert (tmp_path / "d.ckpt").read_bytes() == open(fixture("ms_dtypes.ckpt"), "rb").read()
 
 
-@pytest.mark.parametrize("fmt", ["ckpt", "safetensors"])
+@pytest.mark.parametrize("fmt", ["ckpt", pytest.param("safetensors", marks=needs_safetensors)])
 def test_round_trip_through_a_net(tmp_path, fmt):
     src, dst = Net(seed=1), Net(seed=5)
     path = str(tmp_path / "model")
@@ -181,7 +183,7 @@ def test_dtype_mismatch():
     net = Net()
     d = {k: Parameter(Tensor(np.full(v.shape, 0.5), gg.float64)) for k, v in values(net).items()}
     before = values(net)
-    with pytest.raises(TypeError, match=r"'0\.weight' is Float32 in the net but Float64 in parameter_dict \(strict_load\)"):
+    with pytest.raises(TypeError, match=r"'0\.weight' is Float32 in the net but Float64 in .* \(strict_load\)"):
         gg.load_param_into_net(net, d, strict_load=True)
     assert all(np.array_equal(v, before[k]) for k, v in values(net).items())
     gg.load_param_into_net(net, d)  # float into float converts, as in MindSpore
@@ -245,12 +247,14 @@ def test_a_flipped_bit_is_caught_by_the_crc(tmp_path):
         gg.load_checkpoint(str(path))
 
 
-@pytest.mark.parametrize("name, fmt", [("ms_dense.ckpt", "ckpt"), ("ms_dense.safetensors", "safetensors")])
+@pytest.mark.parametrize("name, fmt", [("ms_dense.ckpt", "ckpt"),
+                                       pytest.param("ms_dense.safetensors", "safetensors", marks=needs_safetensors)])
 def test_crc_check_requires_a_crc(name, fmt):
     with pytest.raises(ValueError, match="crc_check=True but"):
         gg.load_checkpoint(fixture(name), crc_check=True, format=fmt)
 
 
+@needs_safetensors
 def test_safetensors_crc_is_checked(tmp_path):
     path = tmp_path / "c.safetensors"
     gg.save_checkpoint(Net(), str(path), format="safetensors", crc_check=True)
@@ -262,6 +266,7 @@ def test_safetensors_crc_is_checked(tmp_path):
         gg.load_checkpoint(str(path), format="safetensors")
 
 
+@needs_safetensors
 def test_truncated_safetensors_raises(tmp_path):
     data = open(fixture("ms_dense.safetensors"), "rb").read()
     path = tmp_path / "t.safetensors"
@@ -312,7 +317,7 @@ def test_overwrites_a_read_only_file(tmp_path):
     (lambda p: gg.save_checkpoint(42, p), TypeError, "save_obj must be a Cell"),
     (lambda p: gg.save_checkpoint([Tensor([1.0])], p), TypeError, r"save_obj\[0\] must be a Parameter"),
     (lambda p: gg.save_checkpoint([Parameter(Tensor([1.0]))], p), ValueError, "needs a name"),
-    (lambda p: gg.save_checkpoint({"a": Tensor([1.0])}, p, append_dict={"a": 1}), ValueError, "two values are named 'a'"),
+    (lambda p: gg.save_checkpoint({"a": Tensor([1.0])}, p, append_dict={"a": 1}), ValueError, "two values are named"),
     (lambda p: gg.save_checkpoint({"a": [1, 2]}, p), TypeError, "'a' is a list"),
     (lambda p: gg.save_checkpoint({"a": np.array([1j])}, p), TypeError, "complex128"),
     (lambda p: gg.save_checkpoint({"a": "s"}, p, format="safetensors"), TypeError, "'a' is a str"),

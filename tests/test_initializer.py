@@ -66,7 +66,7 @@ def test_an_initializer_fills_a_numpy_array_in_place():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: initializer("kaiming", (2, 2)), ValueError, r"unknown initializer name 'kaiming'; known names: .*he_uniform"),
+    (lambda: initializer("kaiming", (2, 2)), ValueError, r"unknown initializer name 'kaiming'; known names: .*he_unif"),
     (lambda: initializer("he_uniform", (5,)), ValueError, "fewer than 2 dimensions"),
     (lambda: initializer(object(), (2,)), TypeError, "init must be"),
     (lambda: initializer("zeros", (2, -1)), ValueError, "non-negative"),

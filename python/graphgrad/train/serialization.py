@@ -202,7 +202,8 @@ def _write_ckpt(f, entries, crc_check):
         if isinstance(a, str):  # MindSpore's strings: UTF-32-LE characters, dims [0]
             dims, ttype, data = [0], "str", np.array(a, dtype=f"<U{max(len(a), 1)}").tobytes()[:4 * len(a)]
         else:
-            dims, ttype, data = list(a.shape), _NAME_BY_NP[a.dtype.newbyteorder("=")], memoryview(a.reshape(-1).view(np.uint8))
+            dims, ttype = list(a.shape), _NAME_BY_NP[a.dtype.newbyteorder("=")]
+            data = memoryview(a.reshape(-1).view(np.uint8))  # the raw bytes, no copy
         # One message per entry, big tensors split over consecutive entries of one tag (as MindSpore
         # does): no message near protobuf's 2 GiB limit, no second copy of the whole file in memory.
         for start in range(0, max(len(data), 1), _SLICE):
@@ -230,16 +231,16 @@ def _safetensors_crc(arrays):
 
 
 def _write_safetensors(f, entries, crc_check):
-    try:
-        from safetensors.numpy import save
-    except ImportError:
-        raise ImportError("format='safetensors' needs the safetensors package: pip install "
-                          "'graphgrad[safetensors]' (or pip install safetensors)") from None
     arrays = {}
     for name, a in entries:
         if isinstance(a, str):
             raise TypeError(f"save_checkpoint: {name!r} is a str, which a safetensors file cannot hold")
         arrays[name] = a
+    try:
+        from safetensors.numpy import save
+    except ImportError:
+        raise ImportError("format='safetensors' needs the safetensors package: pip install "
+                          "'graphgrad[safetensors]' (or pip install safetensors)") from None
     metadata = {"format": "ms"}  # what MindSpore writes
     if crc_check:
         metadata["crc_num"] = str(_safetensors_crc(arrays))
