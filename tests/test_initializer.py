@@ -9,8 +9,8 @@ import pytest
 
 import graphgrad as gg
 from graphgrad.common import initializer as init_mod
-from graphgrad.common.initializer import (Constant, HeNormal, HeUniform, Normal, One, TruncatedNormal,  # noqa: F401
-                                          Uniform, XavierNormal, XavierUniform, Zero, initializer)
+from graphgrad.common.initializer import (Constant, HeNormal, HeUniform, Normal, One, Orthogonal,  # noqa: F401
+                                          TruncatedNormal, Uniform, XavierNormal, XavierUniform, Zero, initializer)
 
 REF = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "ms_references.json")))
 
@@ -97,3 +97,14 @@ def test_seed_arguments():
         gg.set_seed(True)
     gg.set_seed(5)
     assert gg.get_seed() == 5
+
+
+def test_orthogonal_and_identity():
+    w = initializer("orthogonal", (30, 20), gg.float64).asnumpy()
+    np.testing.assert_allclose(w.T @ w, np.eye(20), atol=1e-12)  # more rows: orthonormal columns
+    w = initializer(Orthogonal(gain=2.0), (20, 30), gg.float64).asnumpy()
+    np.testing.assert_allclose(w @ w.T, 4 * np.eye(20), atol=1e-12)
+    assert initializer(Orthogonal(), (6, 2, 3)).shape == (6, 2, 3)  # flattened to (6, 6) and back
+    assert np.array_equal(initializer("identity", (2, 3)).asnumpy(), np.eye(2, 3))
+    with pytest.raises(ValueError, match="Identity: needs a 2-d shape"):
+        initializer("identity", (2, 2, 2))

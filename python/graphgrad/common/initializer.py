@@ -187,6 +187,35 @@ class HeNormal(Initializer):
         return rng.normal(0.0, self.gain / math.sqrt(_fan(shape, self.mode)), shape)
 
 
+class Identity(Initializer):
+    """The 2-d identity (ones on the main diagonal of a possibly non-square matrix)."""
+
+    def _sample(self, shape, rng):
+        if len(shape) != 2:
+            raise ValueError(f"Identity: needs a 2-d shape, got {tuple(shape)}")
+        return np.eye(*shape)
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times gain, over the shape flattened to (shape[0], rest): the
+    rows (or the columns, whichever are fewer) are orthonormal."""
+
+    def __init__(self, gain=1.0):
+        super().__init__(gain=gain)
+        self.gain = gain
+
+    def _sample(self, shape, rng):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: needs a shape of 2 or more dimensions, got {tuple(shape)}")
+        rows = shape[0]
+        cols = math.prod(shape) // rows if rows else 0
+        a = rng.standard_normal((rows, cols) if rows >= cols else (cols, rows))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))  # makes the draw uniform over orthogonal matrices
+        q = q if rows >= cols else q.T
+        return (self.gain * q).reshape(shape)
+
+
 # MindSpore's names (it lower-cases the name first, so 'truncatedNormal' and 'HeUniform' work too).
 _BY_NAME = {
     "zeros": Zero, "zero": Zero, "ones": One, "one": One,
@@ -194,6 +223,7 @@ _BY_NAME = {
     "xavier_uniform": XavierUniform, "xavieruniform": XavierUniform,
     "xavier_normal": XavierNormal, "xaviernormal": XavierNormal,
     "he_uniform": HeUniform, "heuniform": HeUniform, "he_normal": HeNormal, "henormal": HeNormal,
+    "identity": Identity, "orthogonal": Orthogonal,
 }
 KNOWN_NAMES = tuple(sorted(_BY_NAME))
 
@@ -244,4 +274,4 @@ def initializer(init, shape=None, dtype=float32):
 
 
 __all__ = ["Initializer", "Zero", "One", "Constant", "Normal", "Uniform", "TruncatedNormal", "XavierUniform",
-           "XavierNormal", "HeUniform", "HeNormal", "initializer", "KNOWN_NAMES"]
+           "XavierNormal", "HeUniform", "HeNormal", "Identity", "Orthogonal", "initializer", "KNOWN_NAMES"]
