@@ -110,11 +110,9 @@ class Dataset:
     def create_dict_iterator(self, num_epochs=-1, output_numpy=False, do_copy=True):
         return _Iterator(self, None, True, output_numpy)
 
+    # No __len__ (MindSpore has none): `if dataset:` would run a generator source to count it.
     def __iter__(self):
         return iter(self.create_tuple_iterator())
-
-    def __len__(self):
-        return self.get_dataset_size()
 
 
 class _SourceDataset(Dataset):
