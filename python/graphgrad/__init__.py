@@ -23,3 +23,8 @@ __all__ = ["DType", "Parameter", "Tensor", "TracingError", "bool_", "float16", "
            "tensor", "grad", "value_and_grad", "jit",
            "nn", "ops", "set_num_threads", "get_num_threads"]
 __version__ = "0.1.0"
+
+# Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
+from . import common, dataset  # noqa: E402
+from ._random import get_seed, set_seed  # noqa: E402
+from .train import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402

@@ -1,0 +1,2 @@
+"""graphgrad.common: MindSpore's ``mindspore.common`` namespace (initializers)."""
+from . import initializer

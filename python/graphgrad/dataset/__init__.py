@@ -1,0 +1,302 @@
+"""The small part of ``mindspore.dataset`` that training scripts use: NumpySlicesDataset and
+GeneratorDataset with shuffle and shards, then ``map``, ``batch`` and the iterators.
+
+A dataset is a recipe: each pass (epoch) over it runs the pipeline again in the calling thread,
+row by row, as tuples of numpy arrays; the iterators turn rows into graphgrad Tensors unless
+``output_numpy=True``. Shuffling draws a new order every epoch from a Generator taken from the
+global seed (``graphgrad.set_seed``) when the dataset is made, so a seeded script repeats itself.
+Semantics follow MindSpore 2.7 (tests/test_dataset.py holds what MindSpore printed): Python ints
+become int64 and floats float64; a source with ``__getitem__`` and ``__len__`` is shuffled by
+default; shards take every num_shards-th sample and the shorter shards wrap around to the start,
+so every shard has ceil(n / num_shards) rows; the last short batch is kept unless drop_remainder."""
+import math
+
+import numpy as np
+
+from .. import _random
+from .._tensor import Tensor
+
+_IGNORED = ("num_parallel_workers", "python_multiprocessing", "max_rowsize", "cache")  # speed only
+
+
+def _no_other_options(what, kwargs):
+    """MindSpore's options that only tune speed are accepted and ignored; any other is refused,
+    so that no option changes nothing silently."""
+    other = sorted(k for k, v in kwargs.items() if k not in _IGNORED and v is not None)
+    if other:
+        raise TypeError(f"{what}: graphgrad's dataset does not support {', '.join(other)}")
+
+
+def _names(column_names, what):
+    if isinstance(column_names, str):
+        column_names = [column_names]
+    if not isinstance(column_names, (list, tuple)) or not all(isinstance(c, str) for c in column_names):
+        raise TypeError(f"{what}: column_names must be a str or a list of str, got {column_names!r}")
+    if len(set(column_names)) != len(column_names):
+        raise ValueError(f"{what}: column_names has duplicates: {list(column_names)}")
+    return list(column_names)
+
+
+def _as_row(item, n_columns, what):
+    """One sample from user code as a tuple of numpy arrays, one per column."""
+    if not isinstance(item, (tuple, list)):
+        item = (item,)
+    if len(item) != n_columns:
+        raise ValueError(f"{what}: a sample has {len(item)} values but there are {n_columns} columns")
+    row = []
+    for v in item:
+        a = np.asarray(v.asnumpy() if isinstance(v, Tensor) else v)
+        if a.dtype == object:
+            raise TypeError(f"{what}: a sample's value {v!r:.60} is not a number or an array of numbers")
+        row.append(a)
+    return tuple(row)
+
+
+class _Iterator:
+    """What create_tuple_iterator/create_dict_iterator return: iterating it again starts a new epoch."""
+
+    def __init__(self, dataset, columns, as_dict, output_numpy):
+        names = dataset.get_col_names()
+        columns = names if columns is None else _names(columns, "create_tuple_iterator")
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise ValueError(f"create_tuple_iterator: no column {missing[0]!r}; the columns are {names}")
+        self._dataset, self._as_dict, self._numpy = dataset, as_dict, output_numpy
+        self._pick = [names.index(c) for c in columns]
+        self._columns = columns
+        self._current = None
+
+    def _epoch(self):
+        for row in self._dataset._rows():
+            values = [row[i] if self._numpy else Tensor(row[i]) for i in self._pick]
+            yield dict(zip(self._columns, values)) if self._as_dict else values
+
+    def __iter__(self):
+        self._current = self._epoch()
+        return self._current
+
+    def __next__(self):
+        if self._current is None:
+            self._current = self._epoch()
+        return next(self._current)
+
+
+class Dataset:
+    """Base of every dataset: ``_rows()`` yields one epoch of rows (tuples of numpy arrays)."""
+
+    def get_col_names(self):
+        return list(self._columns)
+
+    def get_dataset_size(self):
+        """The number of rows (batches, after batch) one epoch yields."""
+        n = self._size()
+        return sum(1 for _ in self._rows()) if n is None else n
+
+    def map(self, operations=None, input_columns=None, output_columns=None, **kwargs):
+        """Applies ``operations`` (a callable or a list of them, in order) to ``input_columns``
+        (default: the first column); their results replace those columns, renamed to
+        ``output_columns`` when given."""
+        _no_other_options("map", kwargs)
+        return _MapDataset(self, operations, input_columns, output_columns)
+
+    def batch(self, batch_size, drop_remainder=False, **kwargs):
+        """Stacks batch_size consecutive rows into one, column by column."""
+        _no_other_options("batch", kwargs)
+        return _BatchDataset(self, batch_size, drop_remainder)
+
+    def create_tuple_iterator(self, columns=None, num_epochs=-1, output_numpy=False, do_copy=True):
+        return _Iterator(self, columns, False, output_numpy)
+
+    def create_dict_iterator(self, num_epochs=-1, output_numpy=False, do_copy=True):
+        return _Iterator(self, None, True, output_numpy)
+
+    # No __len__ (MindSpore has none): `if dataset:` would run a generator source to count it.
+    def __iter__(self):
+        return iter(self.create_tuple_iterator())
+
+
+class _SourceDataset(Dataset):
+    """Samples drawn by index (shuffled or not, sharded) or, for a plain iterable, in its order."""
+
+    def __init__(self, what, column_names, count, get, iterate, shuffle, num_samples, num_shards, shard_id):
+        self._what, self._columns, self._count, self._get, self._iterate = what, column_names, count, get, iterate
+        if shuffle is not None and not isinstance(shuffle, bool):
+            raise TypeError(f"{what}: shuffle must be a bool or None, got {shuffle!r}")
+        if count is None and (shuffle or num_shards is not None):
+            raise ValueError(f"{what}: shuffle and num_shards need a source with __getitem__ and __len__; "
+                             "this one can only be iterated")
+        self._shuffle = count is not None and shuffle is not False  # None means shuffle, as in MindSpore
+        if (num_shards is None) != (shard_id is None):
+            raise ValueError(f"{what}: num_shards and shard_id go together, got num_shards={num_shards}, "
+                             f"shard_id={shard_id}")
+        if num_shards is not None:
+            for arg, v in (("num_shards", num_shards), ("shard_id", shard_id)):
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise TypeError(f"{what}: {arg} must be an int, got {v!r}")
+            if num_shards < 1 or not 0 <= shard_id < num_shards:
+                raise ValueError(f"{what}: need num_shards >= 1 and 0 <= shard_id < num_shards, got "
+                                 f"num_shards={num_shards}, shard_id={shard_id}")
+        if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int)
+                                        or num_samples < 0):
+            raise ValueError(f"{what}: num_samples must be a non-negative int or None, got {num_samples!r}")
+        self._num_shards, self._shard_id, self._num_samples = num_shards, shard_id, num_samples
+        self._rng = _random.generator()
+
+    def _indices(self):
+        order = self._rng.permutation(self._count) if self._shuffle else np.arange(self._count)
+        if self._num_shards is not None and self._count:
+            per_shard = math.ceil(self._count / self._num_shards)
+            order = np.resize(order, per_shard * self._num_shards)  # wraps around to the start
+            order = order[self._shard_id::self._num_shards]
+        return order if self._num_samples is None else order[:self._num_samples]
+
+    def _size(self):
+        return None if self._count is None else len(self._indices())
+
+    def _rows(self):
+        n = len(self._columns)
+        if self._count is None:
+            for i, item in enumerate(self._iterate()):
+                if self._num_samples is not None and i >= self._num_samples:
+                    return
+                yield _as_row(item, n, self._what)
+        else:
+            for i in self._indices():
+                yield _as_row(self._get(int(i)), n, self._what)
+
+
+class NumpySlicesDataset(_SourceDataset):
+    """Rows sliced along the first axis of ``data``: a list or array (one column), a tuple (one
+    column per element) or a dict (its keys name the columns)."""
+
+    def __init__(self, data, column_names=None, num_samples=None, num_parallel_workers=1, shuffle=None,
+                 sampler=None, num_shards=None, shard_id=None):
+        what = "NumpySlicesDataset"
+        _no_other_options(what, {"sampler": sampler})
+        if isinstance(data, dict):
+            names, columns = [str(k) for k in data], list(data.values())
+        elif isinstance(data, tuple):
+            names, columns = None, list(data)
+        else:
+            names, columns = None, [data]
+        columns = [np.asarray(c.asnumpy() if isinstance(c, Tensor) else c) for c in columns]
+        for c in columns:
+            if c.ndim == 0 or c.dtype == object:
+                raise ValueError(f"{what}: each column must be an array of numbers to slice along its first "
+                                 f"axis, got {c!r:.60}")
+        if len({len(c) for c in columns}) > 1:
+            raise ValueError(f"{what}: the columns have different lengths {[len(c) for c in columns]}")
+        if column_names is not None:
+            names = _names(column_names, what)
+        elif names is None:
+            names = [f"column_{i}" for i in range(len(columns))]
+        if len(names) != len(columns):
+            raise ValueError(f"{what}: {len(names)} column_names for {len(columns)} columns")
+        self._data = columns
+        super().__init__(what, names, len(columns[0]), lambda i: tuple(c[i] for c in columns), None,
+                         shuffle, num_samples, num_shards, shard_id)
+
+
+class GeneratorDataset(_SourceDataset):
+    """Rows from ``source``: a random-access object (``__getitem__`` and ``__len__``: shuffled by
+    default, can be sharded), an iterable, or a function returning an iterable (called each
+    epoch). Each sample is a tuple of arrays, one per column (a single array for one column)."""
+
+    def __init__(self, source, column_names=None, column_types=None, schema=None, num_samples=None,
+                 num_parallel_workers=1, shuffle=None, sampler=None, num_shards=None, shard_id=None,
+                 python_multiprocessing=True, max_rowsize=None):
+        what = "GeneratorDataset"
+        _no_other_options(what, {"sampler": sampler, "schema": schema, "column_types": column_types})
+        if column_names is None:
+            raise ValueError(f"{what}: column_names is required (the names of the values each sample holds)")
+        names = _names(column_names, what)
+        if hasattr(source, "__getitem__") and hasattr(source, "__len__"):
+            super().__init__(what, names, len(source), source.__getitem__, None, shuffle, num_samples,
+                             num_shards, shard_id)
+        elif hasattr(source, "__iter__"):
+            super().__init__(what, names, None, None, lambda: iter(source), shuffle, num_samples,
+                             num_shards, shard_id)
+        elif callable(source):
+            super().__init__(what, names, None, None, lambda: iter(source()), shuffle, num_samples,
+                             num_shards, shard_id)
+        else:
+            raise TypeError(f"{what}: source must be random-access (__getitem__ and __len__), iterable or "
+                            f"a function returning an iterable, got {type(source).__name__}")
+
+
+class _MapDataset(Dataset):
+    def __init__(self, parent, operations, input_columns, output_columns):
+        names = parent.get_col_names()
+        ops = operations if isinstance(operations, (list, tuple)) else [operations]
+        if not ops or not all(callable(op) for op in ops):
+            raise TypeError(f"map: operations must be a callable or a list of callables, got {operations!r}")
+        inputs = [names[0]] if input_columns is None else _names(input_columns, "map (input_columns)")
+        missing = [c for c in inputs if c not in names]
+        if missing:
+            raise ValueError(f"map: no column {missing[0]!r} to map; the columns are {names}")
+        outputs = inputs if output_columns is None else _names(output_columns, "map (output_columns)")
+        # The outputs take the place of the first input column; the other input columns go.
+        first = names.index(inputs[0])
+        kept = [c for c in names if c not in inputs]
+        at = sum(1 for c in names[:first] if c not in inputs)
+        self._columns = kept[:at] + outputs + kept[at:]
+        if len(set(self._columns)) != len(self._columns):
+            raise ValueError(f"map: output_columns {outputs} clash with the columns kept, {kept}")
+        self._parent, self._ops, self._at = parent, ops, at
+        self._in = [names.index(c) for c in inputs]
+        self._kept = [names.index(c) for c in kept]
+        self._n_out = len(outputs)
+
+    def _size(self):
+        return self._parent._size()
+
+    def _rows(self):
+        for row in self._parent._rows():
+            values = tuple(row[i] for i in self._in)
+            for op in self._ops:
+                out = op(*values)
+                values = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+            values = _as_row(values, self._n_out, "map (an operation's results, one per output column)")
+            kept = [row[i] for i in self._kept]
+            yield tuple(kept[:self._at]) + values + tuple(kept[self._at:])
+
+
+class _BatchDataset(Dataset):
+    def __init__(self, parent, batch_size, drop_remainder):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch: batch_size must be a positive int, got {batch_size!r}")
+        if not isinstance(drop_remainder, bool):
+            raise TypeError(f"batch: drop_remainder must be a bool, got {drop_remainder!r}")
+        self._parent, self._n, self._drop = parent, batch_size, drop_remainder
+        self._columns = parent.get_col_names()
+
+    def _size(self):
+        n = self._parent._size()
+        if n is None:
+            return None
+        return n // self._n if self._drop else math.ceil(n / self._n)
+
+    def _stack(self, rows):
+        out = []
+        for j, name in enumerate(self._columns):
+            shapes = {r[j].shape for r in rows}
+            if len(shapes) > 1:
+                raise ValueError(f"batch: column {name!r} has rows of different shapes {sorted(shapes)}; "
+                                 "rows in one batch must have the same shape")
+            out.append(np.stack([r[j] for r in rows]))
+        return tuple(out)
+
+    def _rows(self):
+        rows = []
+        for row in self._parent._rows():
+            rows.append(row)
+            if len(rows) == self._n:
+                yield self._stack(rows)
+                rows = []
+        if rows and not self._drop:
+            yield self._stack(rows)
+
+
+from . import transforms, vision  # noqa: E402
+
+__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "transforms", "vision"]
