@@ -6,5 +6,7 @@ from ._array import __all__ as _array_all
 from ._math import *  # noqa: F401,F403
 from ._math import __all__ as _math_all
 from ._nn import binary_cross_entropy_with_logits, check_reduction  # noqa: F401
+from ._sample import *  # noqa: F401,F403
+from ._sample import __all__ as _sample_all
 
-__all__ = sorted(set(_array_all) | set(_math_all) | {"binary_cross_entropy_with_logits"})
+__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | {"binary_cross_entropy_with_logits"})
