@@ -14,6 +14,9 @@ def _random(op_name, shape, dtype, dist, low, high, seed):
     dims = shape_arg(shape, op_name)
     if any(d < 0 for d in dims):
         raise ValueError(f"{op_name}: shape must not have negative dimensions, got {tuple(dims)}")
+    if (dist == _INT) != (dtype.kind == "i") or dtype.name == "Float16":
+        wanted = "int32 or int64" if dist == _INT else "float32 or float64"
+        raise TypeError(f"{op_name}: dtype must be {wanted}, got {dtype}")
     stream = int(generator(seed).integers(0, 2**62))
     return apply("random", [], {"shape": dims, "dtype": dtype.code, "dist": dist, "seed": stream,
                                 "low": float(low), "high": float(high)})
