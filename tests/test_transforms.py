@@ -194,3 +194,12 @@ def test_unknown_attributes_are_errors():
 def test_zero_size_shapes_are_zero_bytes_in_any_dimension_order():
     for shape in [(0, 1 << 40, 1 << 40), (1 << 40, 1 << 40, 0)]:
         assert ops.zeros(shape).size == 0
+
+
+def test_atan_the_op_contributing_md_adds():
+    x = np.array([-2.0, 0.0, 0.5, 3.0])
+    np.testing.assert_allclose(ops.atan(Tensor(x)).asnumpy(), np.arctan(x), rtol=1e-15)
+    d1 = ms.grad(lambda v: ops.sum(ops.atan(v)))
+    np.testing.assert_allclose(d1(Tensor(x)).asnumpy(), 1 / (1 + x ** 2), rtol=1e-15)
+    d2 = ms.grad(lambda v: ops.sum(d1(v)))(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(d2, -2 * x / (1 + x ** 2) ** 2, rtol=1e-14)

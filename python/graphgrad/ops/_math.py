@@ -19,7 +19,8 @@ _UNARY = {
     "square": (False, "input * input."), "reciprocal": (True, "1 / input."), "sin": (True, "Sine."),
     "cos": (True, "Cosine."), "tanh": (True, "Hyperbolic tangent."), "sigmoid": (True, "1 / (1 + exp(-input))."),
     "relu": (False, "max(input, 0); 0 for NaN."), "softplus": (True, "log(1 + exp(input)), stable."),
-    "erf": (True, "The error function."), "floor": (True, "Round down."), "ceil": (True, "Round up."),
+    "erf": (True, "The error function."), "atan": (True, "Arctangent."), "floor": (True, "Round down."),
+    "ceil": (True, "Round up."),
     "round": (True, "Round half to even."), "isnan": (False, "Where input is NaN."),
     "isinf": (False, "Where input is +-inf."), "isfinite": (False, "Where input is neither inf nor NaN."),
 }
