@@ -203,3 +203,22 @@ def test_atan_the_op_contributing_md_adds():
     np.testing.assert_allclose(d1(Tensor(x)).asnumpy(), 1 / (1 + x ** 2), rtol=1e-15)
     d2 = ms.grad(lambda v: ops.sum(d1(v)))(Tensor(x)).asnumpy()
     np.testing.assert_allclose(d2, -2 * x / (1 + x ** 2) ** 2, rtol=1e-14)
+
+
+def test_an_update_is_written_into_the_parameters_own_buffer_unless_a_tensor_shares_it():
+    w = Parameter(Tensor(np.arange(4.0)), name="w")
+
+    @ms.jit
+    def step(x):
+        ops.assign(w, w - x)
+        return ops.sum(w)
+    one = t(1.0, 1.0, 1.0, 1.0)
+    step(one)
+    before = w.asnumpy().__array_interface__["data"][0]
+    step(one)
+    assert w.asnumpy().__array_interface__["data"][0] == before  # donated: no new buffer
+    held = Tensor(w)  # shares w's storage: the next update must not write into it
+    step(one)
+    np.testing.assert_array_equal(held.asnumpy(), np.arange(4.0) - 2)
+    np.testing.assert_array_equal(w.asnumpy(), np.arange(4.0) - 3)
+    assert "-> into %w (donated)" in str(step.stages(one)[-1][1])

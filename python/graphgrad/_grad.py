@@ -218,10 +218,14 @@ class _GraphFunction:
                 for _, g in stages:
                     g.verify()
             stages += _core.optimize(stages[-1][1], check)
-            plan = _core.Plan(stages[-1][1])
-            e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
             captured = [t for t, _ in trace.captured.values()]
             updates = [(p, len(outs) + k) for k, (p, _) in enumerate(trace.updates.values())]
+            # An updated Parameter's buffer may hold its new value (the graph's inputs are the
+            # tensor arguments, then the captured tensors).
+            where = {id(t): j for j, t in enumerate(captured)}
+            donations = [(i, len(positions) + where[id(p)]) for p, i in updates if id(p) in where]
+            plan = _core.Plan(stages[-1][1], donations)
+            e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
             e.compiled = _core.Compiled(plan, positions, captured, self._result(len(outs), is_tuple, len(updates)),
                                         updates)
             if len(self._cache) >= MAX_SIGNATURES:
