@@ -6,7 +6,7 @@ import functools
 import numpy as np
 
 from .._tensor import DType, Tensor, as_dtype, bool_, float32, int64, promote_types
-from .._trace import apply, with_location
+from .._trace import apply, current, with_location
 
 
 def op(fn):
@@ -36,15 +36,21 @@ def _is_number(x):
     return isinstance(x, (bool, int, float, np.number, np.bool_))
 
 
-def _scalar_kind(x):
-    if isinstance(x, (bool, np.bool_)):
-        return "b"
-    return "i" if isinstance(x, (int, np.integer)) else "f"
+_scalars = {}  # (dtype code, value's bits) -> 0-d Tensor: eager constants, shared (tensors are immutable)
 
 
 def scalar(value, dtype):
     """A 0-d constant."""
-    return apply("fill", [], {"shape": [], "value": float(value), "dtype": dtype.code})
+    value = float(value)
+    if current() is not None:
+        return apply("fill", [], {"shape": [], "value": value, "dtype": dtype.code})
+    key = (dtype.code, value.hex())
+    t = _scalars.get(key)
+    if t is None:
+        if len(_scalars) > 1024:
+            _scalars.clear()
+        t = _scalars[key] = apply("fill", [], {"shape": [], "value": value, "dtype": dtype.code})
+    return t
 
 
 def fill(shape, value, dtype):
@@ -62,28 +68,35 @@ def _weak(dtype, kind):
     return float32 if kind == "f" else int64
 
 
+_KIND = {bool: "b", int: "i", float: "f"}
+
+
 def operands(op_name, *xs):
     """The operands as Tensors of one dtype (numbers and numpy arrays converted), and that dtype."""
-    tensors = []
+    dtype, kinds = None, []
     for x in xs:
-        if isinstance(x, np.ndarray):
-            x = Tensor(x)
-        if not isinstance(x, Tensor) and not _is_number(x):
+        if isinstance(x, Tensor):
+            dtype = x.dtype if dtype is None else promote_types(dtype, x.dtype)
+        elif type(x) in _KIND:
+            kinds.append(_KIND[type(x)])
+        elif isinstance(x, np.ndarray) or _is_number(x):
+            return operands(op_name, *(Tensor(x) if isinstance(x, np.ndarray) else
+                                       x.item() if isinstance(x, (np.number, np.bool_)) else x for x in xs))
+        else:
             raise TypeError(f"{op_name}: operands must be Tensors or Python numbers, got {type(x).__name__}")
-        tensors.append(x)
-    strong = [x.dtype for x in tensors if isinstance(x, Tensor)]
-    if not strong:
+    if dtype is None:
         raise TypeError(f"{op_name}: at least one operand must be a Tensor, got "
                         + " and ".join(type(x).__name__ for x in xs))
-    dtype = functools.reduce(promote_types, strong)
-    for x in tensors:
-        if not isinstance(x, Tensor):
-            dtype = _weak(dtype, _scalar_kind(x))
-    return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in tensors], dtype
+    for kind in kinds:
+        dtype = _weak(dtype, kind)
+    return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in xs], dtype
 
 
 def binary(name, a, b, float_result=False):
     """A binary elementwise op; float_result: int and bool operands compute in float32."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype_code == b._dtype_code and (
+            not float_result or a.dtype.kind == "f"):
+        return apply(name, [a, b])  # the common case: nothing to promote
     (a, b), dtype = operands(name, a, b)
     if float_result and dtype.kind != "f":
         a, b = cast(a, float32), cast(b, float32)
