@@ -4,11 +4,15 @@ from . import _core, nn, ops
 from ._grad import grad, jit, value_and_grad
 from ._tensor import DType, Parameter, Tensor, float32, float64
 from ._trace import TracingError
+from ._errors import DTypeError, ShapeError
+from ._interop import from_dlpack
+from ._config import show_config
+from .profiler import profile
 
 get_num_threads = _core.get_num_threads
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """The number of threads graphgrad's kernels use (default: the cores available)."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
@@ -17,6 +21,11 @@ def set_num_threads(n):
     _core.set_num_threads(n)
 
 
-__all__ = ["DType", "Parameter", "Tensor", "TracingError", "float32", "float64", "grad", "value_and_grad", "jit",
-           "nn", "ops", "set_num_threads", "get_num_threads"]
+__all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError", "float32", "float64",
+           "from_dlpack", "grad", "value_and_grad", "jit", "nn", "ops", "profile", "set_num_threads",
+           "get_num_threads", "show_config"]
 __version__ = "0.1.0"
+
+from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)
+
+_from_environment()
