@@ -62,6 +62,8 @@ def test_tensor_unknown_keyword():
     with pytest.raises(TypeError, match="unexpected keyword argument.*const_arg"):
         Tensor([1.0], const_arg=True)
     assert Tensor(input_data=[1.0], dtype=gg.float64).dtype is gg.float64
+    with pytest.raises(TypeError, match=r"^Tensor.__init__\(\) takes"):
+        Tensor([1.0], gg.float32, "extra")
 
 
 def test_py_typed_is_shipped():

@@ -114,3 +114,17 @@ def test_environment_switch_profiles_the_tutorial(tmp_path):
     assert "top kernels" in proc.stderr and "bce_with_logits_and_grad" in proc.stderr
     assert any(e.get("cat") == "kernel" for e in json.loads(trace.read_text())["traceEvents"])
     assert proc.stdout.splitlines()[0] == "1.3423151"  # the program's own output is unchanged
+
+
+def test_a_graph_dropped_inside_the_block_is_still_reported():
+    import gc
+
+    with gg.profile(file=None) as prof:
+        f, x, y = model()
+        f(x, y)
+        del f
+        gc.collect()  # its plan is destroyed: the profiler keeps the record, not the pointer
+        g, x, y = model()
+        g(x, y)
+    assert [p["calls"] for p in prof.plans] == [1, 1]
+    assert prof.report().count("loss: 1 calls") == 2

@@ -48,4 +48,5 @@ def _init(self, input_data=None, dtype=None, *, shape=None, init=None, **kwargs)
 
 
 _init.__doc__ = _core_init.__doc__
+_init.__name__, _init.__qualname__ = "__init__", "Tensor.__init__"  # as Python's own messages name it
 Tensor.__init__ = _init

@@ -27,13 +27,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
     The array must stay unchanged while the tensor (or anything computed lazily from it) is in
     use: graphgrad never writes it, but it does not stop you from doing so, and a change shows
     in the tensor. Call ``array.setflags(write=False)`` to have numpy enforce that. An array that
-    is not C-contiguous, aligned, native-endian float32/float64 is copied instead (as MindSpore does
-    for non-contiguous arrays); other dtypes are a TypeError."""
+    is not C-contiguous, aligned and native-endian is copied instead (as MindSpore does for
+    non-contiguous arrays); a dtype graphgrad does not have is a TypeError."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"Tensor.from_numpy: expected a numpy.ndarray, got {type_name(array)}")
-    if array.dtype.kind != "f" or array.dtype.itemsize not in (4, 8):
-        raise TypeError(f"Tensor.from_numpy: graphgrad has float32 and float64, got an array of dtype {array.dtype}; "
-                        "convert it first (Tensor(array, graphgrad.float32) copies and converts)")
+    if array.dtype.newbyteorder("=") not in [d.np for d in _DTYPES]:
+        names = ", ".join(str(d.np) for d in _DTYPES)
+        raise TypeError(f"Tensor.from_numpy: graphgrad has {names}; got an array of dtype {array.dtype}. "
+                        "Tensor(array, graphgrad.float32) copies and converts it")
     t = _core._from_numpy(array)
     if t is None:  # strided, misaligned or byte-swapped: one contiguous native copy
         t = Tensor(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
