@@ -191,6 +191,9 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("kernel_count", &Plan::kernel_count);
 
   gg::pyapi::bind_call_path(m);
+  gg::pyapi::bind_dlpack(m);
+  gg::pyapi::bind_profile(m);
+  gg::pyapi::bind_config(m);
 
   m.def("run_op", [](const std::string& op, const std::vector<const PyTensor*>& inputs, const py::dict& attrs) {
     const OpDef& def = op_def(op);

@@ -22,5 +22,8 @@ int intern_type(const Type& t);  // a small integer per distinct type, stable fo
 PyTensor concrete(Tensor t);     // a concrete PyTensor with its type interned
 
 void bind_call_path(py::module_& m);  // call.cpp
+void bind_dlpack(py::module_& m);     // dlpack.cpp
+void bind_profile(py::module_& m);    // profile_bindings.cpp
+void bind_config(py::module_& m);     // config.cpp
 
 }  // namespace gg::pyapi

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/profile.h"
+
 namespace gg {
 
 namespace {
@@ -163,6 +165,7 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
 }
 
 Plan::~Plan() {
+  profile::forget(this);
   for (void* a : arena_pool_) std::free(a);
 }
 
@@ -235,9 +238,19 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
   }
 
   const void* args[kMaxInputs];
-  for (const Step& s : steps_) {
-    for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
-    s.kernel(args, ptr[s.out]);
+  if (profile::enabled()) [[unlikely]] {  // the same loop, timed (GRAPHGRAD_PROFILE, graphgrad.profile())
+    profile::Timer timer(*this, steps_.size());
+    for (const Step& s : steps_) {
+      for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
+      s.kernel(args, ptr[s.out]);
+      timer.lap();
+    }
+    timer.commit();
+  } else {
+    for (const Step& s : steps_) {
+      for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
+      s.kernel(args, ptr[s.out]);
+    }
   }
 
   std::vector<Tensor> result;

@@ -37,6 +37,9 @@ class Plan {
   int kernel_count() const { return static_cast<int>(steps_.size()); }
   // The graph's text with each value's buffer and the planned peak.
   std::string describe() const;
+  // Kernel i (in run order): the value it writes and the values it reads (for the profiler).
+  int step_output(int i) const { return steps_[i].out; }
+  const std::vector<int>& step_inputs(int i) const { return steps_[i].inputs; }
 
  private:
   enum class Where : uint8_t { Input, Output, Arena, Alias };

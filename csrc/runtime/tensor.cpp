@@ -11,7 +11,9 @@ Storage::Storage(size_t n) : bytes(n) {
   if (!data) throw AllocError("out of memory: cannot allocate " + std::to_string(n) + " bytes");
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() {
+  if (!external) std::free(data);
+}
 
 Tensor Tensor::empty(const Type& type) {
   const size_t bytes = type.checked_bytes();  // an absurd shape is a MemoryError, never a wrap-around

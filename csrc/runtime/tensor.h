@@ -11,7 +11,13 @@ namespace gg {
 struct Storage {
   void* data = nullptr;
   size_t bytes = 0;
+  // Memory someone else allocated (a numpy array, a DLPack producer): released by dropping owner,
+  // never freed here. Such storage is still never written by graphgrad.
+  std::shared_ptr<void> owner;  // (its deleter releases the memory; its pointer may be null)
+  bool external = false;
   explicit Storage(size_t bytes);  // 64-byte aligned; throws std::bad_alloc
+  Storage(void* memory, size_t bytes, std::shared_ptr<void> owner)
+      : data(memory), bytes(bytes), owner(std::move(owner)), external(true) {}
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

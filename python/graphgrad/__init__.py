@@ -5,11 +5,15 @@ from ._functional import jvp, vjp
 from ._grad import grad, jit, mutable, value_and_grad
 from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
 from ._trace import TracingError
+from ._errors import DTypeError, ShapeError
+from ._interop import from_dlpack
+from ._config import show_config
+from .profiler import profile
 
 get_num_threads = _core.get_num_threads
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """The number of threads graphgrad's kernels use (default: the cores available)."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
@@ -20,12 +24,16 @@ def set_num_threads(n):
 
 tensor = ops.tensor
 
-__all__ = ["DType", "Parameter", "Tensor", "TracingError", "bool_", "float16", "float32", "float64", "int32", "int64",
-           "tensor", "grad", "value_and_grad", "jit", "vjp", "jvp", "mutable",
-           "nn", "ops", "set_num_threads", "get_num_threads"]
+__all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError", "bool_", "float16", "float32",
+           "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad", "jit", "vjp", "jvp",
+           "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
+           "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net"]
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
 from . import common, dataset  # noqa: E402
 from ._random import get_seed, set_seed  # noqa: E402
 from .train import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
+from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)
+
+_from_environment()

@@ -8,6 +8,7 @@ import time
 import warnings
 
 from . import _core
+from ._errors import type_name
 from ._tensor import Parameter, Tensor
 from ._trace import Trace, TracingError, current, inline, tracing
 from . import dump as _dump
@@ -157,7 +158,7 @@ class _GraphFunction:
                 try:
                     hash(a)
                 except TypeError:
-                    raise TypeError(f"'{self.name}': argument {i} ({type(a).__name__}) is neither a Tensor nor "
+                    raise TypeError(f"'{self.name}': argument {i} ({type_name(a)}) is neither a Tensor nor "
                                     "hashable; non-tensor arguments are compile-time constants") from None
                 # Floats by their bits: NaN must match itself, and -0.0 is not 0.0 (1/x differs).
                 key.append((float, a.hex()) if type(a) is float else (type(a), a))

@@ -158,10 +158,6 @@ def _asnumpy(self):
     return np.array(_concrete(self, "asnumpy()"))
 
 
-def _array(self, dtype=None, copy=None):
-    return np.array(_concrete(self, "__array__ (conversion to numpy)"), dtype=dtype)
-
-
 def _len(self):
     if not self.shape:
         raise TypeError("len() of a 0-d tensor")
@@ -205,7 +201,6 @@ for _name, _fn in {
     "dtype": property(_dtype),
     "asnumpy": _asnumpy,
     "numpy": _asnumpy,
-    "__array__": _array,
     "item": lambda self: _concrete(self, "item()").item(),
     "tolist": _tolist,
     "__bool__": lambda self: bool(_concrete(self, "bool()")),

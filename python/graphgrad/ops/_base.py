@@ -5,6 +5,7 @@ import functools
 
 import numpy as np
 
+from .._errors import type_name
 from .._tensor import DType, Tensor, as_dtype, bool_, float32, int64, promote_types
 from .._trace import apply, current, with_location
 
@@ -25,10 +26,8 @@ def op(fn):
 
 
 def check_tensor(x, op_name, arg):
-    if isinstance(x, np.ndarray):
-        raise TypeError(f"{op_name}: {arg} must be a Tensor, got a numpy array (wrap it: Tensor(array))")
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op_name}: {arg} must be a Tensor, got {type(x).__name__}")
+        raise TypeError(f"{op_name}: {arg} must be a Tensor, got {type_name(x)}")
     return x
 
 
@@ -83,7 +82,7 @@ def operands(op_name, *xs):
             return operands(op_name, *(Tensor(x) if isinstance(x, np.ndarray) else
                                        x.item() if isinstance(x, (np.number, np.bool_)) else x for x in xs))
         else:
-            raise TypeError(f"{op_name}: operands must be Tensors or Python numbers, got {type(x).__name__}")
+            raise TypeError(f"{op_name}: operands must be Tensors or Python numbers, got {type_name(x)}")
     if dtype is None:
         raise TypeError(f"{op_name}: at least one operand must be a Tensor, got "
                         + " and ".join(type(x).__name__ for x in xs))

@@ -1,0 +1,59 @@
+"""graphgrad.show_config() and ``python -m graphgrad``: what this install is and what it chose
+on this machine, for bug reports and for reading benchmark numbers."""
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any, Dict, Optional, TextIO
+
+from . import _core
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(dist: str) -> Optional[str]:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def config() -> Dict[str, Any]:
+    """The facts show_config() prints, as a dict."""
+    from . import __version__
+
+    build = _core._build_info()
+    return {
+        "graphgrad": __version__,
+        "core": _core.__file__,
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "compiler": build["compiler"],
+        "build type": build["build_type"] + (" + ASan/UBSan" if build["sanitize"] else ""),
+        "flags": build["cxx_flags"],
+        "pybind11": build["pybind11"],
+        "cpu": f"{_cpu_name()}, {os.cpu_count()} logical cores",
+        "isa": f"{_core.isa()} (best on this CPU: {build['best_isa']}; GRAPHGRAD_ISA=portable|avx2|avx512 caps it)",
+        "threads": f"{_core.get_num_threads()} (graphgrad.set_num_threads(n) changes it)",
+        "numpy": _version("numpy"),
+        "torch": _version("torch") or "not installed",
+        "jax": _version("jax") or "not installed",
+        "environment": " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("GRAPHGRAD_"))
+                       or "no GRAPHGRAD_* variables set",
+    }
+
+
+def show_config(file: Optional[TextIO] = None) -> None:
+    """Prints graphgrad's version, build (compiler, flags), the SIMD path and thread count its
+    kernels use here, and the versions of the libraries it exchanges data with."""
+    facts = config()
+    width = max(map(len, facts)) + 2
+    print("\n".join(f"{k:<{width}}{v}" for k, v in facts.items()), file=file or sys.stdout)
