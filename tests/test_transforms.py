@@ -222,3 +222,22 @@ def test_an_update_is_written_into_the_parameters_own_buffer_unless_a_tensor_sha
     np.testing.assert_array_equal(held.asnumpy(), np.arange(4.0) - 2)
     np.testing.assert_array_equal(w.asnumpy(), np.arange(4.0) - 3)
     assert "-> into %w (donated)" in str(step.stages(one)[-1][1])
+
+
+def test_graph_mode_compiles_a_cells_construct():
+    class Scale(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(Tensor(np.array([2.0])), name="w")
+
+        def construct(self, x):
+            return self.w * x
+    net = Scale()
+    ms.set_context(mode=ms.GRAPH_MODE, device_target="CPU")
+    try:
+        assert net(t(3.0)).asnumpy() == 6.0 and net(t(4.0)).asnumpy() == 8.0
+        assert net._compiled_construct.trace_count == 1
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    with pytest.raises(ValueError, match="CPU"):
+        ms.set_context(device_target="GPU")

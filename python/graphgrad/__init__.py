@@ -1,6 +1,7 @@
 """graphgrad: a small graph-mode automatic-differentiation framework with a C++ core and
 MindSpore's API (``import graphgrad as mindspore``)."""
 from . import _core, nn, ops
+from ._context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
 from ._functional import jvp, vjp
 from ._grad import grad, jit, mutable, value_and_grad
 from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
@@ -27,7 +28,8 @@ tensor = ops.tensor
 __all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError", "bool_", "float16", "float32",
            "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad", "jit", "vjp", "jvp",
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
-           "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net"]
+           "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net", "set_context", "get_context",
+           "GRAPH_MODE", "PYNATIVE_MODE"]
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.

@@ -38,6 +38,15 @@ class Cell:
         object.__delattr__(self, name)
 
     def __call__(self, *args, **kwargs):
+        from ._context import graph_mode
+        from ._trace import current
+        if graph_mode() and current() is None:  # GRAPH_MODE: construct compiled, once per signature
+            compiled = self.__dict__.get("_compiled_construct")
+            if compiled is None:
+                from ._grad import jit
+                compiled = jit(self.construct)
+                object.__setattr__(self, "_compiled_construct", compiled)
+            return compiled(*args, **kwargs)
         return self.construct(*args, **kwargs)
 
     def construct(self, *args, **kwargs):
