@@ -19,6 +19,7 @@ struct Compiled {
   std::vector<py::object> captured;  // Tensors read while tracing (Parameters): read at each call
   py::object result;                 // nested tuples of output indices: the shape of the result
   std::vector<int> out_type_ids;     // interned output types (no interning per call)
+  std::vector<std::pair<py::object, int>> updates;  // (Parameter, output): its value after the call
 
   py::object build(const std::vector<Tensor>& outs, const py::handle& node) const {
     if (PyTuple_Check(node.ptr())) {
@@ -49,6 +50,8 @@ struct Compiled {
       py::gil_scoped_release unlocked;
       outs = plan->run(inputs);
     }
+    // Only after a run that succeeded: a failed call leaves every Parameter as it was.
+    for (const auto& [param, i] : updates) param.cast<PyTensor&>().value = outs.at(i);
     return build(outs, result);
   }
 
@@ -108,13 +111,14 @@ class CallCache {
 void bind_call_path(py::module_& m) {
   py::class_<Compiled, std::shared_ptr<Compiled>>(m, "Compiled")
       .def(py::init([](std::shared_ptr<Plan> plan, std::vector<int> positions, std::vector<py::object> captured,
-                       py::object result) {
+                       py::object result, std::vector<std::pair<py::object, int>> updates) {
              std::vector<int> ids;
              for (int out : plan->graph().outputs) ids.push_back(intern_type(plan->graph().type(out)));
              return std::make_shared<Compiled>(Compiled{std::move(plan), std::move(positions), std::move(captured),
-                                                        std::move(result), std::move(ids)});
+                                                        std::move(result), std::move(ids), std::move(updates)});
            }),
-           py::arg("plan"), py::arg("arg_positions"), py::arg("captured"), py::arg("result"))
+           py::arg("plan"), py::arg("arg_positions"), py::arg("captured"), py::arg("result"),
+           py::arg("updates") = std::vector<std::pair<py::object, int>>{})
       .def("__call__", &Compiled::operator())
       .def_property_readonly("plan", [](const Compiled& c) { return c.plan; });
 

@@ -169,7 +169,9 @@ class _GraphFunction:
         trace, outs, is_tuple, positions = self._trace(args)
         stages = self._build(trace, outs, is_tuple, positions)
         results = inline(stages[-1][1], trace, args, positions)
-        return _structure(self._result(len(outs), is_tuple), results)
+        for k, (param, _) in enumerate(trace.updates.values()):  # the state updates move up a level
+            trace.parent.assign(param, trace.parent.node_of(results[len(outs) + k]))
+        return _structure(self._result(len(outs), is_tuple, len(trace.updates)), results)
 
     def _trace(self, args):
         """Traces fn on symbolic arguments; returns (trace, outputs, returned a tuple, arg positions)."""
@@ -186,7 +188,8 @@ class _GraphFunction:
         with tracing(trace):
             out = self.fn(*sym)
         outs, is_tuple = _flatten_outputs(out, self.name)
-        trace.graph.outputs = [trace.node_of(o) for o in outs]
+        # The Parameters' new values (ops.assign) follow the function's outputs.
+        trace.graph.outputs = [trace.node_of(o) for o in outs] + [node for _, node in trace.updates.values()]
         self.trace_count += 1
         return trace, outs, is_tuple, positions
 
@@ -210,7 +213,9 @@ class _GraphFunction:
             plan = _core.Plan(stages[-1][1])
             e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
             captured = [t for t, _ in trace.captured.values()]
-            e.compiled = _core.Compiled(plan, positions, captured, self._result(len(outs), is_tuple))
+            updates = [(p, len(outs) + k) for k, (p, _) in enumerate(trace.updates.values())]
+            e.compiled = _core.Compiled(plan, positions, captured, self._result(len(outs), is_tuple, len(updates)),
+                                        updates)
             self._cache[key] = e
             self._fast.add(args, e.compiled)
             _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
@@ -248,7 +253,7 @@ class _Jit(_GraphFunction):
     def _build(self, trace, outs, is_tuple, positions):
         return [("forward", trace.graph)]
 
-    def _result(self, n_out, is_tuple):
+    def _result(self, n_out, is_tuple, n_updates=0):
         return tuple(range(n_out)) if is_tuple else 0
 
     def __call__(self, *args, **kwargs):
@@ -293,11 +298,13 @@ class _Grad(_GraphFunction):
         grad = _core.autodiff(trace.graph, wrt, 1 if self.has_aux else len(outs))
         return [("forward", trace.graph), ("grad", grad)]
 
-    def _result(self, n_out, is_tuple):
+    def _result(self, n_out, is_tuple, n_updates=0):
         """The result's structure as nested tuples of output indices: the plan returns the
-        function's outputs, then the gradients (positions first, then weights)."""
+        function's outputs, the Parameters' new values, then the gradients (positions first,
+        then weights)."""
         n_pos = len(self.positions or ())
-        grads = list(range(n_out, n_out + n_pos + len(self.weights or ())))
+        first = n_out + n_updates
+        grads = list(range(first, first + n_pos + len(self.weights or ())))
         pos = grads[0] if self.single_position else tuple(grads[:n_pos])
         wts = grads[n_pos] if self.single_weight else tuple(grads[n_pos:])
         result = wts if self.positions is None else pos if self.weights is None else (pos, wts)

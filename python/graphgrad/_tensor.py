@@ -309,6 +309,10 @@ class Parameter(Tensor):
         self._assign(data)
         return self
 
+    def assign_value(self, value):
+        """ops.assign(self, value): also inside compiled functions."""
+        return _ops.assign(self, value)
+
     def __repr__(self):
         return (f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, "
                 f"requires_grad={self.requires_grad})")

@@ -71,6 +71,7 @@ class Trace:
         self.active = True
         self.parent = current()
         self.captured = {}  # id(tensor) -> (tensor, node): tensors from outside read while tracing
+        self.updates = {}  # id(Parameter) -> (Parameter, node): its value after the call (ops.assign)
 
     def arg(self, t, name):
         """A graph input for a positional argument of the traced function."""
@@ -97,9 +98,14 @@ class Trace:
             level = level.parent
         return level is other and other is not None
 
+    def assign(self, param, node):
+        """Records that `param` holds `node` once the call is done; later reads see it."""
+        self.updates[id(param)] = (param, node)
+
     def node_of(self, t):
         if not t._symbolic_:
-            return self.capture(t)
+            update = self.updates.get(id(t))
+            return update[1] if update is not None else self.capture(t)
         if t._trace is self:
             return t._node
         if t._trace.active and self.encloses(t._trace):
@@ -147,3 +153,13 @@ def inline(graph, trace, args, positions):
     outer = trace.parent
     inputs = [outer.node_of(args[p]) for p in positions] + [outer.node_of(t) for t, _ in trace.captured.values()]
     return [outer.symbolic(i) for i in _core.inline_into(outer.graph, graph, inputs)]
+
+
+def assign(param, value):
+    """param's value becomes value: now when eager; when the compiled call ends when traced
+    (reads after it in the trace see value)."""
+    trace = current()
+    if trace is None:
+        return param.set_data(value)
+    trace.assign(param, trace.node_of(value))
+    return value

@@ -387,6 +387,26 @@ def getitem(x, key):
     return gather(reshape(out, merged), idx, p0)
 
 
+
+
+
+# --- state
+
+
+@op
+def assign(variable, value):
+    """variable (a Parameter) takes value (cast to its dtype, broadcast to its shape). Eager: at
+    once. Inside a compiled function: when the call ends, and only if it succeeds; reads after
+    the assign in the function see the new value."""
+    from .._tensor import Parameter
+    from .._trace import assign as record
+    if not isinstance(variable, Parameter):
+        raise TypeError(f"assign: variable must be a Parameter, got {type(variable).__name__}")
+    (value,), _ = operands("assign", value if isinstance(value, Tensor) else Tensor(np.asarray(value)))
+    value = broadcast_to(cast_to(value, variable.dtype), variable.shape)
+    return record(variable, value)
+
+
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
     "Tensor", "apply", "as_dtype", "bool_", "check_tensor", "dtype_arg", "fill", "float32", "getitem", "int64", "np",
     "op", "operands", "shape_arg", "builtins", "cast_to")]
