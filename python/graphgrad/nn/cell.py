@@ -44,13 +44,31 @@ class Cell:
     def _adopt(self, name, cell):
         """A child's Parameters take its attribute path, once: re-assigning the same child (or one
         already adopted elsewhere) must not prefix them again."""
-        if not self._auto_prefix or cell._adopted_as is not None:
+        if not self._auto_prefix or cell._adopted_as is not None or cell._global_names:
             return
         object.__setattr__(cell, "_adopted_as", name)
         object.__setattr__(cell, "_parent", self)
         prefix = cell._prefix()  # our own path too: a child appended after we were adopted
-        for p in cell.get_parameters():
+        for p in cell._named_here():
             p.name = f"{prefix}.{p.name}"
+
+    # An optimizer's Parameters (the network's and its state) keep their names wherever it is put.
+    _global_names = False
+
+    def _named_here(self):
+        """Our Parameters whose names follow our path: not those under a _global_names cell."""
+        seen, out = set(), []
+
+        def visit(cell):
+            for p in cell._params.values():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+            for c in cell._cells.values():
+                if not c._global_names:
+                    visit(c)
+        visit(self)
+        return out
 
     def _prefix(self):
         parts, c = [], self

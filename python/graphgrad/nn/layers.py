@@ -8,7 +8,6 @@ from .. import _random, ops
 from .._tensor import Parameter, Tensor, float32
 from .._trace import current
 from ..common.initializer import HeUniform, Uniform, initializer
-from ._state import assign
 from .cell import Cell
 
 
@@ -262,8 +261,8 @@ class BatchNorm1d(Cell):
                 m = self.momentum
                 bm = ops.stop_gradient(ops.reshape(mean, (self.num_features,)))
                 bv = ops.stop_gradient(ops.reshape(var, (self.num_features,))) * (n / max(n - 1, 1))
-                assign(self.moving_mean, self.moving_mean * m + bm * (1 - m))
-                assign(self.moving_variance, self.moving_variance * m + bv * (1 - m))
+                ops.assign(self.moving_mean, self.moving_mean * m + bm * (1 - m))
+                ops.assign(self.moving_variance, self.moving_variance * m + bv * (1 - m))
         else:
             mean = ops.reshape(self.moving_mean, bshape)
             var = ops.reshape(self.moving_variance, bshape)

@@ -12,7 +12,6 @@ import numpy as np
 from .. import ops
 from .._tensor import Parameter, Tensor, float32, int32
 from .._trace import current
-from ._state import assign
 from .cell import Cell
 
 
@@ -46,6 +45,8 @@ def _check_wd(wd, where):
 
 class Optimizer(Cell):
     """The shared part: parameter groups, the learning rate per step, weight decay, checks."""
+
+    _global_names = True
 
     def __init__(self, learning_rate, parameters, weight_decay=0.0, loss_scale=1.0):
         super().__init__(auto_prefix=False)
@@ -88,6 +89,8 @@ class Optimizer(Cell):
                 decays = is_group or ("beta" not in p.name and "gamma" not in p.name)
                 self._wd.append(wd if decays else 0.0)
         self._parameters = tuple(params)
+        for i, p in enumerate(params):  # listed with the state, as MindSpore's optimizer lists them
+            self._params[f"_param{i}"] = p
         lr = _lr_value(learning_rate, name)
         self._schedule = None if isinstance(lr, Tensor) else lr
         self.learning_rate = Parameter(lr if isinstance(lr, Tensor) else Tensor(np.float32(0)),
@@ -111,6 +114,14 @@ class Optimizer(Cell):
             out.append(q)
         return tuple(out)
 
+    def _check_lr_steps(self):
+        """Raises if a per-step learning-rate list has no value for the coming step."""
+        step = int(self.global_step.asnumpy()[0])
+        for what, lr in [("learning_rate", self.learning_rate)] + [(f"group {i} lr", g) for i, g in enumerate(self._lrs)]:
+            if isinstance(lr, Tensor) and lr.ndim == 1 and step >= lr.shape[0]:
+                raise ValueError(f"{type(self).__name__}: the {what} list has {lr.shape[0]} values (steps 0.."
+                                 f"{lr.shape[0] - 1}) but this is step {step}; give a longer list")
+
     def _step_lr(self, lr, what):
         """The learning rate of this step from a fixed value, a per-step list or a schedule."""
         if not isinstance(lr, Tensor):
@@ -119,12 +130,9 @@ class Optimizer(Cell):
             return lr
         n = lr.shape[0]
         if current() is None:
-            step = int(self.global_step.asnumpy()[0])
-            if step >= n:
-                raise ValueError(f"{type(self).__name__}: the {what} list has {n} values (steps 0..{n - 1}) but "
-                                 f"this is step {step}; give a longer list")
+            self._check_lr_steps()
             idx = self.global_step
-        else:  # a compiled step cannot raise per call: it holds the last value
+        else:  # a compiled step cannot raise per call: past the list it holds the last value
             idx = ops.minimum(self.global_step, n - 1)
         return ops.reshape(ops.gather(lr, idx, 0), ())
 
@@ -148,24 +156,25 @@ class Optimizer(Cell):
         self._check_grads(gradients)
         base = self._step_lr(self._schedule or self.learning_rate, "learning_rate")
         lrs = [base if glr is None else self._step_lr(glr, f"group {gi} lr") for gi, glr in enumerate(self._lrs)]
-        self._prepare()
+        ctx = self._prepare()
         updates = []
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             if g.dtype is not p.dtype:
                 g = ops.cast(g, p.dtype)
             if self.loss_scale != 1.0:
                 g = g / self.loss_scale
-            updates += self._update(i, p, g, lrs[self._group_of[i]], self._wd[i])
-        updates += self._state_updates()
+            updates += self._update(i, p, g, lrs[self._group_of[i]], self._wd[i], ctx)
+        updates += self._state_updates(ctx)
         for target, value in updates:  # every value computed before anything is written
-            assign(target, value)
-        assign(self.global_step, self.global_step + 1)
+            ops.assign(target, value)
+        ops.assign(self.global_step, self.global_step + 1)
         return True
 
     def _prepare(self):
-        pass
+        """Values shared by every parameter's update this step (Adam's bias correction)."""
+        return None
 
-    def _state_updates(self):
+    def _state_updates(self, ctx):
         return []
 
     def get_lr(self):
@@ -185,10 +194,11 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
         self.momentum, self.dampening, self.nesterov = float(momentum), float(dampening), bool(nesterov)
+        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)  # MindSpore saves it
         self.accum = self._clone("accum", 0)
         self.stat = self._clone("stat", 1)
 
-    def _update(self, i, p, g, lr, wd):
+    def _update(self, i, p, g, lr, wd, ctx):
         if wd:
             g = g + p * wd
         if self.momentum <= 0:
@@ -207,9 +217,10 @@ class Momentum(Optimizer):
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or momentum < 0:
             raise ValueError(f"Momentum: momentum must be a non-negative number, got {momentum!r}")
         self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
+        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)
         self.moments = self._clone("moments", 0)
 
-    def _update(self, i, p, g, lr, wd):
+    def _update(self, i, p, g, lr, wd, ctx):
         if wd:
             g = g + p * wd
         a = self.moments[i]
@@ -243,14 +254,13 @@ class Adam(Optimizer):
         self.moment2 = self._clone("moment2", 0)
 
     def _prepare(self):
-        self._b1p = self.beta1_power * self.beta1
-        self._b2p = self.beta2_power * self.beta2
-        self._corr = ops.reshape(ops.sqrt(1 - self._b2p) / (1 - self._b1p), ())
+        b1p, b2p = self.beta1_power * self.beta1, self.beta2_power * self.beta2
+        return b1p, b2p, ops.reshape(ops.sqrt(1 - b2p) / (1 - b1p), ())
 
-    def _state_updates(self):
-        return [(self.beta1_power, self._b1p), (self.beta2_power, self._b2p)]
+    def _state_updates(self, ctx):
+        return [(self.beta1_power, ctx[0]), (self.beta2_power, ctx[1])]
 
-    def _update(self, i, p, g, lr, wd):
+    def _update(self, i, p, g, lr, wd, ctx):
         if wd:
             g = g + p * wd
         m, v = self.moment1[i], self.moment2[i]
@@ -258,7 +268,7 @@ class Adam(Optimizer):
         v_new = v * self.beta2 + ops.square(g) * (1 - self.beta2)
         num = m_new * self.beta1 + g * (1 - self.beta1) if self.use_nesterov else m_new
         step = num / (ops.sqrt(v_new) + self.eps)
-        return [(p, p - lr * ops.cast(self._corr, p.dtype) * step), (m, m_new), (v, v_new)]
+        return [(p, p - lr * ops.cast(ctx[2], p.dtype) * step), (m, m_new), (v, v_new)]
 
 
 class AdamWeightDecay(Optimizer):
@@ -272,7 +282,7 @@ class AdamWeightDecay(Optimizer):
         self.moments1 = self._clone("adam_m", 0)
         self.moments2 = self._clone("adam_v", 0)
 
-    def _update(self, i, p, g, lr, wd):
+    def _update(self, i, p, g, lr, wd, ctx):
         m, v = self.moments1[i], self.moments2[i]
         m_new = m * self.beta1 + g * (1 - self.beta1)
         v_new = v * self.beta2 + ops.square(g) * (1 - self.beta2)

@@ -1,5 +1,4 @@
 """Wrapper cells: a network with its loss, and MindSpore's packaged train step."""
-from .. import ops
 from .._grad import jit, value_and_grad
 from .cell import Cell
 from .optim import Optimizer
@@ -29,8 +28,8 @@ class TrainOneStepCell(Cell):
     respect to optimizer.parameters, then optimizer(grads); returns the loss. sens scales the
     gradient of the loss (1.0 by default).
 
-    Forward and backward always run as one compiled graph. The update joins that graph once the
-    core has ops.assign (a traced state update); until then it runs eagerly after it."""
+    Forward, backward and the update run as one compiled graph (the update through ops.assign,
+    which writes the Parameters when the call succeeds)."""
 
     def __init__(self, network, optimizer, sens=None, return_grad=False):
         super().__init__(auto_prefix=False)
@@ -44,7 +43,7 @@ class TrainOneStepCell(Cell):
         self.sens = 1.0 if sens is None else float(sens)
         self.return_grad = bool(return_grad)
         self.grad_fn = value_and_grad(network, None, self.weights)
-        self._compiled = jit(self._step) if hasattr(ops, "assign") else None
+        self._compiled = jit(self._step)
 
     def _step(self, *inputs):
         loss, grads = self.grad_fn(*inputs)
@@ -54,6 +53,5 @@ class TrainOneStepCell(Cell):
         return (loss, grads) if self.return_grad else loss
 
     def construct(self, *inputs):
-        if self._compiled is not None:
-            return self._compiled(*inputs)
-        return self._step(*inputs)
+        self.optimizer._check_lr_steps()  # a compiled step cannot raise for it: look before the call
+        return self._compiled(*inputs)
