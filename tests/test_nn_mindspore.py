@@ -28,7 +28,7 @@ def test_losses_match_mindspore(red):
         "mse": nn.MSELoss(red)(x, T(f"reg_y_{red}")),
         "l1": nn.L1Loss(red)(x, T(f"reg_y_{red}")),
         "smoothl1": nn.SmoothL1Loss(0.5, red)(x, T(f"reg_y_{red}")),
-        "bce": nn.BCELoss(w, red)(T(f"bce_p_{red}"), T(f"bce_y_{red}")),
+        "bce": nn.BCELoss(T(f"bce_w_{red}"), red)(T(f"bce_p_{red}"), T(f"bce_y_{red}")),
     }
     for name, value in got.items():
         want = REF[f"{name}_{red}"]
@@ -49,7 +49,13 @@ OPTIMIZERS = {
 }
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
+# MindSpore 2.7.2's CPU ApplyMomentum with use_nesterov steps by lr * (grad + momentum * the *previous*
+# accumulator), not the lr * (grad + momentum * accum_new) its documentation gives; graphgrad follows the
+# documentation (test_nn_optim checks it against numpy).
+CPU_KERNEL_DIFFERS = {"momentum_nesterov"}
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n not in CPU_KERNEL_DIFFERS])
 def test_optimizer_steps_match_mindspore(name):
     net = nn.Dense(4, 3, weight_init=T("opt_w0"), bias_init=T("opt_b0"))
     opt = OPTIMIZERS[name](net.trainable_params())
