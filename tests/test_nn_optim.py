@@ -224,3 +224,73 @@ def test_quickstart_step_matches_numpy():
         np.testing.assert_allclose(loss.asnumpy(), ref_loss, rtol=1e-5)
     for p, w in zip(model.trainable_params(), ws):
         np.testing.assert_allclose(p.asnumpy(), w, rtol=1e-4, atol=1e-6)
+
+
+def test_train_tutorial_step_under_jit_matches_eager():
+    """The Train tutorial's code, plain and under @jit: the same losses and weights."""
+    results = []
+    for compiled in (False, True):
+        gg.set_seed(1)
+        model = nn.SequentialCell(nn.Dense(4, 8), nn.ReLU(), nn.Dense(8, 3))
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = nn.Momentum(model.trainable_params(), [0.1, 0.05, 0.05, 0.01], 0.9)
+
+        def forward_fn(data, label):
+            logits = model(data)
+            return loss_fn(logits, label), logits
+
+        grad_fn = gg.value_and_grad(forward_fn, None, optimizer.parameters, has_aux=True)
+
+        def train_step(data, label):
+            (loss, _), grads = grad_fn(data, label)
+            optimizer(grads)
+            return loss
+
+        step = gg.jit(train_step) if compiled else train_step
+        losses = [float(step(Tensor(X), Tensor(Y)).asnumpy()) for _ in range(4)]
+        results.append((losses, [p.asnumpy() for p in model.trainable_params()], optimizer))
+    (l0, w0, _), (l1, w1, opt) = results
+    np.testing.assert_allclose(l1, l0, rtol=1e-6)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert int(opt.global_step.asnumpy()[0]) == 4
+
+
+def test_train_one_step_cell_lr_list_runs_out_with_a_clear_error():
+    net = nn.Dense(4, 3)
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.SGD(net.trainable_params(), [0.1]))
+    train(Tensor(X), Tensor(Y))
+    before = snapshot(net)
+    with pytest.raises(ValueError, match="has 1 values"):
+        train(Tensor(X), Tensor(Y))
+    for a, b in zip(before, snapshot(net)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_norm_running_stats_update_inside_a_compiled_step():
+    bn = nn.BatchNorm1d(3).set_train()
+    x = rng.standard_normal((6, 3)).astype(np.float32)
+    gg.jit(bn)(Tensor(x))
+    np.testing.assert_allclose(bn.moving_mean.asnumpy(), 0.1 * x.mean(0), rtol=1e-5, atol=1e-7)
+
+
+def test_optimizer_state_round_trips_through_a_checkpoint(tmp_path):
+    pytest.importorskip("google.protobuf")
+
+    def make():
+        net = nn.Dense(4, 3, weight_init=Tensor(W0), bias_init=Tensor(B0))
+        return net, nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.Adam(net.trainable_params()))
+
+    net, train = make()
+    for _ in range(2):
+        train(Tensor(X), Tensor(Y))
+    path = str(tmp_path / "train.ckpt")
+    gg.save_checkpoint(train, path)
+    net2, train2 = make()
+    not_loaded, _ = gg.load_param_into_net(train2, gg.load_checkpoint(path))
+    assert not_loaded == []
+    assert int(train2.optimizer.global_step.asnumpy()[0]) == 2
+    np.testing.assert_array_equal(train2.optimizer.moment1[0].asnumpy(), train.optimizer.moment1[0].asnumpy())
+    # the next step continues exactly where the saved one left off
+    np.testing.assert_array_equal(train2(Tensor(X), Tensor(Y)).asnumpy(), train(Tensor(X), Tensor(Y)).asnumpy())
+    np.testing.assert_array_equal(net2.weight.asnumpy(), net.weight.asnumpy())
