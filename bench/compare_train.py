@@ -386,9 +386,10 @@ def main():
     for r in rows:
         print("  ".join(c.rjust(wd) for c, wd in zip(r, widths)))
     for w in workers:
-        print(f"threads={w['threads']}: load average {w['load_before']:.1f} before, {w['load_after']:.1f} after; "
-              "loss trajectory max rel err vs float64: "
-              + ", ".join(f"{n} {e:.1e}" for b in w["batches"].values() for n, e in b["check"].items()))
+        print(f"threads={w['threads']}: load average {w['load_before']:.1f} before, {w['load_after']:.1f} after")
+        for batch, b in w["batches"].items():
+            print(f"  batch {batch}: {CHECK_STEPS}-step loss trajectory, max rel err vs float64: "
+                  + ", ".join(f"{n} {e:.1e}" for n, e in b["check"].items()))
         for n in w["notes"]:
             print("note:", n)
     if args.no_extra:

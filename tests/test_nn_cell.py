@@ -114,3 +114,29 @@ def test_wrappers_keep_the_network_names():
     loss_net = nn.WithLossCell(net, nn.MSELoss())
     assert names(loss_net.get_parameters()) == ["weight", "bias"]
     assert loss_net.backbone_network is net
+
+
+def test_an_optimizer_inside_a_cell_keeps_every_name():
+    class Trainer(nn.Cell):  # a hand-written train cell (auto_prefix on): the names must not change
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+            self.opt = nn.Adam(net.trainable_params())
+
+    class Outer(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.trainer = Trainer(nn.Dense(2, 2))
+
+    o = Outer()
+    assert [p.name for p in o.trainer.net.get_parameters()] == ["trainer.net.weight", "trainer.net.bias"]
+    # The state is named after the parameters as they were named when the optimizer was made (as in
+    # MindSpore), and never takes the optimizer's own path.
+    state = [p.name for p in o.trainer.opt.get_parameters()]
+    assert "moment1.net.weight" in state and "global_step" in state
+    assert len({p.name for p in o.get_parameters()}) == len(list(o.get_parameters()))
+
+
+def test_schedules_are_reexported_under_nn():
+    assert nn.cosine_decay_lr(0.01, 0.1, 4, 2, 2) == gg.nn_lr.cosine_decay_lr(0.01, 0.1, 4, 2, 2)
+    assert nn.SGD(nn.Dense(2, 2).trainable_params(), nn.exponential_decay_lr(0.1, 0.9, 4, 2, 1)).learning_rate.shape == (4,)
