@@ -149,3 +149,11 @@ def test_cross_entropy_label_check_inside_a_trace():
         f(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(3, np.float32)))
     with pytest.raises(ValueError, match=r"shape \(3,\)"):
         f(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(4, np.int32)))
+
+
+def test_a_label_out_of_range_in_a_compiled_call_gives_nan_not_a_wrong_loss():
+    f = gg.jit(lambda x, t: ops.cross_entropy(x, t))
+    x = Tensor(np.zeros((3, 4), np.float32))
+    assert np.isnan(f(x, Tensor(np.array([0, -3, 1], np.int32))).asnumpy())
+    assert np.isnan(f(x, Tensor(np.array([0, 5, 1], np.int32))).asnumpy())
+    np.testing.assert_allclose(f(x, Tensor(np.array([0, -100, 1], np.int32))).asnumpy(), np.log(4), rtol=1e-6)

@@ -148,13 +148,22 @@ def _nll(input, target, weight, ignore_index, reduction, label_smoothing, op):
             raise ValueError(f"{op}: target holds class index {int(bad[0])}, outside [0, {n_classes}) "
                              f"(ignore_index is {ignore_index})")
     keep = ne(t, ignore_index)
-    t = where(keep, t, 0)
+    bad = None
+    if t._symbolic_:  # a compiled call cannot raise per value: a label out of range makes its loss NaN
+        from ._math import ge, logical_and, logical_not, lt
+        in_range = logical_and(ge(t, 0), lt(t, n_classes))
+        bad = logical_and(keep, logical_not(in_range))
+        t = where(logical_and(keep, in_range), t, 0)
+    else:
+        t = where(keep, t, 0)
     flat = add(Tensor((np.arange(m) * n_classes).astype(t.dtype.np)), t)
     picked = gather(reshape(x, (-1,)), flat, 0)
     w = cast(keep, input.dtype)
     if weight is not None:
         w = mul(w, gather(weight, t, 0))
     loss = neg(mul(picked, w))
+    if bad is not None:
+        loss = where(bad, float("nan"), loss)
     if label_smoothing > 0:
         xw = x if weight is None else mul(x, weight)
         smooth = neg(mul(sum(xw, 1), cast(keep, input.dtype)))
