@@ -11,9 +11,14 @@ size_t Type::checked_bytes() const {
   // 2^62 bytes is far beyond any machine; below it, no product here can overflow 64 bits.
   constexpr size_t kLimit = size_t(1) << 62;
   size_t bytes = dtype_size(dtype);
+  bool empty = false;  // a zero anywhere makes the tensor empty, whatever the other dims
   for (int64_t d : shape) {
     if (d < 0) throw ShapeError("negative dimension in shape " + shape_str(shape));
-    if (d != 0 && bytes > kLimit / static_cast<size_t>(d))
+    empty = empty || d == 0;
+  }
+  if (empty) return 0;
+  for (int64_t d : shape) {
+    if (bytes > kLimit / static_cast<size_t>(d))
       throw AllocError(str() + " is too large: its size does not fit in memory");
     bytes *= static_cast<size_t>(d);
   }

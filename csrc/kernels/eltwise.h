@@ -21,7 +21,7 @@ namespace gg::kernels {
   X(Sigmoid, kFloat, Same) X(Relu, kFloat | kInt, Same) X(Softplus, kFloat, Same)                    \
   X(Gelu, kFloat, Same) X(GeluTanh, kFloat, Same) X(Erf, kFloat, Same) X(Floor, kFloat, Same)        \
   X(Ceil, kFloat, Same) X(Round, kFloat, Same) X(LogicalNot, kAll, Bool) X(IsNan, kAll, Bool)        \
-  X(IsInf, kAll, Bool) X(IsFinite, kAll, Bool) X(Copy, kAll, Same)
+  X(IsInf, kAll, Bool) X(IsFinite, kAll, Bool) X(Copy, kAll, Same) X(Atan, kFloat, Same)
 
 #define GG_BINARY_KERNELS(X)                                                                        \
   X(Add, kFloat | kInt, Same) X(Sub, kFloat | kInt, Same) X(Mul, kFloat | kInt, Same)               \

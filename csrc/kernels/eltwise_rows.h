@@ -25,7 +25,7 @@ template <class T> constexpr bool is_fp = std::is_floating_point_v<T>;
     else return __builtin_##name(x);                                \
   }
 GG_MATH1(exp) GG_MATH1(log) GG_MATH1(log1p) GG_MATH1(expm1) GG_MATH1(sqrt) GG_MATH1(sin) GG_MATH1(cos)
-GG_MATH1(tanh) GG_MATH1(erf) GG_MATH1(floor) GG_MATH1(ceil) GG_MATH1(roundeven) GG_MATH1(fabs)
+GG_MATH1(tanh) GG_MATH1(atan) GG_MATH1(erf) GG_MATH1(floor) GG_MATH1(ceil) GG_MATH1(roundeven) GG_MATH1(fabs)
 #undef GG_MATH1
 template <class T> inline T pow(T a, T b) {
   if constexpr (sizeof(T) == 4) return __builtin_powf(a, b);
@@ -113,6 +113,7 @@ struct GeluTanh {
   }
 };
 struct Erf { template <class T> static T f(T x) { return erf(x); } };
+struct Atan { template <class T> static T f(T x) { return atan(x); } };
 struct Floor { template <class T> static T f(T x) { return floor(x); } };
 struct Ceil { template <class T> static T f(T x) { return ceil(x); } };
 struct Round { template <class T> static T f(T x) { return roundeven(x); } };  // half to even

@@ -60,6 +60,7 @@ const UnaryRowDef kUnary[] = {
      [](const Builder& b, int x, int, int g) {
        return b.mul(g, b.mul(k(b, 1.12837916709551257390, x), b.unary("exp", b.neg(b.unary("square", x)))));
      }},
+    {"atan", UnaryOp::Atan, [](const Builder& b, int x, int, int g) { return b.div(g, b.add(k(b, 1, x), b.unary("square", x))); }},
     {"floor", UnaryOp::Floor, nullptr},
     {"ceil", UnaryOp::Ceil, nullptr},
     {"round", UnaryOp::Round, nullptr},

@@ -82,6 +82,7 @@ struct OpDef {
                              // kernel on 0-d constants (the kernel's own arithmetic, bit for bit)
   bool keeps_values = false;  // every output element is one of the input's (reshape, transpose,
                               // broadcast_to, slices): a constant input gives the same constant
+  bool stateful = false;     // each run gives new values (random): never merged, folded or shared
   bool blocks_grad = false;  // the output carries no gradient back (stop_gradient, fills, ...)
   int alias_input = -1;      // the output shares this input's storage (reshape, stop_gradient, view)
   int64_t (*view_offset)(const Attrs& attrs) = nullptr;  // an alias's first element within its input

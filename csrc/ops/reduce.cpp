@@ -1,12 +1,13 @@
 // Reductions over any axes {axes, keep_dims}: reduce_sum, reduce_max, reduce_min, reduce_prod;
-// argmax / argmin {axis, keep_dims} (int64); softmax and log_softmax {axis}. mean, logsumexp
-// and the like are written in these by the front end.
+// argmax / argmin {axis, keep_dims} (int64); softmax, log_softmax {axis} and logsumexp {axis,
+// keep_dims}. mean and the like are written in these by the front end.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <cstring>
 
 #include "kernels/elementwise.h"
+#include "kernels/softmax.h"
 #include "ops/op.h"
 
 namespace gg {
@@ -179,56 +180,68 @@ OpDef arg_extreme() {
   return d;
 }
 
-// softmax / log_softmax {axis}: max-shifted, so no exp overflows.
-template <bool Log>
+// softmax / log_softmax {axis} and logsumexp {axis, keep_dims}: max-shifted, so no exp
+// overflows. Rows along the last axis take kernels/softmax (SIMD, threads); another axis the
+// strided loop here.
+template <kernels::SoftmaxMode Mode>
 OpDef softmax() {
+  constexpr bool kLse = Mode == kernels::SoftmaxMode::LogSumExp;
+  constexpr const char* kName = Mode == kernels::SoftmaxMode::Softmax      ? "softmax"
+                                : Mode == kernels::SoftmaxMode::LogSoftmax ? "log_softmax"
+                                                                           : "logsumexp";
   OpDef d;
-  d.name = Log ? "log_softmax" : "softmax";
-  d.attrs = {"axis"};
+  d.name = kName;
+  d.attrs = kLse ? std::vector<std::string>{"axis", "keep_dims"} : std::vector<std::string>{"axis"};
   d.min_inputs = d.max_inputs = 1;
   d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
-    require_float(Log ? "log_softmax" : "softmax", *in[0]);
-    if (in[0]->dtype == DType::F16) throw DTypeError(std::string(Log ? "log_softmax" : "softmax") + ": no float16 kernel");
-    axis_of(Log ? "log_softmax" : "softmax", a, *in[0]);
-    return *in[0];
+    if (in[0]->dtype != DType::F32 && in[0]->dtype != DType::F64)
+      throw DTypeError(std::string(kName) + ": no kernel for " + in[0]->str() + " (float32 and float64)");
+    const int64_t axis = axis_of(kName, a, *in[0]);
+    if (!kLse) return *in[0];
+    return Type{in[0]->dtype, reduced_shape(in[0]->shape, {axis}, attr_int(a, "keep_dims", 0))};
   };
   d.compile = [](const std::vector<const Type*>& in, const Type&, const Attrs& a) -> Kernel {
-    return [v = AxisView(in[0]->shape, axis_of("softmax", a, *in[0])), dt = in[0]->dtype](const void* const* x, void* o) {
-      dispatch_float(dt, "softmax", [&](auto t) {
+    return [v = AxisView(in[0]->shape, axis_of(kName, a, *in[0])), dt = in[0]->dtype](const void* const* x, void* o) {
+      dispatch_float(dt, kName, [&](auto t) {
         using T = decltype(t);
         const T* px = in_as<T>(x, 0);
         T* out = static_cast<T*>(o);
+        if (v.inner == 1) return kernels::softmax_rows<T>(px, out, v.outer, v.n, Mode);
+        const int64_t step = kLse ? 1 : v.n * v.inner;  // output stride per outer row
         for (int64_t r = 0; r < v.outer; ++r)
           for (int64_t k = 0; k < v.inner; ++k) {
             const T* p = px + r * v.n * v.inner + k;
-            T* q = out + r * v.n * v.inner + k;
+            T* q = out + r * (kLse ? v.inner : step) + k;
             T m = -std::numeric_limits<T>::infinity();
             for (int64_t i = 0; i < v.n; ++i) m = p[i * v.inner] > m || p[i * v.inner] != p[i * v.inner] ? p[i * v.inner] : m;
             if (m == -std::numeric_limits<T>::infinity()) m = 0;  // all -inf: exp(-inf - 0) = 0, not NaN
             T s = 0;
             for (int64_t i = 0; i < v.n; ++i) {
               const T e = std::exp(p[i * v.inner] - m);
-              if (!Log) q[i * v.inner] = e;
+              if (Mode == kernels::SoftmaxMode::Softmax) q[i * v.inner] = e;
               s += e;
             }
-            if (Log) {
-              const T ls = m + std::log(s);
-              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] = p[i * v.inner] - ls;
-            } else {
-              const T inv = T(1) / s;
-              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] *= inv;
-            }
+            const T lse = m + std::log(s);
+            if (kLse) *q = lse;
+            else if (Mode == kernels::SoftmaxMode::LogSoftmax)
+              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] = p[i * v.inner] - lse;
+            else
+              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] *= T(1) / s;
           }
       });
     };
   };
   d.vjp = [](VjpContext& c, std::vector<int>& grads) {
     const Builder& b = c.b;
-    const std::vector<int64_t> axis = {axis_of("softmax", c.attrs, c.in_type(0))};
-    if (Log) {  // g - softmax(x) * sum(g)
+    const std::vector<int64_t> axis = {axis_of(kName, c.attrs, c.in_type(0))};
+    if (Mode == kernels::SoftmaxMode::LogSoftmax) {  // g - softmax(x) * sum(g)
       grads[0] = b.sub(c.grad, b.mul(b.unary("exp", c.out), b.reduce_sum(c.grad, axis, true)));
-    } else {  // y * (g - sum(g * y))
+    } else if (Mode == kernels::SoftmaxMode::Softmax) {  // y * (g - sum(g * y))
       grads[0] = b.mul(c.out, b.sub(c.grad, b.reduce_sum(b.mul(c.grad, c.out), axis, true)));
+    } else {  // g * exp(x - lse) = g * softmax(x), g and lse spread over the axis
+      const Shape keep = keep_shape(c.in_type(0).shape, axis);
+      const int lse = b.reshape(c.out, keep), g = b.reshape(c.grad, keep);
+      grads[0] = b.mul(g, b.unary("exp", b.sub(c.in(0), lse)));
     }
   };
   return d;
@@ -237,7 +250,8 @@ OpDef softmax() {
 
 std::vector<OpDef> reduce_ops() {
   return {reduce_sum(), reduce_extreme<true>(), reduce_extreme<false>(), reduce_prod(), arg_extreme<true>(),
-          arg_extreme<false>(), softmax<false>(), softmax<true>()};
+          arg_extreme<false>(), softmax<kernels::SoftmaxMode::Softmax>(), softmax<kernels::SoftmaxMode::LogSoftmax>(),
+          softmax<kernels::SoftmaxMode::LogSumExp>()};
 }
 
 }  // namespace gg

@@ -36,6 +36,10 @@ Graph cse(const Graph& g) {
   for (int v = 0; v < static_cast<int>(g.nodes.size()); ++v) {
     if (r.is_input(v)) continue;
     Node n = r.mapped(v);
+    if (n.op->stateful) {
+      r.map[v] = r.push(std::move(n));
+      continue;
+    }
     auto key = std::make_tuple(n.op, n.inputs, attrs_key(n.attrs));
     auto it = seen.find(key);
     if (it != seen.end()) {

@@ -181,7 +181,8 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("graph"), py::arg("check") = false);
 
   py::class_<Plan, std::shared_ptr<Plan>>(m, "Plan")
-      .def(py::init<const Graph&>())
+      .def(py::init<const Graph&, const std::vector<std::pair<int, int>>&>(), py::arg("graph"),
+           py::arg("donations") = std::vector<std::pair<int, int>>{})
       .def("__str__", &Plan::describe)
       .def("__len__", [](const Plan& p) { return p.graph().nodes.size(); })
       .def("to_dot", [](const Plan& p) { return to_dot(p.graph()); })

@@ -65,7 +65,7 @@ class ArenaAllocator {
 };
 }  // namespace
 
-Plan::Plan(const Graph& g) : graph_(g) {
+Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : graph_(g) {
   const int n = static_cast<int>(g.nodes.size());
   values_.resize(n);
   auto root = [&](int v) { return values_[v].where == Where::Alias ? values_[v].index : v; };
@@ -100,6 +100,23 @@ Plan::Plan(const Graph& g) : graph_(g) {
   std::vector<int> last_use(n, -1);
   for (int v = 0; v < n; ++v)
     for (int in : g.nodes[v].inputs) last_use[root(in)] = std::max(last_use[root(in)], v);
+
+  // Donations: output v may overwrite input u if every other reader of u runs before v, v reads
+  // u (if at all) only as its in-place operand, and no output is (a view of) u.
+  donor_.assign(output_roots_.size(), -1);
+  for (const auto& [o, k] : donations) {
+    const int v = g.outputs.at(o), u = g.inputs.at(k);
+    if (values_[v].where != Where::Output || !(g.nodes[v].type == g.nodes[u].type)) continue;
+    bool ok = std::none_of(g.outputs.begin(), g.outputs.end(), [&](int out) { return root(out) == u; });
+    for (int w = 0; ok && w < n; ++w) {
+      const Node& node = g.nodes[w];
+      for (size_t j = 0; ok && j < node.inputs.size(); ++j)
+        if (root(node.inputs[j]) == u)
+          ok = w < v || (w == v && static_cast<int>(j) == node.op->inplace_input &&
+                         std::count_if(node.inputs.begin(), node.inputs.end(), [&](int in) { return root(in) == u; }) == 1);
+    }
+    if (ok) donor_[values_[v].index] = k;
+  }
 
   // Place arena buffers in node order. A node's output is placed before the inputs that die at
   // it are freed (a kernel reads its inputs while writing), unless the op may write in place.
@@ -179,7 +196,13 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
 
   std::vector<std::shared_ptr<Storage>> outputs;
   outputs.reserve(output_roots_.size());
-  for (int r : output_roots_) outputs.push_back(Tensor::empty(graph_.nodes[r].type).storage);
+  for (size_t i = 0; i < output_roots_.size(); ++i) {
+    // A donated input's buffer is taken only when the caller's is its one other holder (the
+    // Parameter): a Tensor that shares it must never change.
+    const int k = donor_[i];
+    if (k >= 0 && inputs[k].offset == 0 && inputs[k].storage.use_count() <= 2) outputs.push_back(inputs[k].storage);
+    else outputs.push_back(Tensor::empty(graph_.nodes[output_roots_[i]].type).storage);
+  }
 
   struct Lease {  // the arena goes back to the pool however the call ends
     const Plan* plan;
@@ -237,6 +260,7 @@ std::string Plan::describe() const {
       case Where::Input: break;
       case Where::Output:
         notes[v] = copied_from_[v].first >= 0 ? "-> new buffer, copied out of " + names[copied_from_[v].first]
+                   : donor_[val.index] >= 0   ? "-> into " + names[graph_.inputs[donor_[val.index]]] + " (donated)"
                                               : "-> new buffer";
         break;
       case Where::Alias:

@@ -6,7 +6,10 @@
 // much larger buffer (a part of a fused kernel's output) is copied out instead, so that what the
 // caller keeps does not pin the whole buffer. Arena slices are placed by liveness: a
 // buffer is reused once its last reader has run, and an elementwise op writes over an input
-// that dies at it. Arenas are pooled, so a steady-state call allocates only its outputs.
+// that dies at it. Arenas are pooled, so a steady-state call allocates only its outputs. An
+// output that is an input's next value (a Parameter's update) is written over that input when
+// nothing reads the input after it and the caller holds the input's storage alone (buffer
+// donation: a train step allocates no weight-sized buffers).
 #pragma once
 #include <memory>
 #include <mutex>
@@ -21,7 +24,9 @@ namespace gg {
 
 class Plan {
  public:
-  explicit Plan(const Graph& g);
+  // `donations`: (output, input) pairs where the output is the input's next value (a
+  // Parameter's update): the output may be computed straight into the input's buffer.
+  explicit Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations = {});
   // Checks the inputs against the graph's input types, runs every step, returns the outputs.
   // Holds no Python state (the caller may release the GIL) and is reentrant: each call takes
   // its own arena, so one plan may run on several threads at once.
@@ -53,6 +58,7 @@ class Plan {
   std::vector<Value> values_;
   std::vector<Step> steps_;
   std::vector<int> output_roots_;  // value ids that get a fresh Storage each call
+  std::vector<int> donor_;         // per output root: the input whose buffer it may take, or -1
   std::vector<std::pair<int, size_t>> copied_from_;  // per value: (root, byte offset) it is copied out of
   size_t arena_bytes_ = 0, output_bytes_ = 0;
 

@@ -1,7 +1,8 @@
 """graphgrad: a small graph-mode automatic-differentiation framework with a C++ core and
 MindSpore's API (``import graphgrad as mindspore``)."""
 from . import _core, nn, ops
-from ._grad import grad, jit, value_and_grad
+from ._functional import jvp, vjp
+from ._grad import grad, jit, mutable, value_and_grad
 from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
 from ._trace import TracingError
 
@@ -20,7 +21,7 @@ def set_num_threads(n):
 tensor = ops.tensor
 
 __all__ = ["DType", "Parameter", "Tensor", "TracingError", "bool_", "float16", "float32", "float64", "int32", "int64",
-           "tensor", "grad", "value_and_grad", "jit",
+           "tensor", "grad", "value_and_grad", "jit", "vjp", "jvp", "mutable",
            "nn", "ops", "set_num_threads", "get_num_threads"]
 __version__ = "0.1.0"
 

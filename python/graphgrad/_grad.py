@@ -5,7 +5,7 @@ import inspect
 import os
 import threading
 import time
-import weakref
+import warnings
 
 from . import _core
 from ._tensor import Parameter, Tensor
@@ -65,6 +65,10 @@ def _flatten_outputs(out, name):
                     + (" (an empty tuple)" if isinstance(out, (tuple, list)) else ""))
 
 
+# Compiled signatures kept per function: past this the cache starts over (each signature is a
+# graph and a plan; a float argument that changes every call must not grow memory forever).
+MAX_SIGNATURES = 64
+
 # Bumped whenever a Cell's Parameter or child Cell is replaced: compiled graphs captured the old
 # objects, so every cache is dropped (nn.Cell.__setattr__ calls invalidate()).
 _generation = [0]
@@ -102,24 +106,28 @@ class _GraphFunction:
         self._fast = _core.CallCache()  # all-tensor signatures, looked up in C++
         self._lock = threading.Lock()
         self._generation = _generation[0]
-        self._bound = weakref.WeakKeyDictionary()  # instance -> this function bound to it
+        self._attr = None  # the attribute name when used as a method decorator
         try:
             self._signature = inspect.signature(fn)
         except (TypeError, ValueError):
             self._signature = None
         functools.update_wrapper(self, fn, updated=())
 
+    def __set_name__(self, owner, name):
+        self._attr = name
+
     def __get__(self, obj, objtype=None):
-        """As a method decorator: one compiled function per instance, which dies with it (a
-        class-level cache keyed on the instance would keep every instance alive)."""
+        """As a method decorator: one compiled function per instance, kept in the instance's
+        __dict__ so it dies with it (a class-level cache keyed on the instance would keep every
+        instance alive)."""
         if obj is None:
             return self
-        try:
-            bound = self._bound.get(obj)
-        except TypeError:  # unhashable or not weakly referenceable: compile per call site
+        inst = getattr(obj, "__dict__", None)
+        if self._attr is None or inst is None:
             return functools.partial(self, obj)
+        bound = inst.get(self._attr)
         if bound is None:
-            bound = self._bound[obj] = self._rebind(functools.partial(self.fn, obj))
+            bound = inst[self._attr] = self._rebind(functools.partial(self.fn, obj))
         return bound
 
     def _positional(self, args, kwargs):
@@ -210,12 +218,25 @@ class _GraphFunction:
                 for _, g in stages:
                     g.verify()
             stages += _core.optimize(stages[-1][1], check)
-            plan = _core.Plan(stages[-1][1])
-            e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
             captured = [t for t, _ in trace.captured.values()]
             updates = [(p, len(outs) + k) for k, (p, _) in enumerate(trace.updates.values())]
+            # An updated Parameter's buffer may hold its new value (the graph's inputs are the
+            # tensor arguments, then the captured tensors).
+            where = {id(t): j for j, t in enumerate(captured)}
+            donations = [(i, len(positions) + where[id(p)]) for p, i in updates if id(p) in where]
+            plan = _core.Plan(stages[-1][1], donations)
+            e.stages = stages + [("final", plan)]  # the plan prints its graph with the memory plan
             e.compiled = _core.Compiled(plan, positions, captured, self._result(len(outs), is_tuple, len(updates)),
                                         updates)
+            if len(self._cache) >= MAX_SIGNATURES:
+                self._cache.clear()
+                self._fast = _core.CallCache()
+            if self.trace_count >= 16 and self.trace_count & (self.trace_count - 1) == 0:
+                warnings.warn(
+                    f"'{self.name}' has been traced {self.trace_count} times. Non-tensor arguments are "
+                    "compile-time constants: one that changes from call to call (a float learning rate, a "
+                    "step count) compiles a new graph each time. Pass it as a Tensor or wrap it in "
+                    "graphgrad.mutable(...).", RuntimeWarning, stacklevel=4)
             self._cache[key] = e
             self._fast.add(args, e.compiled)
             _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
@@ -324,6 +345,16 @@ class _Grad(_GraphFunction):
         if current() is not None:  # inside another trace (a jit, a grad): part of its graph
             return self._inline(self._positional(args, kwargs))
         return self._call(args, kwargs)
+
+
+def mutable(input_data, dynamic_len=False):
+    """A Python number as a runtime input (a 0-d Tensor) rather than a compile-time constant,
+    so a compiled function called with changing values is traced once. Tensors and tuples or
+    lists of them are runtime inputs already and come back as they are."""
+    if isinstance(input_data, bool) or not isinstance(input_data, (int, float, Tensor, tuple, list)):
+        raise TypeError(f"mutable: expected a number, a Tensor, or a tuple or list of them, got "
+                        f"{type(input_data).__name__}")
+    return Tensor(input_data) if isinstance(input_data, (int, float)) else input_data
 
 
 def grad(fn, grad_position=0, weights=None, has_aux=False):

@@ -19,7 +19,8 @@ _UNARY = {
     "square": (False, "input * input."), "reciprocal": (True, "1 / input."), "sin": (True, "Sine."),
     "cos": (True, "Cosine."), "tanh": (True, "Hyperbolic tangent."), "sigmoid": (True, "1 / (1 + exp(-input))."),
     "relu": (False, "max(input, 0); 0 for NaN."), "softplus": (True, "log(1 + exp(input)), stable."),
-    "erf": (True, "The error function."), "floor": (True, "Round down."), "ceil": (True, "Round up."),
+    "erf": (True, "The error function."), "atan": (True, "Arctangent."), "floor": (True, "Round down."),
+    "ceil": (True, "Round up."),
     "round": (True, "Round half to even."), "isnan": (False, "Where input is NaN."),
     "isinf": (False, "Where input is +-inf."), "isfinite": (False, "Where input is neither inf nor NaN."),
 }
@@ -217,16 +218,21 @@ def prod(input, axis=None, keep_dims=False):
 
 @op
 def logsumexp(input, axis, keep_dims=False):
-    """log(sum(exp(input))) over axis, shifted by the maximum so nothing overflows."""
+    """log(sum(exp(input))) over axis (an int or a tuple), shifted by the maximum so nothing
+    overflows."""
     check_tensor(input, "logsumexp", "input")
     x = cast(input, float32) if input.dtype.kind != "f" else input
-    m = apply("stop_gradient", [amax(x, axis, True)])
-    m = where(isfinite(m), m, 0.0)
-    s = log(sum(exp(binary("sub", x, m)), axis, True))  # noqa: F821 (log, exp from the table above)
-    out = binary("add", s, m)
-    if not keep_dims:
-        from ._array import squeeze
-        out = squeeze(out, tuple(axes_arg(axis, x.ndim, "logsumexp")))
+    axes = axes_arg(axis, x.ndim, "logsumexp")
+    if len(axes) == 1:
+        return apply("logsumexp", [x], {"axis": axes[0], "keep_dims": bool(keep_dims)})
+    from ._array import reshape, transpose  # several axes: moved last and merged into one
+    axes = [a % x.ndim for a in axes]
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = transpose(x, tuple(rest + axes))
+    merged = reshape(moved, [x.shape[a] for a in rest] + [-1])
+    out = apply("logsumexp", [merged], {"axis": -1, "keep_dims": False})
+    if keep_dims:
+        out = reshape(out, [1 if a in axes else d for a, d in enumerate(x.shape)])
     return out
 
 

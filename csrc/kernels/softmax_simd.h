@@ -1,0 +1,72 @@
+// One softmax row, generic over Vec<T>; compiled per ISA by softmax_avx512.cpp, softmax_avx2.cpp
+// and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h; float64 the scalar
+// builtin (no double vector exp here yet).
+#pragma once
+#include "kernels/simd.h"
+#include "kernels/simd_math.h"
+#include "kernels/softmax.h"
+
+namespace gg::kernels::GG_SIMD_NS {
+
+template <class S>
+typename S::V exp_nonpositive(typename S::V a) {
+  if constexpr (sizeof(typename S::T) == 4 && S::W > 1) {
+    return exp_neg<S>(a);
+  } else {
+    typename S::T lanes[S::W];
+    __builtin_memcpy(lanes, &a, sizeof lanes);
+    for (int i = 0; i < S::W; ++i) lanes[i] = sizeof(lanes[i]) == 4 ? __builtin_expf(lanes[i]) : __builtin_exp(lanes[i]);
+    typename S::V out;
+    __builtin_memcpy(&out, lanes, sizeof lanes);
+    return out;
+  }
+}
+
+template <class T>
+void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  // The maximum, NaN if any element is NaN (then every output is NaN, as the reference's).
+  V vm = S::set1(-__builtin_inf());
+  int64_t i = 0;
+  for (; i + S::W <= n; i += S::W) {
+    const V v = S::load(x + i);
+    vm = v > vm || v != v ? v : vm;
+  }
+  T lanes[S::W];
+  __builtin_memcpy(lanes, &vm, sizeof lanes);
+  T mx = lanes[0];
+  for (int k = 1; k < S::W; ++k) mx = lanes[k] > mx || lanes[k] != lanes[k] ? lanes[k] : mx;
+  for (; i < n; ++i) mx = x[i] > mx || x[i] != x[i] ? x[i] : mx;
+  if (mx == -__builtin_inf()) mx = 0;  // every element -inf: exp(-inf) = 0 (softmax is then 0/0)
+  const V shift = S::set1(mx);
+  // exp(x - max), stored for softmax, summed in a fixed order (lanes, then a tree over them).
+  V acc{};
+  for_lanes<S>(n, [&](int64_t i, int m) {
+    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
+    if (mode == SoftmaxMode::Softmax) S::store(out + i, e, m);
+    acc += e;
+  });
+  const T sum = S::hsum(acc);
+  if (mode == SoftmaxMode::Softmax) {
+    const V inv = S::set1(T(1) / sum);
+    for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(out + i, m) * inv, m); });
+  } else {
+    const T lse = mx + (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum));
+    if (mode == SoftmaxMode::LogSumExp) {
+      *out = lse;
+    } else {
+      const V l = S::set1(lse);
+      for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(x + i, m) - l, m); });
+    }
+  }
+}
+
+template <class T>
+detail::SoftmaxRow<T> softmax_row() {
+  return &softmax_row_impl<T>;
+}
+template detail::SoftmaxRow<float> softmax_row<float>();
+template detail::SoftmaxRow<double> softmax_row<double>();
+
+}  // namespace gg::kernels::GG_SIMD_NS
