@@ -117,13 +117,26 @@ def test_dropout_is_seeded():
     np.testing.assert_array_equal(nn.Dropout(p=0.5).set_train()(x).asnumpy(), a)
 
 
-def test_dropout_refuses_to_be_traced_in_training_but_not_in_eval():
+def test_compiled_dropout_draws_a_fresh_mask_each_call_and_is_off_in_eval():
     d = nn.Dropout(p=0.5)
-    x = Tensor(np.ones((2, 2), np.float32))
-    assert (gg.jit(d)(x).asnumpy() == 1).all()
+    f = gg.jit(d)
+    x = Tensor(np.ones((50, 40), np.float32))
+    assert (f(x).asnumpy() == 1).all()  # eval mode
     d.set_train()
-    with pytest.raises(NotImplementedError, match="Dropout"):
-        gg.jit(nn.Dropout(p=0.5).set_train())(x)
+    g = gg.jit(d)
+    a, b = g(x).asnumpy(), g(x).asnumpy()
+    assert set(np.unique(a)) <= {0.0, 2.0} and abs((a == 0).mean() - 0.5) < 0.05
+    assert (a != b).any()
+
+
+def test_dropout_gradient_is_the_mask_scaled():
+    d = nn.Dropout(p=0.3).set_train()
+    x = Tensor(np.ones((20, 30), np.float32))
+    y, g = gg.value_and_grad(lambda x: d(x).sum())(x)
+    np.testing.assert_allclose(y.asnumpy(), g.asnumpy().sum(), rtol=1e-5)  # y = sum(mask / 0.7), dy/dx = mask / 0.7
+    g = g.asnumpy()
+    np.testing.assert_allclose(g[g != 0], 1 / 0.7, rtol=1e-6)
+    assert 0.2 < (g == 0).mean() < 0.4
 
 
 def test_layer_norm():

@@ -4,9 +4,8 @@ import math
 
 import numpy as np
 
-from .. import _random, ops
+from .. import ops
 from .._tensor import Parameter, Tensor, float32
-from .._trace import current
 from ..common.initializer import HeUniform, Uniform, initializer
 from .cell import Cell
 
@@ -153,11 +152,8 @@ class Dense(Cell):
 
 class Dropout(Cell):
     """Zeroes each element with probability p (MindSpore 2.x; ``keep_prob`` is the deprecated
-    1 - p) and scales the rest by 1 / (1 - p) while training; the identity in eval mode.
-
-    The mask comes from a Generator drawn from the global seed when the cell is made. Inside a
-    compiled function the mask would be frozen into the graph at trace time, so training-mode
-    Dropout refuses to be traced until the core has a random op."""
+    1 - p) and scales the rest by 1 / (1 - p) while training; the identity in eval mode. The mask
+    comes from ops.rand_like: seeded by set_seed, and fresh on every call, compiled or not."""
 
     def __init__(self, keep_prob=0.5, p=None, dtype=float32):
         super().__init__()
@@ -169,18 +165,11 @@ class Dropout(Cell):
             raise ValueError(f"Dropout: p must be a number in [0, 1), got {p!r}")
         self.p = float(p)
         self.keep_prob = 1.0 - self.p
-        self._rng = _random.generator()
 
     def construct(self, x):
         if not self.training or self.p == 0:
             return x
-        if current() is not None:
-            raise NotImplementedError(
-                "Dropout in training mode cannot be compiled yet: its mask would be drawn once, while tracing, and "
-                "reused by every call. Train it eagerly, or call set_train(False) for a compiled eval")
-        keep = self._rng.random(tuple(x.shape)) >= self.p
-        scale = (keep / self.keep_prob).astype(x.dtype.np)
-        return x * Tensor(scale)
+        return ops.where(ops.rand_like(x) >= self.p, x * (1.0 / self.keep_prob), 0.0)
 
     def extend_repr(self):
         return f"p={self.p}"
