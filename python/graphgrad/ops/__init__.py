@@ -5,8 +5,11 @@ from ._array import *  # noqa: F401,F403
 from ._array import __all__ as _array_all
 from ._math import *  # noqa: F401,F403
 from ._math import __all__ as _math_all
-from ._nn import binary_cross_entropy_with_logits, check_reduction  # noqa: F401
+from ._nn import (binary_cross_entropy, binary_cross_entropy_with_logits, check_reduction,  # noqa: F401
+                  cross_entropy, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ._sample import *  # noqa: F401,F403
 from ._sample import __all__ as _sample_all
 
-__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | {"binary_cross_entropy_with_logits"})
+_nn_all = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
+           "nll_loss", "smooth_l1_loss"}
+__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all)

@@ -1,0 +1,16 @@
+"""graphgrad.nn: Cells, layers, losses, optimizers, train-step wrappers and learning-rate
+schedules, as MindSpore's mindspore.nn."""
+from ..nn_lr import *  # noqa: F401,F403
+from ..nn_lr import __all__ as _lr_all
+from .cell import Cell, CellList, SequentialCell
+from .layers import (GELU, BatchNorm1d, Dense, Dropout, Flatten, LayerNorm, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
+                     get_activation)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, LossBase, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+from .optim import SGD, Adam, AdamWeightDecay, Momentum, Optimizer
+from .wrap import TrainOneStepCell, WithLossCell
+
+__all__ = ["Cell", "CellList", "SequentialCell", "GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm",
+           "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss", "SGD", "Adam",
+           "AdamWeightDecay", "Momentum", "Optimizer", "TrainOneStepCell", "WithLossCell"] + list(_lr_all)

@@ -1,0 +1,267 @@
+"""Cell (a module with Parameters and child Cells), SequentialCell and CellList.
+
+A Parameter's name is its attribute path from the outermost Cell it was assigned into
+(``seq.0.weight``): the name is fixed when a child is assigned, as MindSpore does, so
+checkpoints written from the whole network and from a part of it agree."""
+from collections import OrderedDict
+
+from .._tensor import Parameter
+
+
+class Cell:
+    """Base class of models: define ``construct``; calling the cell calls it. Parameters and child
+    Cells assigned as attributes are registered in assignment order. ``auto_prefix=False`` keeps
+    the children's Parameter names as they are (wrappers such as WithLossCell use it)."""
+
+    def __init__(self, auto_prefix=True, flags=None):
+        object.__setattr__(self, "_params", OrderedDict())
+        object.__setattr__(self, "_cells", OrderedDict())
+        object.__setattr__(self, "_auto_prefix", bool(auto_prefix))
+        object.__setattr__(self, "_adopted_as", None)  # the attribute name our Parameters were prefixed with
+        object.__setattr__(self, "_parent", None)  # the Cell that adopted us
+        object.__setattr__(self, "training", False)  # MindSpore's default: set_train() turns it on
+
+    def __setattr__(self, name, value):
+        params = self.__dict__.get("_params")
+        if params is None:
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        cells = self.__dict__["_cells"]
+        if name in params or name in cells:
+            from .._grad import invalidate
+            invalidate()  # compiled graphs captured what this attribute held
+        params.pop(name, None)
+        cells.pop(name, None)
+        if isinstance(value, Parameter):
+            if value.name is None:
+                prefix = self._prefix()
+                value.name = f"{prefix}.{name}" if prefix else name
+            params[name] = value
+        elif isinstance(value, Cell):
+            self._adopt(name, value)
+            cells[name] = value
+        object.__setattr__(self, name, value)
+
+    def _adopt(self, name, cell):
+        """A child's Parameters take its attribute path, once: re-assigning the same child (or one
+        already adopted elsewhere) must not prefix them again."""
+        if not self._auto_prefix or cell._adopted_as is not None or cell._global_names:
+            return
+        object.__setattr__(cell, "_adopted_as", name)
+        object.__setattr__(cell, "_parent", self)
+        prefix = cell._prefix()  # our own path too: a child appended after we were adopted
+        for p in cell._named_here():
+            p.name = f"{prefix}.{p.name}"
+
+    # An optimizer's Parameters (the network's and its state) keep their names wherever it is put.
+    _global_names = False
+
+    def _named_here(self):
+        """Our Parameters whose names follow our path: not those under a _global_names cell."""
+        seen, out = set(), []
+
+        def visit(cell):
+            for p in cell._params.values():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+            for c in cell._cells.values():
+                if not c._global_names:
+                    visit(c)
+        visit(self)
+        return out
+
+    def _prefix(self):
+        parts, c = [], self
+        while c._adopted_as is not None:
+            parts.append(c._adopted_as)
+            c = c._parent
+        return ".".join(reversed(parts))
+
+    def __delattr__(self, name):
+        if name in self._params or name in self._cells:
+            from .._grad import invalidate
+            invalidate()
+        self._params.pop(name, None)
+        self._cells.pop(name, None)
+        object.__delattr__(self, name)
+
+    def insert_child_to_cell(self, child_name, child_cell):
+        if not isinstance(child_cell, Cell):
+            raise TypeError(f"insert_child_to_cell: child_cell must be a Cell, got {type(child_cell).__name__}")
+        setattr(self, child_name, child_cell)
+
+    def insert_param_to_cell(self, param_name, param, check_name_contain_dot=True):
+        if not isinstance(param, Parameter):
+            raise TypeError(f"insert_param_to_cell: param must be a Parameter, got {type(param).__name__}")
+        if check_name_contain_dot and "." in param_name:
+            raise KeyError(f"insert_param_to_cell: param_name must not contain '.', got {param_name!r}")
+        setattr(self, param_name, param)
+
+    def __call__(self, *args, **kwargs):
+        from .._context import graph_mode
+        from .._trace import current
+        if graph_mode() and current() is None:  # GRAPH_MODE: construct compiled, once per signature
+            compiled = self.__dict__.get("_compiled_construct")
+            if compiled is None:
+                from .._grad import jit
+                compiled = jit(self.construct)
+                object.__setattr__(self, "_compiled_construct", compiled)
+            return compiled(*args, **kwargs)
+        return self.construct(*args, **kwargs)
+
+    def construct(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} is a Cell without construct(): define "
+                                  "construct(self, ...) to say what calling it computes")
+
+    def set_grad(self, requires_grad=True):
+        """Kept for MindSpore's API: graphgrad differentiates whatever grad/value_and_grad ask for."""
+        return self
+
+    # --- training mode
+
+    def set_train(self, mode=True):
+        """Training mode on (Dropout drops, BatchNorm uses and updates batch statistics) or off,
+        for this Cell and every Cell under it."""
+        for _, c in self.cells_and_names():
+            object.__setattr__(c, "training", bool(mode))
+        return self
+
+    # --- walking the network
+
+    def cells_and_names(self, cells=None, name_prefix=""):
+        """(path, cell) for this Cell and every Cell under it, each once, depth-first."""
+        seen = set() if cells is None else cells
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        yield name_prefix, self
+        for name, c in self._cells.items():
+            yield from c.cells_and_names(seen, f"{name_prefix}.{name}" if name_prefix else name)
+
+    def parameters_and_names(self, name_prefix="", expand=True):
+        """(path, Parameter) for each Parameter, own first, then each child's in assignment order;
+        a shared Parameter once. Two different Parameters with one name are an error: checkpoints
+        and optimizers key on names."""
+        seen, by_name = set(), {}
+        for path, cell in (self.cells_and_names(name_prefix=name_prefix) if expand else [(name_prefix, self)]):
+            for attr, p in cell._params.items():
+                if id(p) in seen:
+                    continue
+                seen.add(id(p))
+                full = f"{path}.{attr}" if path else attr
+                other = by_name.get(p.name)
+                if other is not None:
+                    raise ValueError(f"{type(self).__name__}: two different Parameters are both named {p.name!r} "
+                                     f"(at {other!r} and {full!r}); Parameter names in one network must be unique")
+                by_name[p.name] = full
+                yield full, p
+
+    def get_parameters(self, expand=True):
+        """Own Parameters first, then each child's, depth-first in assignment order; each once."""
+        return iter([p for _, p in self.parameters_and_names(expand=expand)])
+
+    def trainable_params(self, recurse=True):
+        return [p for p in self.get_parameters(expand=recurse) if p.requires_grad]
+
+    def untrainable_params(self, recurse=True):
+        return [p for p in self.get_parameters(expand=recurse) if not p.requires_grad]
+
+    def parameters_dict(self, recurse=True):
+        """An OrderedDict of Parameter name -> Parameter."""
+        return OrderedDict((p.name, p) for p in self.get_parameters(expand=recurse))
+
+    def cells(self):
+        return iter(self._cells.values())
+
+    def name_cells(self):
+        return OrderedDict(self._cells)
+
+    def update_parameters_name(self, prefix="", recurse=True):
+        for p in self.get_parameters(expand=recurse):
+            p.name = prefix + p.name
+
+    def extend_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}<{self.extend_repr()}>"]
+        for name, c in self._cells.items():
+            lines.append(f"  ({name}): " + repr(c).replace("\n", "\n  "))
+        return "\n".join(lines)
+
+
+class SequentialCell(Cell):
+    """Cells called one after another; built from Cells, a list of Cells or an OrderedDict
+    (its keys name the children: ``seq.<key>.weight``; otherwise ``seq.0.weight``)."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            items = list(args[0].items())
+        elif len(args) == 1 and isinstance(args[0], list):
+            items = [(str(i), c) for i, c in enumerate(args[0])]
+        else:
+            items = [(str(i), c) for i, c in enumerate(args)]
+        for name, c in items:
+            if not isinstance(c, Cell):
+                raise TypeError(f"SequentialCell: every element must be a Cell, got {type(c).__name__} for {name!r}")
+            setattr(self, name, c)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return SequentialCell(list(self._cells.values())[index])
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"SequentialCell: index must be an int or a slice, got {type(index).__name__}")
+        n = len(self._cells)
+        if not -n <= index < n:
+            raise IndexError(f"SequentialCell: index {index} is out of range for {n} cells")
+        return list(self._cells.values())[index]
+
+    def __len__(self):
+        return len(self._cells)
+
+    def __iter__(self):
+        return iter(self._cells.values())
+
+    def append(self, cell):
+        if not isinstance(cell, Cell):
+            raise TypeError(f"SequentialCell.append: expected a Cell, got {type(cell).__name__}")
+        setattr(self, str(len(self._cells)), cell)
+        return self
+
+    def construct(self, input_data):
+        for c in self._cells.values():
+            input_data = c(input_data)
+        return input_data
+
+
+class CellList(Cell):
+    """A list of Cells, registered as children ``0``, ``1``, ... (no construct of its own)."""
+
+    def __init__(self, *args):
+        super().__init__()
+        cells = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        for c in cells:
+            self.append(c)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return CellList(list(self._cells.values())[index])
+        return list(self._cells.values())[index]
+
+    def __len__(self):
+        return len(self._cells)
+
+    def __iter__(self):
+        return iter(self._cells.values())
+
+    def append(self, cell):
+        if not isinstance(cell, Cell):
+            raise TypeError(f"CellList.append: expected a Cell, got {type(cell).__name__}")
+        setattr(self, str(len(self._cells)), cell)
+        return self
+
+    def extend(self, cells):
+        for c in cells:
+            self.append(c)
+        return self

@@ -1,0 +1,296 @@
+"""Optimizers: SGD, Momentum, Adam, AdamWeightDecay with MindSpore's update rules and state names.
+
+``optimizer(grads)`` checks every gradient first, computes every new value in ops, then writes
+them all (``assign``): bad input changes no Parameter, and inside a compiled train step the
+same code records the update into the graph. State (moments, the step, the learning rate) lives
+in Parameters named as MindSpore names them (``moment1.<param>``, ``global_step``,
+``learning_rate``), so it is saved in checkpoints."""
+import numbers
+
+import numpy as np
+
+from .. import ops
+from .._tensor import Parameter, Tensor, float32, int32
+from .._trace import current
+from .cell import Cell
+
+
+def _lr_value(lr, where):
+    """A learning rate as a float32 Tensor (0-d: fixed; 1-d: one per step) or a schedule Cell/callable."""
+    if isinstance(lr, numbers.Real) and not isinstance(lr, bool):
+        values = np.array(lr, np.float32)
+    elif isinstance(lr, Tensor):
+        if lr.ndim > 1:
+            raise ValueError(f"{where}: a learning-rate Tensor must be 0-d (fixed) or 1-d (one per step), "
+                             f"got shape {tuple(lr.shape)}")
+        values = lr.asnumpy().astype(np.float32)
+    elif isinstance(lr, (list, tuple)):
+        if not lr or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in lr):
+            raise TypeError(f"{where}: a learning-rate list must be a non-empty list of numbers")
+        values = np.array(lr, np.float32)
+    elif callable(lr):
+        return lr  # a schedule: called with global_step
+    else:
+        raise TypeError(f"{where}: learning_rate must be a float, a Tensor, a list or a schedule, got {type(lr).__name__}")
+    if (values < 0).any() or not np.isfinite(values).all():
+        raise ValueError(f"{where}: learning_rate must be finite and non-negative, got {lr!r}")
+    return Tensor(values)
+
+
+def _check_wd(wd, where):
+    if isinstance(wd, bool) or not isinstance(wd, numbers.Real) or wd < 0:
+        raise ValueError(f"{where}: weight_decay must be a non-negative number, got {wd!r}")
+    return float(wd)
+
+
+class Optimizer(Cell):
+    """The shared part: parameter groups, the learning rate per step, weight decay, checks."""
+
+    _global_names = True
+
+    def __init__(self, learning_rate, parameters, weight_decay=0.0, loss_scale=1.0):
+        super().__init__(auto_prefix=False)
+        name = type(self).__name__
+        parameters = list(parameters) if parameters is not None else []
+        if not parameters:
+            raise ValueError(f"{name}: parameters must be a non-empty list of Parameters or of group dicts")
+        weight_decay = _check_wd(weight_decay, name)
+        if isinstance(loss_scale, bool) or not isinstance(loss_scale, numbers.Real) or loss_scale <= 0:
+            raise ValueError(f"{name}: loss_scale must be a positive number, got {loss_scale!r}")
+        self.loss_scale = float(loss_scale)
+        is_group = all(isinstance(g, dict) for g in parameters)
+        if not is_group and any(isinstance(g, dict) for g in parameters):
+            raise TypeError(f"{name}: parameters must be all Parameters or all group dicts, not a mix")
+        groups = parameters if is_group else [{"params": parameters}]
+        params, self._group_of, self._wd, self._lrs = [], [], [], []
+        seen = {}
+        for gi, g in enumerate(groups):
+            unknown = set(g) - {"params", "lr", "weight_decay", "order_params", "grad_centralization"}
+            if unknown or "params" not in g:
+                raise ValueError(f"{name}: group {gi} must have 'params' and may have 'lr' and 'weight_decay', "
+                                 f"got keys {sorted(g)}")
+            if "order_params" in g or g.get("grad_centralization"):
+                raise NotImplementedError(f"{name}: 'order_params' and 'grad_centralization' are not supported")
+            lr = _lr_value(g["lr"], f"{name} group {gi}") if "lr" in g else None
+            self._lrs.append(lr)
+            wd = _check_wd(g.get("weight_decay", weight_decay), f"{name} group {gi}")
+            for p in list(g["params"]):
+                if not isinstance(p, Parameter):
+                    raise TypeError(f"{name}: parameters must be Parameters, got {type(p).__name__}")
+                if p.name in seen:
+                    if seen[p.name] is p:
+                        raise ValueError(f"{name}: Parameter {p.name!r} is listed twice")
+                    raise ValueError(f"{name}: two different Parameters are both named {p.name!r}; names must be "
+                                     "unique (the optimizer's state is named after them)")
+                seen[p.name] = p
+                params.append(p)
+                self._group_of.append(gi)
+                # MindSpore's rule: without groups, norm parameters (beta, gamma) are not decayed.
+                decays = is_group or ("beta" not in p.name and "gamma" not in p.name)
+                self._wd.append(wd if decays else 0.0)
+        self._parameters = tuple(params)
+        for i, p in enumerate(params):  # listed with the state, as MindSpore's optimizer lists them
+            self._params[f"_param{i}"] = p
+        lr = _lr_value(learning_rate, name)
+        self._schedule = None if isinstance(lr, Tensor) else lr
+        self.learning_rate = Parameter(lr if isinstance(lr, Tensor) else Tensor(np.float32(0)),
+                                       name="learning_rate", requires_grad=False)
+        for gi, glr in enumerate(self._lrs):
+            if isinstance(glr, Tensor):
+                self._lrs[gi] = Parameter(glr, name=f"learning_rate_group_{gi}", requires_grad=False)
+                self._params[f"learning_rate_group_{gi}"] = self._lrs[gi]
+        self.global_step = Parameter(Tensor(np.array([0], np.int32)), name="global_step", requires_grad=False)
+
+    @property
+    def parameters(self):
+        return self._parameters
+
+    def _clone(self, prefix, init):
+        """Zeros (or ones) like each parameter, as Parameters named '<prefix>.<param name>'."""
+        out = []
+        for p in self._parameters:
+            q = Parameter(Tensor(np.full(p.shape, init, p.dtype.np)), name=f"{prefix}.{p.name}", requires_grad=False)
+            self._params[q.name] = q  # registered for checkpoints; the dotted name is no attribute
+            out.append(q)
+        return tuple(out)
+
+    def _check_lr_steps(self):
+        """Raises if a per-step learning-rate list has no value for the coming step."""
+        step = int(self.global_step.asnumpy()[0])
+        for what, lr in [("learning_rate", self.learning_rate)] + [(f"group {i} lr", g) for i, g in enumerate(self._lrs)]:
+            if isinstance(lr, Tensor) and lr.ndim == 1 and step >= lr.shape[0]:
+                raise ValueError(f"{type(self).__name__}: the {what} list has {lr.shape[0]} values (steps 0.."
+                                 f"{lr.shape[0] - 1}) but this is step {step}; give a longer list")
+
+    def _step_lr(self, lr, what):
+        """The learning rate of this step from a fixed value, a per-step list or a schedule."""
+        if not isinstance(lr, Tensor):
+            return ops.reshape(lr(self.global_step), ())
+        if lr.ndim == 0:
+            return lr
+        n = lr.shape[0]
+        if current() is None:
+            self._check_lr_steps()
+            idx = self.global_step
+        else:  # a compiled step cannot raise per call: past the list it holds the last value
+            idx = ops.minimum(self.global_step, n - 1)
+        return ops.reshape(ops.gather(lr, idx, 0), ())
+
+    def _check_grads(self, gradients):
+        name = type(self).__name__
+        if isinstance(gradients, Tensor) or not isinstance(gradients, (tuple, list)):
+            raise TypeError(f"{name}: gradients must be a tuple of Tensors, one per parameter, got "
+                            f"{type(gradients).__name__}")
+        if len(gradients) != len(self._parameters):
+            raise ValueError(f"{name}: got {len(gradients)} gradients for {len(self._parameters)} parameters")
+        for p, g in zip(self._parameters, gradients):
+            if not isinstance(g, Tensor):
+                raise TypeError(f"{name}: the gradient of {p.name!r} must be a Tensor, got {type(g).__name__}")
+            if tuple(g.shape) != tuple(p.shape):
+                raise ValueError(f"{name}: the gradient of {p.name!r} has shape {tuple(g.shape)}, the parameter "
+                                 f"{tuple(p.shape)}")
+            if g.dtype.kind != "f":
+                raise TypeError(f"{name}: the gradient of {p.name!r} must be a float tensor, got {g.dtype}")
+
+    def construct(self, gradients):
+        self._check_grads(gradients)
+        base = self._step_lr(self._schedule or self.learning_rate, "learning_rate")
+        lrs = [base if glr is None else self._step_lr(glr, f"group {gi} lr") for gi, glr in enumerate(self._lrs)]
+        ctx = self._prepare()
+        updates = []
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            if g.dtype is not p.dtype:
+                g = ops.cast(g, p.dtype)
+            if self.loss_scale != 1.0:
+                g = g / self.loss_scale
+            updates += self._update(i, p, g, lrs[self._group_of[i]], self._wd[i], ctx)
+        updates += self._state_updates(ctx)
+        for target, value in updates:  # every value computed before anything is written
+            ops.assign(target, value)
+        ops.assign(self.global_step, self.global_step + 1)
+        return True
+
+    def _prepare(self):
+        """Values shared by every parameter's update this step (Adam's bias correction)."""
+        return None
+
+    def _state_updates(self, ctx):
+        return []
+
+    def get_lr(self):
+        return self._step_lr(self._schedule or self.learning_rate, "learning_rate")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, (coupled) weight decay and Nesterov,
+    as MindSpore's ApplySGD: the first momentum step takes the gradient as it is."""
+
+    def __init__(self, params, learning_rate=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                 loss_scale=1.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        for arg, v in (("momentum", momentum), ("dampening", dampening)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or v < 0:
+                raise ValueError(f"SGD: {arg} must be a non-negative number, got {v!r}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
+        self.momentum, self.dampening, self.nesterov = float(momentum), float(dampening), bool(nesterov)
+        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)  # MindSpore saves it
+        self.accum = self._clone("accum", 0)
+        self.stat = self._clone("stat", 1)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        if self.momentum <= 0:
+            return [(p, p - lr * g)]
+        a, s = self.accum[i], self.stat[i]
+        a_new = ops.where(s > 0, g, a * self.momentum + g * (1 - self.dampening))
+        step = g + a_new * self.momentum if self.nesterov else a_new
+        return [(p, p - lr * step), (a, a_new), (s, ops.zeros_like(s))]
+
+
+class Momentum(Optimizer):
+    """accum = momentum * accum + grad; param -= lr * accum (Nesterov: lr * (grad + momentum * accum))."""
+
+    def __init__(self, params, learning_rate, momentum, weight_decay=0.0, loss_scale=1.0, use_nesterov=False):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or momentum < 0:
+            raise ValueError(f"Momentum: momentum must be a non-negative number, got {momentum!r}")
+        self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
+        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)
+        self.moments = self._clone("moments", 0)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        a = self.moments[i]
+        a_new = a * self.momentum + g
+        step = g + a_new * self.momentum if self.use_nesterov else a_new
+        return [(p, p - lr * step), (a, a_new)]
+
+
+def _check_betas(name, beta1, beta2, eps):
+    for arg, v in (("beta1", beta1), ("beta2", beta2)):
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"{name}: {arg} must be in (0, 1), got {v!r}")
+    if not eps > 0:
+        raise ValueError(f"{name}: eps must be positive, got {eps!r}")
+
+
+class Adam(Optimizer):
+    """Adam with bias correction folded into the step size, as MindSpore's Adam:
+    param -= lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps); weight decay coupled."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, use_locking=False,
+                 use_nesterov=False, weight_decay=0.0, loss_scale=1.0, use_amsgrad=False):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        _check_betas("Adam", beta1, beta2, eps)
+        if use_amsgrad:
+            raise NotImplementedError("Adam: use_amsgrad is not supported yet")
+        self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
+        self.beta1_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta1_power", requires_grad=False)
+        self.beta2_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta2_power", requires_grad=False)
+        self.moment1 = self._clone("moment1", 0)
+        self.moment2 = self._clone("moment2", 0)
+
+    def _prepare(self):
+        b1p, b2p = self.beta1_power * self.beta1, self.beta2_power * self.beta2
+        return b1p, b2p, ops.reshape(ops.sqrt(1 - b2p) / (1 - b1p), ())
+
+    def _state_updates(self, ctx):
+        return [(self.beta1_power, ctx[0]), (self.beta2_power, ctx[1])]
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        m, v = self.moment1[i], self.moment2[i]
+        m_new = m * self.beta1 + g * (1 - self.beta1)
+        v_new = v * self.beta2 + ops.square(g) * (1 - self.beta2)
+        num = m_new * self.beta1 + g * (1 - self.beta1) if self.use_nesterov else m_new
+        step = num / (ops.sqrt(v_new) + self.eps)
+        return [(p, p - lr * ops.cast(ctx[2], p.dtype) * step), (m, m_new), (v, v_new)]
+
+
+class AdamWeightDecay(Optimizer):
+    """Adam without bias correction and with decoupled weight decay, as MindSpore's:
+    param -= lr * (m / (sqrt(v) + eps) + weight_decay * param)."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay)
+        _check_betas("AdamWeightDecay", beta1, beta2, eps)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.moments1 = self._clone("adam_m", 0)
+        self.moments2 = self._clone("adam_v", 0)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        m, v = self.moments1[i], self.moments2[i]
+        m_new = m * self.beta1 + g * (1 - self.beta1)
+        v_new = v * self.beta2 + ops.square(g) * (1 - self.beta2)
+        step = m_new / (ops.sqrt(v_new) + self.eps)
+        if wd:
+            step = step + p * wd
+        return [(p, p - lr * step), (m, m_new), (v, v_new)]
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay"]
+del float32, int32

@@ -1,0 +1,142 @@
+"""The Cell API of issue 10: names, walks, train mode, SequentialCell, CellList."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import graphgrad as gg
+from graphgrad import Parameter, Tensor, nn
+
+
+def names(params):
+    return [p.name for p in params]
+
+
+class Net(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.seq = nn.SequentialCell(nn.Dense(4, 3), nn.ReLU(), nn.Dense(3, 2))
+        self.norm = nn.BatchNorm1d(2)
+
+    def construct(self, x):
+        return self.norm(self.seq(self.flatten(x)))
+
+
+def test_mindspore_parameter_names():
+    net = Net()
+    assert names(net.get_parameters()) == ["seq.0.weight", "seq.0.bias", "seq.2.weight", "seq.2.bias",
+                                           "norm.mean", "norm.variance", "norm.gamma", "norm.beta"]
+    # parameters_and_names gives attribute paths (MindSpore's too), the Parameters keep their names
+    assert [n for n, _ in net.parameters_and_names()][4:6] == ["norm.moving_mean", "norm.moving_variance"]
+    assert list(net.parameters_dict()) == names(net.get_parameters())
+    assert names(net.trainable_params()) == ["seq.0.weight", "seq.0.bias", "seq.2.weight", "seq.2.bias",
+                                             "norm.gamma", "norm.beta"]
+    assert names(net.untrainable_params()) == ["norm.mean", "norm.variance"]
+
+
+def test_cells_and_names():
+    net = Net()
+    got = [(n, type(c).__name__) for n, c in net.cells_and_names()]
+    assert got == [("", "Net"), ("flatten", "Flatten"), ("seq", "SequentialCell"), ("seq.0", "Dense"),
+                   ("seq.1", "ReLU"), ("seq.2", "Dense"), ("norm", "BatchNorm1d")]
+
+
+def test_nested_sequential_cells_get_full_paths():
+    seq = nn.SequentialCell(nn.SequentialCell(nn.Dense(2, 2)), nn.Dense(2, 1))
+    assert names(seq.get_parameters()) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"]
+
+
+def test_ordered_dict_names_and_append():
+    seq = nn.SequentialCell(OrderedDict([("fc", nn.Dense(2, 3)), ("act", nn.ReLU())]))
+
+    class Holder(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.body = seq
+
+    h = Holder()
+    seq.append(nn.Dense(3, 1))  # appended after adoption: still named by its full path
+    assert names(h.get_parameters()) == ["body.fc.weight", "body.fc.bias", "body.2.weight", "body.2.bias"]
+    assert len(seq) == 3 and isinstance(seq[0], nn.Dense) and isinstance(seq[-1], nn.Dense)
+    assert len(seq[:2]) == 2
+    with pytest.raises(IndexError, match="out of range"):
+        seq[3]
+
+
+def test_sequential_runs_in_order():
+    d1, d2 = nn.Dense(3, 4), nn.Dense(4, 2)
+    seq = nn.SequentialCell([d1, nn.ReLU(), d2])
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    w1, b1, w2, b2 = (p.asnumpy() for p in seq.get_parameters())
+    want = np.maximum(x @ w1.T + b1, 0) @ w2.T + b2
+    np.testing.assert_allclose(seq(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_cell_list():
+    cl = nn.CellList([nn.Dense(2, 2), nn.Dense(2, 2)])
+    cl.append(nn.ReLU())
+    assert len(cl) == 3 and names(cl.get_parameters()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert [type(c).__name__ for c in cl] == ["Dense", "Dense", "ReLU"]
+
+
+def test_set_train_reaches_every_cell():
+    net = Net()
+    assert not net.training and not net.seq[0].training  # MindSpore's default
+    net.set_train()
+    assert all(c.training for _, c in net.cells_and_names())
+    net.set_train(False)
+    assert not any(c.training for _, c in net.cells_and_names())
+
+
+def test_two_parameters_with_one_name_is_an_error():
+    class Clash(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a = Parameter(Tensor([1.0]), name="w")
+            self.b = Parameter(Tensor([2.0]), name="w")
+
+    with pytest.raises(ValueError, match="both named 'w'"):
+        list(Clash().get_parameters())
+
+
+def test_replacing_a_parameter_recompiles():
+    d = nn.Dense(2, 1, weight_init="ones", bias_init="zeros")
+    f = gg.jit(d)
+    x = Tensor(np.ones((1, 2), np.float32))
+    assert f(x).asnumpy().item() == 2.0
+    d.weight = Parameter(Tensor(np.full((1, 2), 3.0, np.float32)), name="weight")
+    assert f(x).asnumpy().item() == 6.0
+
+
+def test_wrappers_keep_the_network_names():
+    net = nn.Dense(2, 1)
+    loss_net = nn.WithLossCell(net, nn.MSELoss())
+    assert names(loss_net.get_parameters()) == ["weight", "bias"]
+    assert loss_net.backbone_network is net
+
+
+def test_an_optimizer_inside_a_cell_keeps_every_name():
+    class Trainer(nn.Cell):  # a hand-written train cell (auto_prefix on): the names must not change
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+            self.opt = nn.Adam(net.trainable_params())
+
+    class Outer(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.trainer = Trainer(nn.Dense(2, 2))
+
+    o = Outer()
+    assert [p.name for p in o.trainer.net.get_parameters()] == ["trainer.net.weight", "trainer.net.bias"]
+    # The state is named after the parameters as they were named when the optimizer was made (as in
+    # MindSpore), and never takes the optimizer's own path.
+    state = [p.name for p in o.trainer.opt.get_parameters()]
+    assert "moment1.net.weight" in state and "global_step" in state
+    assert len({p.name for p in o.get_parameters()}) == len(list(o.get_parameters()))
+
+
+def test_schedules_are_reexported_under_nn():
+    assert nn.cosine_decay_lr(0.01, 0.1, 4, 2, 2) == gg.nn_lr.cosine_decay_lr(0.01, 0.1, 4, 2, 2)
+    assert nn.SGD(nn.Dense(2, 2).trainable_params(), nn.exponential_decay_lr(0.1, 0.9, 4, 2, 1)).learning_rate.shape == (4,)

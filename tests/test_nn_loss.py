@@ -1,0 +1,159 @@
+"""Losses (cells and ops) against float64 numpy written from their definitions; gradients
+through them; bad labels."""
+import numpy as np
+import pytest
+
+import graphgrad as gg
+from graphgrad import Tensor, nn, ops
+
+rng = np.random.default_rng(1)
+
+
+def log_softmax(x, axis):
+    m = x.max(axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis, keepdims=True))
+
+
+def np_nll(logp, target, weight=None, ignore_index=-100, reduction="mean", ls=0.0):
+    """logp (N, C, ...) log-probabilities, target (N, ...) ints: PyTorch's/MindSpore's definition."""
+    c = logp.shape[1]
+    lp = np.moveaxis(logp, 1, -1).reshape(-1, c)
+    t = target.reshape(-1)
+    w = np.ones(c) if weight is None else weight
+    keep = t != ignore_index
+    ts = np.where(keep, t, 0)
+    wi = w[ts] * keep
+    loss = -lp[np.arange(len(t)), ts] * wi
+    smooth = -(lp * w).sum(-1) * keep
+    if reduction == "none":
+        return ((1 - ls) * loss + ls / c * smooth).reshape(target.shape)
+    div = wi.sum() if reduction == "mean" else 1.0
+    return (1 - ls) * loss.sum() / div + ls / c * smooth.sum() / div
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ls", [0.0, 0.1])
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)])
+def test_cross_entropy_class_indices(reduction, weighted, ls, shape):
+    x = rng.standard_normal(shape)
+    t = rng.integers(0, 4, (shape[0],) + shape[2:])
+    t.reshape(-1)[1] = -100  # one ignored
+    w = rng.uniform(0.5, 2, 4) if weighted else None
+    want = np_nll(log_softmax(x, 1), t, w, -100, reduction, ls)
+    got = ops.cross_entropy(Tensor(x), Tensor(t), None if w is None else Tensor(w), -100, reduction, ls)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-10, atol=1e-12)
+    cell = nn.CrossEntropyLoss(None if w is None else Tensor(w), reduction=reduction, label_smoothing=ls)
+    np.testing.assert_allclose(cell(Tensor(x), Tensor(t)).asnumpy(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_int32_labels_and_float32_logits():
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    t = np.array([0, 2, 1, 1, 0], np.int32)
+    got = nn.CrossEntropyLoss()(Tensor(x), Tensor(t))
+    assert got.dtype == gg.float32
+    np.testing.assert_allclose(got.asnumpy(), np_nll(log_softmax(x.astype(np.float64), 1), t), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_class_probabilities(reduction):
+    x = rng.standard_normal((4, 3))
+    p = rng.dirichlet(np.ones(3), 4)
+    w = np.array([1.0, 2.0, 0.5])
+    ls = 0.2
+    q = p * (1 - ls) + ls / 3
+    loss = -(log_softmax(x, 1) * q * w).sum(1)
+    want = {"mean": loss.sum() / 4, "sum": loss.sum(), "none": loss}[reduction]
+    got = ops.cross_entropy(Tensor(x), Tensor(p), Tensor(w), reduction=reduction, label_smoothing=ls)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-10)
+
+
+def test_cross_entropy_1d_input():
+    x = rng.standard_normal(5)
+    np.testing.assert_allclose(ops.cross_entropy(Tensor(x), Tensor(np.array(3))).asnumpy(),
+                               -log_softmax(x, 0)[3], rtol=1e-12)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot():
+    x = rng.standard_normal((4, 5))
+    t = np.array([1, 0, 4, 2])
+    g = gg.grad(lambda x, t: ops.cross_entropy(x, t))(Tensor(x), Tensor(t)).asnumpy()
+    sm = np.exp(log_softmax(x, 1))
+    np.testing.assert_allclose(g, (sm - np.eye(5)[t]) / 4, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss(reduction):
+    lp = log_softmax(rng.standard_normal((6, 3)), 1)
+    t = np.array([0, 1, 2, 2, -100, 1])
+    w = np.array([0.2, 1.0, 3.0])
+    np.testing.assert_allclose(nn.NLLLoss(Tensor(w), reduction=reduction)(Tensor(lp), Tensor(t)).asnumpy(),
+                               np_nll(lp, t, w, reduction=reduction), rtol=1e-12)
+    t2 = np.where(t < 0, 0, t)
+    np.testing.assert_allclose(ops.nll_loss(Tensor(lp), Tensor(t2), ignore_index=2, reduction=reduction).asnumpy(),
+                               np_nll(lp, t2, None, 2, reduction), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses(reduction):
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    red = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    d = np.abs(x - y)
+    cases = [(nn.MSELoss(reduction), (x - y) ** 2), (nn.L1Loss(reduction), d),
+             (nn.SmoothL1Loss(0.5, reduction), np.where(d < 0.5, 0.5 * d ** 2 / 0.5, d - 0.25))]
+    for cell, loss in cases:
+        np.testing.assert_allclose(cell(Tensor(x), Tensor(y)).asnumpy(), red(loss), rtol=1e-12)
+
+
+def test_smooth_l1_defaults_to_no_reduction():
+    x = rng.standard_normal((2, 3))
+    assert nn.SmoothL1Loss()(Tensor(x), Tensor(x * 0)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_loss(reduction):
+    p, y = rng.uniform(0.01, 0.99, (4, 3)), rng.integers(0, 2, (4, 3)).astype(np.float64)
+    w = rng.uniform(0.5, 1.5, (4, 3))
+    loss = -w * (y * np.log(p) + (1 - y) * np.log(1 - p))
+    red = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    np.testing.assert_allclose(nn.BCELoss(Tensor(w), reduction)(Tensor(p), Tensor(y)).asnumpy(), red(loss), rtol=1e-12)
+    assert np.isfinite(ops.binary_cross_entropy(Tensor([0.0, 1.0]), Tensor([1.0, 0.0])).asnumpy())  # clamped logs
+
+
+def test_mse_gradient():
+    x, y = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    g = gg.grad(lambda x, y: ops.mse_loss(x, y))(Tensor(x), Tensor(y)).asnumpy()
+    np.testing.assert_allclose(g, 2 * (x - y) / 6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, err, match", [
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0.0, 1.0, 2.0]))), ValueError, "class probabilities"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0, 1]))), ValueError, r"shape \(3,\)"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([[0], [1], [2]]))), ValueError, r"got \(3, 1\)"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0, 1, 4]))), ValueError, "class index 4"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([True, False, True]))), TypeError, "int32 or int64"),
+    (lambda x: ops.nll_loss(x, Tensor(np.array([0.0, 1.0, 2.0]))), TypeError, "int32 or int64"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0, 1, 2])), Tensor(np.ones(3))), ValueError, "weight"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0, 1, 2])), label_smoothing=1.5), ValueError, "label_smoothing"),
+    (lambda x: ops.cross_entropy(x, Tensor(np.array([0, 1, 2])), reduction="avg"), ValueError, "reduction"),
+    (lambda x: nn.CrossEntropyLoss(weight=[1.0])(x, x), TypeError, "weight"),
+])
+def test_bad_labels_are_clear_errors(call, err, match):
+    with pytest.raises(err, match=match):
+        call(Tensor(rng.standard_normal((3, 4)).astype(np.float32)))
+
+
+def test_cross_entropy_label_check_inside_a_trace():
+    f = gg.jit(lambda x, t: ops.cross_entropy(x, t))
+    with pytest.raises(ValueError, match="int32 or int64"):
+        f(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(3, np.float32)))
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        f(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(4, np.int32)))
+
+
+def test_a_label_out_of_range_in_a_compiled_call_gives_nan_not_a_wrong_loss():
+    f = gg.jit(lambda x, t: ops.cross_entropy(x, t))
+    x = Tensor(np.zeros((3, 4), np.float32))
+    assert np.isnan(f(x, Tensor(np.array([0, -3, 1], np.int32))).asnumpy())
+    assert np.isnan(f(x, Tensor(np.array([0, 5, 1], np.int32))).asnumpy())
+    np.testing.assert_allclose(f(x, Tensor(np.array([0, -100, 1], np.int32))).asnumpy(), np.log(4), rtol=1e-6)

@@ -1,0 +1,296 @@
+"""Optimizers: updates against numpy written from MindSpore's rules, state names, learning
+rates, groups, bad input that changes nothing; WithLossCell and TrainOneStepCell."""
+import numpy as np
+import pytest
+
+import graphgrad as gg
+from graphgrad import Parameter, Tensor, nn, ops
+
+rng = np.random.default_rng(2)
+W0 = (rng.standard_normal((3, 4)) * 0.5).astype(np.float32)
+B0 = (rng.standard_normal(3) * 0.1).astype(np.float32)
+X = rng.standard_normal((8, 4)).astype(np.float32)
+Y = rng.integers(0, 3, 8).astype(np.int32)
+
+
+def np_loss_and_grads(w, b):
+    """Dense(4, 3) + mean cross-entropy in float64: loss, dW, db."""
+    z = X.astype(np.float64) @ w.T + b
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    loss = -np.log(p[np.arange(8), Y]).mean()
+    dz = (p - np.eye(3)[Y]) / 8
+    return loss, dz.T @ X, dz.sum(0)
+
+
+def run(make_opt, steps=3):
+    net = nn.Dense(4, 3, weight_init=Tensor(W0), bias_init=Tensor(B0))
+    opt = make_opt(net.trainable_params())
+    loss_fn = nn.CrossEntropyLoss()
+    grad_fn = gg.value_and_grad(lambda x, y: loss_fn(net(x), y), None, opt.parameters)
+    losses, ws = [], []
+    for _ in range(steps):
+        loss, grads = grad_fn(Tensor(X), Tensor(Y))
+        opt(grads)
+        losses.append(float(loss.asnumpy()))
+        ws.append((net.weight.asnumpy().copy(), net.bias.asnumpy().copy()))
+    return losses, ws, opt
+
+
+def reference(update, steps=3):
+    """update(i, step, name, param, grad, state dict) -> new param, in float64."""
+    params = {"weight": W0.astype(np.float64), "bias": B0.astype(np.float64)}
+    state, losses, ws = {}, [], []
+    for t in range(steps):
+        loss, dw, db = np_loss_and_grads(params["weight"], params["bias"])
+        losses.append(loss)
+        for name, g in (("weight", dw), ("bias", db)):
+            params[name] = update(t, name, params[name], g, state.setdefault(name, {}))
+        ws.append((params["weight"].copy(), params["bias"].copy()))
+    return losses, ws
+
+
+def sgd_ref(lr, momentum=0.0, dampening=0.0, wd=0.0, nesterov=False):
+    def update(t, name, p, g, s):
+        lr_t = lr[t] if isinstance(lr, list) else lr
+        g = g + wd * p
+        if momentum > 0:
+            s["a"] = g if t == 0 else s["a"] * momentum + (1 - dampening) * g
+            g = g + momentum * s["a"] if nesterov else s["a"]
+        return p - lr_t * g
+    return update
+
+
+def momentum_ref(lr, momentum, wd=0.0, nesterov=False):
+    def update(t, name, p, g, s):
+        g = g + wd * p
+        s["a"] = s.get("a", 0) * momentum + g
+        return p - lr * (g + momentum * s["a"] if nesterov else s["a"])
+    return update
+
+
+def adam_ref(lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
+    def update(t, name, p, g, s):
+        g = g + wd * p
+        s["m"] = s.get("m", 0) * b1 + (1 - b1) * g
+        s["v"] = s.get("v", 0) * b2 + (1 - b2) * g * g
+        lr_t = lr * np.sqrt(1 - b2 ** (t + 1)) / (1 - b1 ** (t + 1))
+        return p - lr_t * s["m"] / (np.sqrt(s["v"]) + eps)
+    return update
+
+
+def adamw_ref(lr, b1=0.9, b2=0.999, eps=1e-6, wd=0.0):
+    def update(t, name, p, g, s):
+        s["m"] = s.get("m", 0) * b1 + (1 - b1) * g
+        s["v"] = s.get("v", 0) * b2 + (1 - b2) * g * g
+        return p - lr * (s["m"] / (np.sqrt(s["v"]) + eps) + wd * p)
+    return update
+
+
+CASES = {
+    "sgd": (lambda ps: nn.SGD(ps, 0.1), sgd_ref(0.1)),
+    "sgd_momentum": (lambda ps: nn.SGD(ps, 0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+                     sgd_ref(0.1, 0.9, 0.1, 0.01)),
+    "sgd_nesterov": (lambda ps: nn.SGD(ps, 0.1, momentum=0.9, nesterov=True), sgd_ref(0.1, 0.9, nesterov=True)),
+    "sgd_lr_list": (lambda ps: nn.SGD(ps, [0.1, 0.05, 0.01]), sgd_ref([0.1, 0.05, 0.01])),
+    "sgd_lr_tensor": (lambda ps: nn.SGD(ps, Tensor(np.array([0.1, 0.05, 0.01], np.float32))),
+                      sgd_ref([0.1, 0.05, 0.01])),
+    "sgd_schedule": (lambda ps: nn.SGD(ps, nn.piecewise_constant_lr([1, 3], [0.1, 0.01])),
+                     sgd_ref([0.1, 0.01, 0.01])),
+    "momentum": (lambda ps: nn.Momentum(ps, 0.1, 0.9, weight_decay=0.01), momentum_ref(0.1, 0.9, 0.01)),
+    "momentum_nesterov": (lambda ps: nn.Momentum(ps, 0.1, 0.9, use_nesterov=True), momentum_ref(0.1, 0.9, 0, True)),
+    "adam": (lambda ps: nn.Adam(ps, 0.01, weight_decay=0.01), adam_ref(0.01, wd=0.01)),
+    "adamw": (lambda ps: nn.AdamWeightDecay(ps, 0.01, weight_decay=0.1), adamw_ref(0.01, wd=0.1)),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_optimizer_matches_reference(case):
+    make, update = CASES[case]
+    losses, ws, _ = run(make)
+    ref_losses, ref_ws = reference(update)
+    np.testing.assert_allclose(losses, ref_losses, rtol=2e-5)
+    for (w, b), (rw, rb) in zip(ws, ref_ws):
+        np.testing.assert_allclose(w, rw, rtol=2e-5, atol=2e-6)
+        np.testing.assert_allclose(b, rb, rtol=2e-5, atol=2e-6)
+
+
+def test_parameter_groups_have_their_own_lr_and_weight_decay():
+    def make(ps):
+        return nn.SGD([{"params": [ps[0]], "lr": 0.2, "weight_decay": 0.1}, {"params": [ps[1]]}], 0.05)
+
+    def update(t, name, p, g, s):
+        return p - 0.2 * (g + 0.1 * p) if name == "weight" else p - 0.05 * g
+
+    losses, ws, _ = run(make)
+    ref_losses, ref_ws = reference(update)
+    np.testing.assert_allclose(losses, ref_losses, rtol=2e-5)
+    np.testing.assert_allclose(ws[-1][0], ref_ws[-1][0], rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(ws[-1][1], ref_ws[-1][1], rtol=2e-5, atol=2e-6)
+
+
+def test_state_is_parameters_with_mindspore_names():
+    _, _, opt = run(lambda ps: nn.Adam(ps, 0.01), steps=2)
+    names = [p.name for p in opt.get_parameters()]  # the network's too, as in MindSpore
+    assert sorted(names) == ["beta1_power", "beta2_power", "bias", "global_step", "learning_rate", "moment1.bias",
+                             "moment1.weight", "moment2.bias", "moment2.weight", "weight"]
+    assert int(opt.global_step.asnumpy()[0]) == 2
+    assert [p.name for p in opt.parameters] == ["weight", "bias"]
+    _, _, sgd = run(lambda ps: nn.SGD(ps, 0.1, momentum=0.9), steps=1)
+    assert {"accum.weight", "stat.weight"} <= {p.name for p in sgd.get_parameters()}
+
+
+def test_weight_decay_skips_norm_parameters_without_groups():
+    gamma = Parameter(Tensor(np.ones(2, np.float32)), name="ln.gamma")
+    w = Parameter(Tensor(np.ones(2, np.float32)), name="w")
+    opt = nn.SGD([gamma, w], 0.1, weight_decay=0.5)
+    zero = Tensor(np.zeros(2, np.float32))
+    opt((zero, zero))
+    np.testing.assert_allclose(gamma.asnumpy(), 1.0)
+    np.testing.assert_allclose(w.asnumpy(), 1 - 0.1 * 0.5)
+
+
+def snapshot(net):
+    return [p.asnumpy().copy() for p in net.get_parameters()]
+
+
+@pytest.mark.parametrize("grads, err, match", [
+    (lambda ps: (ps[0],), ValueError, "1 gradients for 2 parameters"),
+    (lambda ps: (ps[0], ps[0]), ValueError, "gradient of 'bias' has shape"),
+    (lambda ps: [ps[0], Tensor(np.zeros(3, np.int32))], TypeError, "float"),
+    (lambda ps: ps[0], TypeError, "tuple of Tensors"),
+    (lambda ps: (ps[0], np.zeros(3)), TypeError, "must be a Tensor"),
+])
+def test_bad_gradients_change_nothing(grads, err, match):
+    net = nn.Dense(4, 3)
+    opt = nn.Adam(net.trainable_params())
+    before = snapshot(net) + snapshot(opt)
+    with pytest.raises(err, match=match):
+        opt(grads(opt.parameters))
+    for a, b in zip(before, snapshot(net) + snapshot(opt)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lr_list_shorter_than_the_steps_is_an_error_and_changes_nothing():
+    net = nn.Dense(4, 3)
+    opt = nn.SGD(net.trainable_params(), [0.1, 0.1])
+    grads = tuple(ops.ones_like(p) for p in opt.parameters)
+    opt(grads)
+    opt(grads)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match="has 2 values .* this is step 2"):
+        opt(grads)
+    for a, b in zip(before, snapshot(net)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make, err, match", [
+    (lambda ps: nn.SGD([], 0.1), ValueError, "non-empty"),
+    (lambda ps: nn.SGD(ps, -1.0), ValueError, "non-negative"),
+    (lambda ps: nn.SGD(ps, "fast"), TypeError, "learning_rate"),
+    (lambda ps: nn.SGD(ps + ps[:1], 0.1), ValueError, "listed twice"),
+    (lambda ps: nn.SGD(ps, 0.1, nesterov=True), ValueError, "nesterov"),
+    (lambda ps: nn.Adam(ps, beta1=1.0), ValueError, "beta1"),
+    (lambda ps: nn.SGD([{"params": ps, "momentum": 0.9}], 0.1), ValueError, "group 0"),
+    (lambda ps: nn.SGD([Tensor(np.ones(2))], 0.1), TypeError, "Parameters"),
+])
+def test_bad_optimizer_arguments(make, err, match):
+    with pytest.raises(err, match=match):
+        make(nn.Dense(4, 3).trainable_params())
+
+
+def test_quickstart_step_matches_numpy():
+    """Flatten, Dense, ReLU, Dense, CrossEntropyLoss, SGD lr 1e-2: two steps' losses and weights."""
+    gg.set_seed(0)
+    model = nn.SequentialCell(nn.Flatten(), nn.Dense(12, 16), nn.ReLU(), nn.Dense(16, 5))
+    ws = [p.asnumpy().astype(np.float64) for p in model.trainable_params()]
+    x = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    y = rng.integers(0, 5, 6).astype(np.int32)
+    loss_fn = nn.CrossEntropyLoss()
+    opt = nn.SGD(model.trainable_params(), 1e-2)
+    train = nn.TrainOneStepCell(nn.WithLossCell(model, loss_fn), opt)
+    xf = x.reshape(6, 12).astype(np.float64)
+    for _ in range(2):
+        w1, b1, w2, b2 = ws
+        h = np.maximum(xf @ w1.T + b1, 0)
+        z = h @ w2.T + b2
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        ref_loss = -np.log(p[np.arange(6), y]).mean()
+        dz = (p - np.eye(5)[y]) / 6
+        dh = (dz @ w2) * (h > 0)
+        ws = [w1 - 1e-2 * dh.T @ xf, b1 - 1e-2 * dh.sum(0), w2 - 1e-2 * dz.T @ h, b2 - 1e-2 * dz.sum(0)]
+        loss = train(Tensor(x), Tensor(y))
+        np.testing.assert_allclose(loss.asnumpy(), ref_loss, rtol=1e-5)
+    for p, w in zip(model.trainable_params(), ws):
+        np.testing.assert_allclose(p.asnumpy(), w, rtol=1e-4, atol=1e-6)
+
+
+def test_train_tutorial_step_under_jit_matches_eager():
+    """The Train tutorial's code, plain and under @jit: the same losses and weights."""
+    results = []
+    for compiled in (False, True):
+        gg.set_seed(1)
+        model = nn.SequentialCell(nn.Dense(4, 8), nn.ReLU(), nn.Dense(8, 3))
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = nn.Momentum(model.trainable_params(), [0.1, 0.05, 0.05, 0.01], 0.9)
+
+        def forward_fn(data, label):
+            logits = model(data)
+            return loss_fn(logits, label), logits
+
+        grad_fn = gg.value_and_grad(forward_fn, None, optimizer.parameters, has_aux=True)
+
+        def train_step(data, label):
+            (loss, _), grads = grad_fn(data, label)
+            optimizer(grads)
+            return loss
+
+        step = gg.jit(train_step) if compiled else train_step
+        losses = [float(step(Tensor(X), Tensor(Y)).asnumpy()) for _ in range(4)]
+        results.append((losses, [p.asnumpy() for p in model.trainable_params()], optimizer))
+    (l0, w0, _), (l1, w1, opt) = results
+    np.testing.assert_allclose(l1, l0, rtol=1e-6)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert int(opt.global_step.asnumpy()[0]) == 4
+
+
+def test_train_one_step_cell_lr_list_runs_out_with_a_clear_error():
+    net = nn.Dense(4, 3)
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.SGD(net.trainable_params(), [0.1]))
+    train(Tensor(X), Tensor(Y))
+    before = snapshot(net)
+    with pytest.raises(ValueError, match="has 1 values"):
+        train(Tensor(X), Tensor(Y))
+    for a, b in zip(before, snapshot(net)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_norm_running_stats_update_inside_a_compiled_step():
+    bn = nn.BatchNorm1d(3).set_train()
+    x = rng.standard_normal((6, 3)).astype(np.float32)
+    gg.jit(bn)(Tensor(x))
+    np.testing.assert_allclose(bn.moving_mean.asnumpy(), 0.1 * x.mean(0), rtol=1e-5, atol=1e-7)
+
+
+def test_optimizer_state_round_trips_through_a_checkpoint(tmp_path):
+    pytest.importorskip("google.protobuf")
+
+    def make():
+        net = nn.Dense(4, 3, weight_init=Tensor(W0), bias_init=Tensor(B0))
+        return net, nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.Adam(net.trainable_params()))
+
+    net, train = make()
+    for _ in range(2):
+        train(Tensor(X), Tensor(Y))
+    path = str(tmp_path / "train.ckpt")
+    gg.save_checkpoint(train, path)
+    net2, train2 = make()
+    not_loaded, _ = gg.load_param_into_net(train2, gg.load_checkpoint(path))
+    assert not_loaded == []
+    assert int(train2.optimizer.global_step.asnumpy()[0]) == 2
+    np.testing.assert_array_equal(train2.optimizer.moment1[0].asnumpy(), train.optimizer.moment1[0].asnumpy())
+    # the next step continues exactly where the saved one left off
+    np.testing.assert_array_equal(train2(Tensor(X), Tensor(Y)).asnumpy(), train(Tensor(X), Tensor(Y)).asnumpy())
+    np.testing.assert_array_equal(net2.weight.asnumpy(), net.weight.asnumpy())
