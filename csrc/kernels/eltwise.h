@@ -29,7 +29,7 @@ namespace gg::kernels {
   X(Minimum, kFloat | kInt, Same) X(FloorDiv, kFloat | kInt, Same) X(Mod, kFloat | kInt, Same)       \
   X(Eq, kAll, Bool) X(Ne, kAll, Bool) X(Lt, kFloat | kInt, Bool) X(Le, kFloat | kInt, Bool)          \
   X(Gt, kFloat | kInt, Bool) X(Ge, kFloat | kInt, Bool) X(LogicalAnd, kAll, Bool)                    \
-  X(LogicalOr, kAll, Bool)
+  X(LogicalOr, kAll, Bool) X(ReluGrad, kFloat | kInt, Same)
 
 enum DTypeClass : int { kFloat = 1, kInt = 2, kBool = 4, kAll = 7 };
 enum class Result : uint8_t { Same, Bool };

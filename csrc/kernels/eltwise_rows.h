@@ -188,6 +188,10 @@ struct Mod {  // the sign of the divisor, as Python's %
     }
   }
 };
+struct ReluGrad {  // relu's backward: the adjoint b where the input a was positive
+  template <class T> static T f(T a, T b) { return a > 0 ? b : T(0); }
+  template <class S> static typename S::V v(typename S::V a, typename S::V b) { return a > 0 ? b : typename S::V{}; }
+};
 struct Eq { template <class T> static bool f(T a, T b) { return a == b; } };
 struct Ne { template <class T> static bool f(T a, T b) { return a != b; } };
 struct Lt { template <class T> static bool f(T a, T b) { return a < b; } };

@@ -39,7 +39,7 @@ const UnaryRowDef kUnary[] = {
     {"cos", UnaryOp::Cos, [](const Builder& b, int x, int, int g) { return b.neg(b.mul(g, b.unary("sin", x))); }},
     {"tanh", UnaryOp::Tanh, [](const Builder& b, int, int y, int g) { return b.mul(g, b.sub(k(b, 1, y), b.unary("square", y))); }},
     {"sigmoid", UnaryOp::Sigmoid, [](const Builder& b, int, int y, int g) { return b.mul(g, b.mul(y, b.sub(k(b, 1, y), y))); }},
-    {"relu", UnaryOp::Relu, [](const Builder& b, int x, int, int g) { return b.select(b.op("gt", {x, k(b, 0, x)}), g, k(b, 0, g)); }},
+    {"relu", UnaryOp::Relu, [](const Builder& b, int x, int, int g) { return b.op("relu_grad", {x, g}); }},
     {"softplus", UnaryOp::Softplus, [](const Builder& b, int x, int, int g) { return b.mul(g, b.unary("sigmoid", x)); }},
     {"gelu", UnaryOp::Gelu,  // d x Phi(x) = Phi(x) + x phi(x)
      [](const Builder& b, int x, int, int g) {
@@ -115,6 +115,9 @@ const BinaryRowDef kBinary[] = {
     {"ge", BinaryOp::Ge, nullptr, nullptr},
     {"logical_and", BinaryOp::LogicalAnd, nullptr, nullptr},
     {"logical_or", BinaryOp::LogicalOr, nullptr, nullptr},
+    // relu's backward, one pass: the adjoint g where x > 0. Linear in g, flat in x.
+    {"relu_grad", BinaryOp::ReluGrad, nullptr,
+     [](const Builder& b, int a, int, int, int g) { return b.op("relu_grad", {a, g}); }},
 };
 
 void check_accepts(const std::string& op, const kernels::KernelInfo& info, const Type& t) {
