@@ -90,6 +90,12 @@ struct Vec<float> {
   static V from_int(VI i) { return _mm512_maskz_cvtepi32_ps(0xffff, (__m512i)i); }
   // v * 2^n for integer-valued n, rounded once (subnormal results too); n = NaN gives NaN.
   static V ldexp(V v, V n) { return _mm512_maskz_scalef_ps(0xffff, v, n); }
+  // 1/v to 2^-14 relative (1/v exactly where the ISA has no estimate): for correction terms and
+  // Newton steps.
+  static V rcp(V v) { return _mm512_maskz_rcp14_ps(0xffff, v); }
+  // The hardware min / max: b when either is NaN, so hw_min(hi, x) clamps x and keeps a NaN x.
+  static V hw_min(V a, V b) { return _mm512_maskz_min_ps(0xffff, a, b); }
+  static V hw_max(V a, V b) { return _mm512_maskz_max_ps(0xffff, a, b); }
   // Wide accumulator for float sums: two double vectors (low and high eight lanes).
   struct Wide { __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); };
   static void add_wide(Wide& acc, V v) {  // (maskz forms: the plain ones trip a GCC 12
@@ -135,6 +141,9 @@ struct Vec<double> {
   static VI to_int(V v) { return (VI)_mm512_maskz_cvtpd_epi64(0xff, v); }  // nearest even; out of range: INT64_MIN
   static V from_int(VI i) { return _mm512_maskz_cvtepi64_pd(0xff, (__m512i)i); }
   static V ldexp(V v, V n) { return _mm512_maskz_scalef_pd(0xff, v, n); }
+  static V rcp(V v) { return _mm512_maskz_rcp14_pd(0xff, v); }
+  static V hw_min(V a, V b) { return _mm512_maskz_min_pd(0xff, a, b); }
+  static V hw_max(V a, V b) { return _mm512_maskz_max_pd(0xff, a, b); }
   static T hsum(V v) { return Vec<float>::sum_lanes<double, 8>(v); }
 };
 
@@ -167,6 +176,9 @@ struct Vec<float> {
   static bool any(VI m) { return _mm256_movemask_ps((__m256)m) != 0; }
   static VI to_int(V v) { return (VI)_mm256_cvtps_epi32(v); }
   static V from_int(VI i) { return _mm256_cvtepi32_ps((__m256i)i); }
+  static V rcp(V v) { return _mm256_rcp_ps(v); }  // 1.5 * 2^-12 relative
+  static V hw_min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V hw_max(V a, V b) { return _mm256_max_ps(a, b); }
   // Two steps, each by a normal power of two, so a subnormal result is rounded only once.
   static V ldexp(V v, V n) {
     n = n < -252.0f ? set1(-252.0f) : n;  // beyond these v * 2^n is 0 or inf anyway
@@ -218,6 +230,9 @@ struct Vec<double> {
   // rounds to nearest even; beyond that range the result is meaningless).
   static VI to_int(V v) { return (VI)(v + 6755399441055744.0) - (VI)set1(6755399441055744.0); }
   static V from_int(VI i) { return (V)(i + (VI)set1(6755399441055744.0)) - 6755399441055744.0; }
+  static V rcp(V v) { return 1.0 / v; }  // no double estimate in AVX2
+  static V hw_min(V a, V b) { return _mm256_min_pd(a, b); }
+  static V hw_max(V a, V b) { return _mm256_max_pd(a, b); }
   static V ldexp(V v, V n) {
     n = n < -2044.0 ? set1(-2044.0) : n;
     n = n > 2046.0 ? set1(2046.0) : n;
@@ -255,6 +270,9 @@ struct Vec {
   static VI to_int(V v) { return static_cast<VI>(std::nearbyint(v)); }
   static V from_int(VI i) { return static_cast<V>(i); }
   static V ldexp(V v, V n) { return std::ldexp(v, static_cast<int>(n)); }
+  static V rcp(V v) { return 1 / v; }
+  static V hw_min(V a, V b) { return a < b ? a : b; }
+  static V hw_max(V a, V b) { return a > b ? a : b; }
   struct Wide { double s = 0; };
   static void add_wide(Wide& acc, V v) { acc.s += v; }
   static double sum_wide(const Wide& acc) { return acc.s; }
