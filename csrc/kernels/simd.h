@@ -96,6 +96,10 @@ struct Vec<float> {
   // The hardware min / max: b when either is NaN, so hw_min(hi, x) clamps x and keeps a NaN x.
   static V hw_min(V a, V b) { return _mm512_maskz_min_ps(0xffff, a, b); }
   static V hw_max(V a, V b) { return _mm512_maskz_max_ps(0xffff, a, b); }
+  // |x| = m 2^e, m in [1, 2), subnormals included (vgetmant / vgetexp): for x = 0, e = -inf; for
+  // inf, e = inf; NaN gives NaN. Only AVX-512 has these; vmath.h tests for them.
+  static V getmant(V x) { return _mm512_maskz_getmant_ps(0xffff, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
+  static V getexp(V x) { return _mm512_maskz_getexp_ps(0xffff, x); }
   // Wide accumulator for float sums: two double vectors (low and high eight lanes).
   struct Wide { __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); };
   static void add_wide(Wide& acc, V v) {  // (maskz forms: the plain ones trip a GCC 12
@@ -144,6 +148,8 @@ struct Vec<double> {
   static V rcp(V v) { return _mm512_maskz_rcp14_pd(0xff, v); }
   static V hw_min(V a, V b) { return _mm512_maskz_min_pd(0xff, a, b); }
   static V hw_max(V a, V b) { return _mm512_maskz_max_pd(0xff, a, b); }
+  static V getmant(V x) { return _mm512_maskz_getmant_pd(0xff, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
+  static V getexp(V x) { return _mm512_maskz_getexp_pd(0xff, x); }
   static T hsum(V v) { return Vec<float>::sum_lanes<double, 8>(v); }
 };
 

@@ -152,14 +152,20 @@ typename S::V vlog(typename S::V x) {
   using T = typename S::T;
   constexpr int mant = kF32<S> ? 23 : 52;
   constexpr T tiny = kF32<S> ? T(0x1p-126f) : T(0x1p-1022);
-  constexpr T up = kF32<S> ? T(0x1p25f) : T(0x1p54);
-  const VI mant_mask = ((VI{} + 1) << mant) - 1;
-  const VI one_bits = (VI)S::set1(1);
-  const auto sub = x < tiny;  // subnormal (or <= 0, sorted out at the end): scale up first
-  const V xs = sub ? x * up : x;
-  const V ebias = sub ? S::set1(kF32<S> ? 25 : 54) : V{};
-  V m = (V)(((VI)xs & mant_mask) | one_bits);                       // [1, 2)
-  V e = S::from_int(((VI)xs >> mant) - (kF32<S> ? 127 : 1023)) - ebias;
+  constexpr bool native = requires(V v) { S::getexp(v); };
+  V m, e;
+  if constexpr (native) {  // AVX-512: subnormals, inf and NaN come out right by themselves
+    m = S::getmant(x);
+    e = S::getexp(x);
+  } else {
+    constexpr T up = kF32<S> ? T(0x1p25f) : T(0x1p54);
+    const VI mant_mask = ((VI{} + 1) << mant) - 1;
+    const auto sub = x < tiny;  // subnormal (or <= 0, sorted out at the end): scale up first
+    const V xs = sub ? x * up : x;
+    const V ebias = sub ? S::set1(kF32<S> ? 25 : 54) : V{};
+    m = (V)(((VI)xs & mant_mask) | (VI)S::set1(1));  // [1, 2)
+    e = S::from_int(((VI)xs >> mant) - (kF32<S> ? 127 : 1023)) - ebias;
+  }
   const auto hi = m > T(1.41421356237309504880);
   m = hi ? m * T(0.5) : m;
   e = hi ? e + 1 : e;
@@ -175,9 +181,10 @@ typename S::V vlog(typename S::V x) {
     p = S::fma(p, f, S::set1(2.0000714765e-1f));
     p = S::fma(p, f, S::set1(-2.4999993993e-1f));
     p = S::fma(p, f, S::set1(3.3333331174e-1f));
-    V y = S::fma(f * z, p, e * -2.12194440e-4f);
+    // ln2 = C1 + C2 with both positive (so e = +-inf gives +-inf, not inf - inf) and e * C1 exact.
+    V y = S::fma(f * z, p, e * 1.428606820309417e-06f);
     y = S::fma(z, S::set1(-0.5f), y);
-    r = S::fma(e, S::set1(0.693359375f), f + y);
+    r = S::fma(e, S::set1(0.693145751953125f), f + y);
   } else {
     // s only scales a correction of relative size <= 0.06, so recip_f64's 2^-52 will do.
     const V s = f * recip_f64<S>(f + 2), z = s * s, w = z * z;
@@ -188,8 +195,9 @@ typename S::V vlog(typename S::V x) {
     const V R = t1 + t2, hfsq = 0.5 * f * f;
     r = e * 6.93147180369123816490e-01 - ((hfsq - S::fma(s, hfsq + R, e * 1.90821492927058770002e-10)) - f);
   }
-  const V inf = S::set1(T(__builtin_inf()));
-  const V special = x < 0 ? S::set1(T(__builtin_nan(""))) : x == 0 ? -inf : x;  // inf and NaN stay
+  const V nan = S::set1(T(__builtin_nan(""))), inf = S::set1(T(__builtin_inf()));
+  if constexpr (native) return x < 0 ? nan : r;
+  const V special = x < 0 ? nan : x == 0 ? -inf : x;  // inf and NaN stay
   return (x > 0) & (x < inf) ? r : special;
 }
 
