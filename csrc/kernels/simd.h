@@ -93,6 +93,7 @@ struct Vec<float> {
   // 1/v to 2^-14 relative (1/v exactly where the ISA has no estimate): for correction terms and
   // Newton steps.
   static V rcp(V v) { return _mm512_maskz_rcp14_ps(0xffff, v); }
+  static constexpr int kRcpBits = 14;
   // The hardware min / max: b when either is NaN, so hw_min(hi, x) clamps x and keeps a NaN x.
   static V hw_min(V a, V b) { return _mm512_maskz_min_ps(0xffff, a, b); }
   static V hw_max(V a, V b) { return _mm512_maskz_max_ps(0xffff, a, b); }
@@ -148,6 +149,7 @@ struct Vec<double> {
   static V from_int(VI i) { return _mm512_maskz_cvtepi64_pd(0xff, (__m512i)i); }
   static V ldexp(V v, V n) { return _mm512_maskz_scalef_pd(0xff, v, n); }
   static V rcp(V v) { return _mm512_maskz_rcp14_pd(0xff, v); }
+  static constexpr int kRcpBits = 14;
   static V hw_min(V a, V b) { return _mm512_maskz_min_pd(0xff, a, b); }
   static V hw_max(V a, V b) { return _mm512_maskz_max_pd(0xff, a, b); }
   static V getmant(V x) { return _mm512_maskz_getmant_pd(0xff, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
@@ -185,6 +187,7 @@ struct Vec<float> {
   static VI to_int(V v) { return (VI)_mm256_cvtps_epi32(v); }
   static V from_int(VI i) { return _mm256_cvtepi32_ps((__m256i)i); }
   static V rcp(V v) { return _mm256_rcp_ps(v); }  // 1.5 * 2^-12 relative
+  static constexpr int kRcpBits = 11;
   static V hw_min(V a, V b) { return _mm256_min_ps(a, b); }
   static V hw_max(V a, V b) { return _mm256_max_ps(a, b); }
   // Two steps, each by a normal power of two, so a subnormal result is rounded only once.
@@ -239,6 +242,7 @@ struct Vec<double> {
   static VI to_int(V v) { return (VI)(v + 6755399441055744.0) - (VI)set1(6755399441055744.0); }
   static V from_int(VI i) { return (V)(i + (VI)set1(6755399441055744.0)) - 6755399441055744.0; }
   static V rcp(V v) { return 1.0 / v; }  // no double estimate in AVX2
+  static constexpr int kRcpBits = 53;
   static V hw_min(V a, V b) { return _mm256_min_pd(a, b); }
   static V hw_max(V a, V b) { return _mm256_max_pd(a, b); }
   static V ldexp(V v, V n) {
@@ -279,6 +283,7 @@ struct Vec {
   static V from_int(VI i) { return static_cast<V>(i); }
   static V ldexp(V v, V n) { return std::ldexp(v, static_cast<int>(n)); }
   static V rcp(V v) { return 1 / v; }
+  static constexpr int kRcpBits = 53;
   static V hw_min(V a, V b) { return a < b ? a : b; }
   static V hw_max(V a, V b) { return a > b ? a : b; }
   struct Wide { double s = 0; };

@@ -99,6 +99,7 @@ void exp_reduce(typename S::V x, typename S::V& n, typename S::V& em) {
 template <class S>
 typename S::V recip_f64(typename S::V d) {
   typename S::V r = S::rcp(d);
+  if constexpr (S::kRcpBits >= 53) return r;  // already the quotient (AVX2 has no estimate)
   r = S::fma(S::fma(-d, r, S::set1(1.0)), r, r);
   return S::fma(S::fma(-d, r, S::set1(1.0)), r, r);
 }
@@ -209,7 +210,9 @@ typename S::V vlog1p(typename S::V x) {
   using V = typename S::V;
   const V u = x + 1;
   const V c = kF32<S> ? (x - (u - 1)) / u : (x - (u - 1)) * recip_f64<S>(u);
-  const V r = vlog<S>(u) + ((u == 0) | is_inf<S>(u) ? V{} : c);
+  // c is NaN where u is 0 or inf (0 / 0, inf - inf): hw_max turns it into a finite -max that the
+  // log's -inf / inf absorbs. One instruction instead of testing u.
+  const V r = vlog<S>(u) + S::hw_max(c, S::set1(-__FLT_MAX__));
   return x == 0 ? x : r;
 }
 
