@@ -131,16 +131,17 @@ typename S::V exp_neg_abs(typename S::V x) {
   return exp_core<S>(S::hw_max(S::set1(kF32<S> ? T(-104) : T(-746)), -S::abs(x)));
 }
 
-// 2^n (em + 1) - 1 as 2^n em + (2^n - 1): exact 2^n - 1 for |n| <= 24 (float) so no cancellation
-// near 0; for n > 64 the - 1 is below the last place and 2^n (em + 1) alone may overflow.
+// 2^n (em + 1) - 1 as 2 (h em + (h - 1/2)), h = 2^(n-1): h - 1/2 is exact for n <= 24 (float) /
+// 53 (double), so no cancellation near 0, and h stays finite up to the clamp (n <= 128 / 1024),
+// so results near the overflow threshold are rounded once and beyond it overflow to inf.
 template <class S>
 typename S::V vexpm1(typename S::V x) {
   using V = typename S::V;
-  const V xc = kF32<S> ? clamp<S>(x, -30.0f, 100.0f) : clamp<S>(x, -60.0, 720.0);
+  const V xc = kF32<S> ? clamp<S>(x, -30.0f, 89.0f) : clamp<S>(x, -60.0, 710.0);
   V n, em;
   exp_reduce<S>(xc, n, em);
-  const V s = S::ldexp(S::set1(1), n);
-  const V r = n > 64 ? S::ldexp(em + 1, n) : S::fma(s, em, s - 1);
+  const V h = S::ldexp(S::set1(0.5), n);
+  const V r = S::fma(h, em, h - 0.5f) * 2.0f;
   return x == 0 ? x : r;  // -0 stays -0
 }
 
