@@ -104,7 +104,8 @@ typename S::V recip_f64(typename S::V d) {
   return S::fma(S::fma(-d, r, S::set1(1.0)), r, r);
 }
 
-// Clamping keeps NaN (the comparison is false for it) and keeps 2^n within ldexp's range.
+// NaN passes through (the hardware min / max return their second operand, x, for it); the
+// clamps keep 2^n within ldexp's range.
 template <class S>
 typename S::V clamp(typename S::V x, typename S::T lo, typename S::T hi) {
   return S::hw_min(S::set1(hi), S::hw_max(S::set1(lo), x));
