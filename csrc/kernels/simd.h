@@ -238,9 +238,11 @@ struct Vec<double> {
   static V copysign(V mag, V sgn) { return (V)(((VI)mag & 0x7fffffffffffffffLL) | ((VI)sgn & INT64_MIN)); }
   static bool any(VI m) { return _mm256_movemask_pd((__m256d)m) != 0; }
   // AVX2 has no double <-> int64 conversion: the 1.5 * 2^52 trick, exact for |v| < 2^51 (to_int
-  // rounds to nearest even; beyond that range the result is meaningless).
-  static VI to_int(V v) { return (VI)(v + 6755399441055744.0) - (VI)set1(6755399441055744.0); }
-  static V from_int(VI i) { return (V)(i + (VI)set1(6755399441055744.0)) - 6755399441055744.0; }
+  // rounds to nearest even; beyond that range, NaN included, the result is meaningless). The
+  // integer steps wrap (unsigned lanes) rather than overflow.
+  using U = uint64_t __attribute__((vector_size(32)));
+  static VI to_int(V v) { return (VI)((U)(v + 6755399441055744.0) - (U)set1(6755399441055744.0)); }
+  static V from_int(VI i) { return (V)((U)i + (U)set1(6755399441055744.0)) - 6755399441055744.0; }
   static V rcp(V v) { return 1.0 / v; }  // no double estimate in AVX2
   static constexpr int kRcpBits = 53;
   static V hw_min(V a, V b) { return _mm256_min_pd(a, b); }
