@@ -1,0 +1,432 @@
+// Vectorised math for the elementwise ops, generic over Vec<T> (simd.h): each function takes and
+// returns one vector, float or double, so an elementwise functor can call it inside its own
+// load / compute / store loop. Compiled once per ISA like the other *_simd.h headers (the row
+// functions and the table in vmath_table.h are the instances). The portable build (W = 1) maps
+// everything to <cmath>.
+//
+// Accuracy as asserted by tests/cpp/test_vmath.cpp: max error in ulp of the result's type
+// against long double std:: references, over special values, a strided walk over all bit
+// patterns of the type (so every magnitude and sign), dense sweeps of [-1, 1], [-5, 5],
+// [-30, 30], [-800, 800] and arguments next to multiples of pi/2; the same bound holds for the
+// portable (<cmath>) build, and the measured maxima of the SIMD builds are beside it:
+//
+//   function   domain / special values                     bound f32 / f64    measured f32 / f64
+//   vexp       all; > ~88.72 / 709.78 -> inf, subnormal    1    1             0.96  0.99
+//              results rounded once, < -103.98 / -745.13 -> +0
+//   vexpm1     all; -0 -> -0, +inf -> inf, -inf -> -1      2    2             1.37  1.96
+//   vlog       x < 0 -> NaN, +-0 -> -inf, inf -> inf,      1    1             0.77  0.74
+//              subnormal inputs exact
+//   vlog1p     x < -1 -> NaN, -1 -> -inf, -0 -> -0         2    2             1.44  1.44
+//   vsin/vcos  Cody-Waite reduction by pi/2 in three parts 2    2             1.52  1.45
+//              for |x| <= 71476 (float) / 2^20 (double);
+//              beyond, the C library per lane (right for any x, 1e30 included); +-inf -> NaN
+//   vtanh      all; -0 -> -0, +-inf -> +-1                 3    3             1.08  2.31
+//              (float: 1.08 the AVX-512 table, 1.23 AVX2; the bound is glibc's tanhf, 2.14)
+//   vsigmoid   all, no overflow: +inf -> 1, -inf -> +0     3    3             2.12  2.17
+//   vsoftplus  log1p(exp(x)), all: +inf -> inf, -inf -> 0  2    2             1.65  1.84
+//   verf       all; +-inf -> +-1, -0 -> -0                 3    2             2.73  1.05
+//
+// Every function propagates NaN. Double erf calls the C library lane by lane (right, not fast).
+#pragma once
+#include "kernels/simd.h"
+#include "kernels/simd_math.h"
+
+#if !defined(GG_SIMD_PORTABLE)
+#include <math.h>  // the C functions (not the inline C++ overloads: see simd.h on ODR)
+#endif
+
+namespace gg::kernels::GG_SIMD_NS {
+
+template <class S>
+inline constexpr bool kF32 = sizeof(typename S::T) == 4;
+
+#if defined(GG_SIMD_PORTABLE)
+
+template <class S> typename S::V vexp(typename S::V x) { return std::exp(x); }
+template <class S> typename S::V vexpm1(typename S::V x) { return std::expm1(x); }
+template <class S> typename S::V vlog(typename S::V x) { return std::log(x); }
+template <class S> typename S::V vlog1p(typename S::V x) { return std::log1p(x); }
+template <class S> typename S::V vsin(typename S::V x) { return std::sin(x); }
+template <class S> typename S::V vcos(typename S::V x) { return std::cos(x); }
+template <class S> typename S::V vtanh(typename S::V x) { return std::tanh(x); }
+template <class S> typename S::V verf(typename S::V x) { return std::erf(x); }
+template <class S>
+typename S::V vsigmoid(typename S::V x) {
+  const auto e = std::exp(-std::fabs(x));
+  return (x >= 0 ? 1 : e) / (1 + e);
+}
+template <class S>
+typename S::V vsoftplus(typename S::V x) { return (x > 0 ? x : 0) + std::log1p(std::exp(-std::fabs(x))); }
+
+#else
+
+// x = n ln2 + r with |r| <= ln2/2 (Cody-Waite: n * C1 is exact), em = expm1(r) = r + r^2 Q(r).
+// float: Q the degree-5 fit of simd_math.h's exp_neg (4e-9 on Q). double: Taylor to r^14 (the
+// next term is below 2^-56 relative), by Estrin.
+template <class S>
+void exp_reduce(typename S::V x, typename S::V& n, typename S::V& em) {
+  using V = typename S::V;
+  if constexpr (kF32<S>) {
+    n = S::rint(x * 1.44269504f);
+    V r = S::fma(n, S::set1(-0.693359375f), x);
+    r = S::fma(n, S::set1(2.12194440e-4f), r);
+    const V r2 = r * r, r4 = r2 * r2;
+    const V q01 = S::fma(S::set1(1.666666716e-01f), r, S::set1(0.5f));
+    const V q23 = S::fma(S::set1(8.333310485e-03f), r, S::set1(4.166646674e-02f));
+    const V q45 = S::fma(S::set1(1.989098091e-04f), r, S::set1(1.393364160e-03f));
+    em = S::fma(r2, S::fma(q45, r4, S::fma(q23, r2, q01)), r);
+  } else {
+    n = S::rint(x * 1.4426950408889634);
+    V r = S::fma(n, S::set1(-6.93147180369123816490e-01), x);
+    r = S::fma(n, S::set1(-1.90821492927058770002e-10), r);
+    const V r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    auto c = [](double v) { return S::set1(v); };
+    const V q01 = S::fma(c(1.0 / 6), r, c(0.5));
+    const V q23 = S::fma(c(1.0 / 120), r, c(1.0 / 24));
+    const V q45 = S::fma(c(1.0 / 5040), r, c(1.0 / 720));
+    const V q67 = S::fma(c(1.0 / 362880), r, c(1.0 / 40320));
+    const V q89 = S::fma(c(1.0 / 39916800), r, c(1.0 / 3628800));
+    const V qab = S::fma(c(1.0 / 6227020800), r, c(1.0 / 479001600));
+    const V q03 = S::fma(q23, r2, q01), q47 = S::fma(q67, r2, q45), q8b = S::fma(qab, r2, q89);
+    const V q8c = S::fma(c(1.0 / 87178291200), r4, q8b);
+    em = S::fma(r2, S::fma(q8c, r8, S::fma(q47, r4, q03)), r);
+  }
+}
+
+// 1/d for double by the estimate S::rcp (14 bits on AVX-512) and two Newton steps: within about
+// 2^-52 relative, and cheaper than vdivpd, the bottleneck of log otherwise. (For float the
+// divider is the faster choice on this CPU.) d finite, nonzero.
+template <class S>
+typename S::V recip_f64(typename S::V d) {
+  typename S::V r = S::rcp(d);
+  if constexpr (S::kRcpBits >= 53) return r;  // already the quotient (AVX2 has no estimate)
+  r = S::fma(S::fma(-d, r, S::set1(1.0)), r, r);
+  return S::fma(S::fma(-d, r, S::set1(1.0)), r, r);
+}
+
+// NaN passes through (the hardware min / max return their second operand, x, for it); the
+// clamps keep 2^n within ldexp's range.
+template <class S>
+typename S::V clamp(typename S::V x, typename S::T lo, typename S::T hi) {
+  return S::hw_min(S::set1(hi), S::hw_max(S::set1(lo), x));
+}
+
+// exp without the clamp, for callers whose argument is already within [-104, 100] (float) /
+// [-746, 720] (double).
+template <class S>
+typename S::V exp_core(typename S::V x) {
+  typename S::V n, em;
+  exp_reduce<S>(x, n, em);
+  return S::ldexp(em + 1, n);
+}
+
+template <class S>
+typename S::V vexp(typename S::V x) {
+  return exp_core<S>(kF32<S> ? clamp<S>(x, -104.0f, 100.0f) : clamp<S>(x, -746.0, 720.0));
+}
+
+// e^-|x|, the form sigmoid and softplus need: only the lower clamp.
+template <class S>
+typename S::V exp_neg_abs(typename S::V x) {
+  using T = typename S::T;
+  return exp_core<S>(S::hw_max(S::set1(kF32<S> ? T(-104) : T(-746)), -S::abs(x)));
+}
+
+// 2^n (em + 1) - 1 as 2 (h em + (h - 1/2)), h = 2^(n-1): h - 1/2 is exact for n <= 24 (float) /
+// 53 (double), so no cancellation near 0, and h stays finite up to the clamp (n <= 128 / 1024),
+// so results near the overflow threshold are rounded once and beyond it overflow to inf.
+template <class S>
+typename S::V vexpm1(typename S::V x) {
+  using V = typename S::V;
+  const V xc = kF32<S> ? clamp<S>(x, -30.0f, 89.0f) : clamp<S>(x, -60.0, 710.0);
+  V n, em;
+  exp_reduce<S>(xc, n, em);
+  const V h = S::ldexp(S::set1(0.5), n);
+  const V r = S::fma(h, em, h - 0.5f) * 2.0f;
+  return x == 0 ? x : r;  // -0 stays -0
+}
+
+// x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1 exact. float: log1p(f) = f - f^2/2 + f^3 P(f)
+// (Cephes logf). double: fdlibm's log, s = f / (2 + f), log1p(f) = 2 atanh(s) by a degree-14
+// polynomial in s. e ln2 is added in two parts.
+template <class S>
+typename S::V vlog(typename S::V x) {
+  using V = typename S::V;
+  using VI = typename S::VI;
+  using T = typename S::T;
+  constexpr int mant = kF32<S> ? 23 : 52;
+  constexpr T tiny = kF32<S> ? T(0x1p-126f) : T(0x1p-1022);
+  constexpr bool native = requires(V v) { S::getexp(v); };
+  V m, e;
+  if constexpr (native) {  // AVX-512: subnormals, inf and NaN come out right by themselves
+    m = S::getmant(x);
+    e = S::getexp(x);
+  } else {
+    constexpr T up = kF32<S> ? T(0x1p25f) : T(0x1p54);
+    const VI mant_mask = ((VI{} + 1) << mant) - 1;
+    const auto sub = x < tiny;  // subnormal (or <= 0, sorted out at the end): scale up first
+    const V xs = sub ? x * up : x;
+    const V ebias = sub ? S::set1(kF32<S> ? 25 : 54) : V{};
+    m = (V)(((VI)xs & mant_mask) | (VI)S::set1(1));  // [1, 2)
+    e = S::from_int(((VI)xs >> mant) - (kF32<S> ? 127 : 1023)) - ebias;
+  }
+  const auto hi = m > T(1.41421356237309504880);
+  m = hi ? m * T(0.5) : m;
+  e = hi ? e + 1 : e;
+  const V f = m - 1;
+  V r;
+  if constexpr (kF32<S>) {
+    const V z = f * f;
+    V p = S::fma(S::set1(7.0376836292e-2f), f, S::set1(-1.1514610310e-1f));
+    p = S::fma(p, f, S::set1(1.1676998740e-1f));
+    p = S::fma(p, f, S::set1(-1.2420140846e-1f));
+    p = S::fma(p, f, S::set1(1.4249322787e-1f));
+    p = S::fma(p, f, S::set1(-1.6668057665e-1f));
+    p = S::fma(p, f, S::set1(2.0000714765e-1f));
+    p = S::fma(p, f, S::set1(-2.4999993993e-1f));
+    p = S::fma(p, f, S::set1(3.3333331174e-1f));
+    // ln2 = C1 + C2 with both positive (so e = +-inf gives +-inf, not inf - inf) and e * C1 exact.
+    V y = S::fma(f * z, p, e * 1.428606820309417e-06f);
+    y = S::fma(z, S::set1(-0.5f), y);
+    r = S::fma(e, S::set1(0.693145751953125f), f + y);
+  } else {
+    // s only scales a correction of relative size <= 0.06, so recip_f64's 2^-52 will do.
+    const V s = f * recip_f64<S>(f + 2), z = s * s, w = z * z;
+    const V t1 = w * S::fma(S::fma(S::set1(1.531383769920937332e-01), w, S::set1(2.222219843214978396e-01)), w,
+                            S::set1(3.999999999940941908e-01));
+    const V t2 = z * S::fma(S::fma(S::fma(S::set1(1.479819860511658591e-01), w, S::set1(1.818357216161805012e-01)), w,
+                                   S::set1(2.857142874366239149e-01)), w, S::set1(6.666666666666735130e-01));
+    const V R = t1 + t2, hfsq = 0.5 * f * f;
+    r = e * 6.93147180369123816490e-01 - ((hfsq - S::fma(s, hfsq + R, e * 1.90821492927058770002e-10)) - f);
+  }
+  const V nan = S::set1(T(__builtin_nan(""))), inf = S::set1(T(__builtin_inf()));
+  if constexpr (native) return x < 0 ? nan : r;
+  const V special = x < 0 ? nan : x == 0 ? -inf : x;  // inf and NaN stay
+  return (x > 0) & (x < inf) ? r : special;
+}
+
+// log1p(x) = log(u) + (x - (u - 1)) / u with u = 1 + x rounded: the second term is the rounding
+// error of u, to first order (and all of the result when u == 1).
+template <class S>
+typename S::V vlog1p(typename S::V x) {
+  using V = typename S::V;
+  const V u = x + 1;
+  const V c = kF32<S> ? (x - (u - 1)) / u : (x - (u - 1)) * recip_f64<S>(u);
+  // c is NaN where u is 0 or inf (0 / 0, inf - inf): hw_max turns it into a finite -max that the
+  // log's -inf / inf absorbs. One instruction instead of testing u.
+  const V r = vlog<S>(u) + S::hw_max(c, S::set1(-__FLT_MAX__));
+  return x == 0 ? x : r;
+}
+
+// sin and cos share the reduction: x = n pi/2 + r, |r| <= pi/4 (a little over, when x * 2/pi
+// rounds up), then sin(r) or cos(r) by the quadrant n mod 4. float: Cephes sinf/cosf
+// polynomials; double: fdlibm's __kernel_sin / __kernel_cos.
+template <class S, bool Cos>
+typename S::V sincos(typename S::V x) {
+  using V = typename S::V;
+  using VI = typename S::VI;
+  using T = typename S::T;
+  const V n = S::rint(x * T(0.63661977236758134308));
+  V r, sr, cr;
+  if constexpr (kF32<S>) {
+    r = S::fma(n, S::set1(-1.570796371e+00f), x);
+    r = S::fma(n, S::set1(4.371138829e-08f), r);
+    r = S::fma(n, S::set1(1.715124510e-15f), r);
+    const V z = r * r;
+    V ps = S::fma(S::set1(-1.9515295891e-4f), z, S::set1(8.3321608736e-3f));
+    ps = S::fma(ps, z, S::set1(-1.6666654611e-1f));
+    sr = S::fma(r * z, ps, r);
+    V pc = S::fma(S::set1(2.443315711809948e-5f), z, S::set1(-1.388731625493765e-3f));
+    pc = S::fma(pc, z, S::set1(4.166664568298827e-2f));
+    cr = S::fma(z * z, pc, S::fma(z, S::set1(-0.5f), S::set1(1.0f)));
+  } else {
+    r = S::fma(n, S::set1(-1.5707963267948966), x);
+    r = S::fma(n, S::set1(-6.123233995736766e-17), r);
+    r = S::fma(n, S::set1(1.4973849048591698e-33), r);
+    const V z = r * r, w = z * z;
+    auto c = [](double v) { return S::set1(v); };
+    const V ps = S::fma(S::fma(S::fma(c(1.58969099521155010221e-10), z, c(-2.50507602534068634195e-08)), z,
+                               c(2.75573137070700676789e-06)), z, c(-1.98412698298579493134e-04));
+    const V ps2 = S::fma(S::fma(ps, z, c(8.33333333332248946124e-03)), z, c(-1.66666666666666324348e-01));
+    sr = S::fma(r * z, ps2, r);
+    const V pc_hi = S::fma(S::fma(c(-1.13596475577881948265e-11), z, c(2.08757232129817482790e-09)), z,
+                           c(-2.75573143513906633035e-07));
+    const V pc_lo = S::fma(S::fma(c(2.48015872894767294178e-05), z, c(-1.38888888888741095749e-03)), z,
+                           c(4.16666666666666019037e-02));
+    const V rc = z * S::fma(pc_hi, z * w, pc_lo);
+    const V hz = 0.5 * z, wc = 1 - hz;
+    cr = wc + (((1 - wc) - hz) + z * rc);
+  }
+  const VI q = S::to_int(n) + (Cos ? 1 : 0);
+  V v = (q & 1) != 0 ? cr : sr;
+  v = (V)((VI)v ^ ((q & 2) << (sizeof(T) * 8 - 2)));  // quadrants 2, 3: negate
+  if constexpr (!Cos) v = x == 0 ? x : v;             // -0 stays -0
+  // Beyond the reduction's range (and for +-inf): the C library, lane by lane. Rare.
+  constexpr T kMax = kF32<S> ? T(71476.0f) : T(0x1p20);
+  if (S::any(S::abs(x) > kMax)) {  // false for NaN
+    T a[S::W], b[S::W];
+    __builtin_memcpy(a, &x, sizeof a);
+    __builtin_memcpy(b, &v, sizeof b);
+    for (int i = 0; i < S::W; ++i) {
+      if (__builtin_fabs(a[i]) > kMax) {
+        if constexpr (kF32<S>) b[i] = Cos ? ::cosf(a[i]) : ::sinf(a[i]);
+        else b[i] = Cos ? ::cos(a[i]) : ::sin(a[i]);
+      }
+    }
+    __builtin_memcpy(&v, b, sizeof v);
+  }
+  return v;
+}
+
+template <class S> typename S::V vsin(typename S::V x) { return sincos<S, false>(x); }
+template <class S> typename S::V vcos(typename S::V x) { return sincos<S, true>(x); }
+
+// float: |x| < 0.625: x + x^3 P(x^2) (Cephes tanhf); beyond, 1 - 2 / (e^2|x| + 1) (no cancellation
+// there: the result is >= 0.55). double: tanh|x| = e / (e + 2), e = expm1(2|x|), which has no
+// cancellation near 0. Clamped where tanh rounds to 1.
+//
+// AVX-512 float instead: [0, 10) in 32 intervals of 0.3125, a degree-7 polynomial in the offset on
+// each (least squares at 400 Chebyshev nodes per interval weighted by 1/tanh, the first interval
+// with no constant term; coefficients rounded to float), looked up from registers. A third of
+// the instructions of the exp form and no divide: 1.6x faster, 1.08 ulp.
+alignas(64) inline constexpr float kTanhTable[8][32] = {
+  {
+    0.000000000e+00f, 3.027097285e-01f, 5.545997024e-01f, 7.340714931e-01f, 8.482836485e-01f, 9.158245325e-01f,
+    9.540452361e-01f, 9.751366973e-01f, 9.866142869e-01f, 9.928128123e-01f, 9.961465597e-01f, 9.979355335e-01f,
+    9.988944530e-01f, 9.994080663e-01f, 9.996831417e-01f, 9.998303652e-01f, 9.999092221e-01f, 9.999514222e-01f,
+    9.999740124e-01f, 9.999860525e-01f, 9.999925494e-01f, 9.999960065e-01f, 9.999978542e-01f, 9.999988675e-01f,
+    9.999994040e-01f, 9.999997020e-01f, 9.999998212e-01f, 9.999998808e-01f, 9.999999404e-01f, 1.000000000e+00f,
+    1.000000000e+00f, 1.000000000e+00f},
+  {
+    1.000000000e+00f, 9.083668590e-01f, 6.924191117e-01f, 4.611389935e-01f, 2.804148793e-01f, 1.612654030e-01f,
+    8.979763836e-02f, 4.910841957e-02f, 2.659222670e-02f, 1.432275400e-02f, 7.692089304e-03f, 4.124661908e-03f,
+    2.209892264e-03f, 1.183478045e-03f, 6.336444640e-04f, 3.392153885e-04f, 1.815832366e-04f, 9.719860100e-05f,
+    5.202783723e-05f, 2.784883145e-05f, 1.490650175e-05f, 7.978903341e-06f, 4.270807040e-06f, 2.286000381e-06f,
+    1.223608479e-06f, 6.549506111e-07f, 3.505698771e-07f, 1.876465490e-07f, 1.004399621e-07f, 5.376163514e-08f,
+    2.877653671e-08f, 1.540297667e-08f},
+  {
+    -2.422203806e-07f, -2.749723494e-01f, -3.840147257e-01f, -3.385086656e-01f, -2.378713787e-01f, -1.476908922e-01f,
+    -8.567104489e-02f, -4.788742959e-02f, -2.623627149e-02f, -1.421981305e-02f, -7.662447169e-03f, -4.116146360e-03f,
+    -2.207448706e-03f, -1.182777341e-03f, -6.334435893e-04f, -3.391577920e-04f, -1.815667056e-04f, -9.719385707e-05f,
+    -5.202647299e-05f, -2.784843855e-05f, -1.490638715e-05f, -7.978869689e-06f, -4.270796580e-06f, -2.285997425e-06f,
+    -1.223607569e-06f, -6.549504405e-07f, -3.505697350e-07f, -1.876467621e-07f, -1.004398698e-07f, -5.376153212e-08f,
+    -2.877685823e-08f, -1.540334615e-08f},
+  {
+    -3.333212435e-01f, -2.195279747e-01f, -1.785041206e-02f, 9.476786107e-02f, 1.083117947e-01f, 8.150557429e-02f,
+    5.180228129e-02f, 3.032752499e-02f, 1.702102460e-02f, 9.343338199e-03f, 5.068868399e-03f, 2.732746303e-03f,
+    1.468368573e-03f, 7.875795127e-04f, 4.220252449e-04f, 2.260269539e-04f, 1.210216651e-04f, 6.478916475e-05f,
+    3.468227806e-05f, 1.856499512e-05f, 9.937371942e-06f, 5.319162028e-06f, 2.847160204e-06f, 1.523985816e-06f,
+    8.157319371e-07f, 4.366330302e-07f, 2.337108640e-07f, 1.251020620e-07f, 6.695771759e-08f, 3.583870267e-08f,
+    1.919180015e-08f, 1.027586105e-08f},
+  {
+    -2.242085611e-04f, 1.577841789e-01f, 1.381338388e-01f, 4.338075221e-02f, -1.260002889e-02f, -2.543618903e-02f,
+    -2.087427676e-02f, -1.361359470e-02f, -8.048010059e-03f, -4.535980988e-03f, -2.494916320e-03f, -1.354872948e-03f,
+    -7.308197673e-04f, -3.927924263e-04f, -2.107096225e-04f, -1.129174998e-04f, -6.047845454e-05f, -3.238269710e-05f,
+    -1.733637328e-05f, -9.280526683e-06f, -4.967651876e-06f, -2.659029633e-06f, -1.423262688e-06f, -7.618717177e-07f,
+    -4.077927827e-07f, -2.182991636e-07f, -1.168287724e-07f, -6.258783003e-08f, -3.345292399e-08f, -1.789535098e-08f,
+    -9.669210321e-09f, -5.204126463e-09f},
+  {
+    1.352705657e-01f, 4.800713807e-02f, -5.677242577e-02f, -5.394877493e-02f, -1.912083477e-02f, -1.489925635e-04f,
+    4.706169013e-03f, 4.274535459e-03f, 2.859345172e-03f, 1.705549425e-03f, 9.648857522e-04f, 5.316411844e-04f,
+    2.889590687e-04f, 1.559336233e-04f, 8.382866508e-05f, 4.497441842e-05f, 2.410302295e-05f, 1.291003082e-05f,
+    6.912874142e-06f, 3.701616833e-06f, 1.980967681e-06f, 1.060200816e-06f, 5.673245482e-07f, 3.039122589e-07f,
+    1.626159332e-07f, 8.713971056e-08f, 4.656184771e-08f, 2.519105990e-08f, 1.322946730e-08f, 7.031887517e-09f,
+    4.236129669e-09f, 2.405606159e-09f},
+  {
+    -8.179985918e-03f, -8.324848861e-02f, -1.792395301e-02f, 2.050118335e-02f, 1.498694625e-02f, 4.850414582e-03f,
+    3.416958207e-04f, -7.571032620e-04f, -7.288168999e-04f, -4.919891944e-04f, -2.940155391e-04f, -1.663968287e-04f,
+    -9.168708493e-05f, -4.983268809e-05f, -2.689085341e-05f, -1.445575163e-05f, -7.755633305e-06f, -4.156567684e-06f,
+    -2.226727702e-06f, -1.194120273e-06f, -6.378787134e-07f, -3.409682563e-07f, -1.820747286e-07f, -9.805022216e-08f,
+    -5.232326927e-08f, -2.820874911e-08f, -1.492706403e-08f, -8.653934458e-09f, -3.971673213e-09f, -2.012908062e-09f,
+    -2.283744749e-09f, -1.561642260e-09f},
+  {
+    -3.941741586e-02f, 2.508470789e-02f, 1.906493120e-02f, -1.509919064e-03f, -4.596098326e-03f, -2.173766261e-03f,
+    -5.610299995e-04f, -5.868984317e-06f, 1.043945740e-04f, 9.067039355e-05f, 5.914929352e-05f, 3.480475425e-05f,
+    1.954671461e-05f, 1.072732630e-05f, 5.817976671e-06f, 3.135700581e-06f, 1.684820745e-06f, 9.037919426e-07f,
+    4.846501156e-07f, 2.613525396e-07f, 1.385628821e-07f, 7.367892607e-08f, 3.901030254e-08f, 2.144599875e-08f,
+    1.131414074e-08f, 6.219653237e-09f, 3.186141573e-09f, 2.350547756e-09f, 5.922202173e-10f, 2.149963402e-10f,
+    1.314651610e-09f, 1.033394703e-09f},
+};
+
+template <class S>
+typename S::V vtanh(typename S::V x) {
+  using V = typename S::V;
+  using VI = typename S::VI;
+  if constexpr (kF32<S> && requires(VI i) { S::lut32(kTanhTable[0], i); }) {
+    const V a = S::hw_min(S::set1(9.9999990f), S::abs(x));          // NaN stays NaN
+    const VI i = __builtin_convertvector(a * 3.2f, VI);              // a >= 0: truncation is floor
+    const V t = S::fma(S::from_int(i), S::set1(-0.3125f), a);
+    V p = S::lut32(kTanhTable[7], i);
+    for (int d = 6; d >= 0; --d) p = S::fma(p, t, S::lut32(kTanhTable[d], i));
+    return S::copysign(p, x);
+  } else if constexpr (kF32<S>) {
+    const V a = clamp<S>(S::abs(x), 0.0f, 10.0f), z = x * x;
+    V p = S::fma(S::set1(-5.70498872745e-3f), z, S::set1(2.06390887954e-2f));
+    p = S::fma(p, z, S::set1(-5.37397155531e-2f));
+    p = S::fma(p, z, S::set1(1.33314422036e-1f));
+    p = S::fma(p, z, S::set1(-3.33332819422e-1f));
+    const V small = S::fma(a * z, p, a);
+    const V big = S::fma(S::set1(-2.0f), 1.0f / (exp_core<S>(a + a) + 1.0f), S::set1(1.0f));
+    return S::copysign(a < 0.625f ? small : big, x);
+  } else {
+    const V a = clamp<S>(S::abs(x), 0.0, 22.0);
+    const V e = vexpm1<S>(a + a);
+    return S::copysign(e / (e + 2), x);
+  }
+}
+
+// 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0: e = e^-|x| <= 1 never overflows.
+template <class S>
+typename S::V vsigmoid(typename S::V x) {
+  using V = typename S::V;
+  const V e = exp_neg_abs<S>(x);
+  return (x >= 0 ? S::set1(1) : e) / (e + 1);  // (rcp14 + Newton steps measured slower here)
+}
+
+// max(x, 0) + log1p(e^-|x|): e^-|x| is in [0, 1], so float uses simd_math.h's division-free
+// log1p01.
+template <class S>
+typename S::V vsoftplus(typename S::V x) {
+  const auto e = exp_neg_abs<S>(x);
+  if constexpr (kF32<S>) return max0<S>(x) + log1p01<S>(e);
+  else return max0<S>(x) + vlog1p<S>(e);
+}
+
+// float: |x| < 0.9: x P(x^2), degree 5; 0.9 <= |x| < 3.95: 1 - exp(Q(|x| - 2.4)), Q a degree-8
+// fit of log(erfc) (least squares at Chebyshev nodes, tests/cpp/test_vmath.cpp measures it);
+// beyond 3.95, erf rounds to 1 and Q's clamp gives exactly that.
+template <class S>
+typename S::V verf(typename S::V x) {
+  using V = typename S::V;
+  using T = typename S::T;
+  if constexpr (kF32<S>) {
+    const V z = x * x;
+    V p = S::fma(S::set1(-6.106989458e-04f), z, S::set1(5.015357397e-03f));
+    p = S::fma(p, z, S::set1(-2.678133920e-02f));
+    p = S::fma(p, z, S::set1(1.128221229e-01f));
+    p = S::fma(p, z, S::set1(-3.761253059e-01f));
+    p = S::fma(p, z, S::set1(1.128379107e+00f));
+    const V small = x * p;
+    const V t = clamp<S>(S::abs(x), 0.9f, 3.95f) - 2.4f;
+    V q = S::fma(S::set1(1.624234869e-06f), t, S::set1(-1.458962379e-05f));
+    q = S::fma(q, t, S::set1(8.711756527e-05f));
+    q = S::fma(q, t, S::set1(-4.695066891e-04f));
+    q = S::fma(q, t, S::set1(2.387380693e-03f));
+    q = S::fma(q, t, S::set1(-1.176815014e-02f));
+    q = S::fma(q, t, S::set1(-9.405018687e-01f));
+    q = S::fma(q, t, S::set1(-5.164236546e+00f));
+    q = S::fma(q, t, S::set1(-7.280974865e+00f));
+    const V big = S::copysign(1 - exp_core<S>(q), x);  // q in [-17.7, -1]
+    return S::abs(x) < 0.9f ? small : big;
+  } else {
+    T a[S::W];
+    __builtin_memcpy(a, &x, sizeof a);
+    for (int i = 0; i < S::W; ++i) a[i] = ::erf(a[i]);
+    __builtin_memcpy(&x, a, sizeof a);
+    return x;
+  }
+}
+
+#endif
+
+}  // namespace gg::kernels::GG_SIMD_NS
