@@ -3,8 +3,8 @@
 // which gets its own copy in its own namespace (see simd.h on why: no shared inline code).
 //
 // A functor has a scalar form f() over the compute type (float for f16, else the dtype itself)
-// and, where the math maps onto vector operators, a vector form v<S>() that the float32/float64
-// rows use, one vector at a time with a masked tail (so a single element, as constant folding
+// and, where the math maps onto vector operators or vmath.h's functions, a vector form v<S>()
+// that the float32/float64 rows use, one vector at a time with a masked tail (so a single element, as constant folding
 // computes it, takes the very same instructions as the main loop). Math goes through GCC
 // builtins, never std:: inline functions.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include "kernels/eltwise.h"
 #include "kernels/simd.h"
+#include "kernels/vmath.h"
 
 namespace gg::kernels::GG_SIMD_NS {
 
@@ -74,12 +75,30 @@ struct Abs {
 struct Sign {  // 0 for 0 and NaN (MindSpore's sign)
   template <class T> static T f(T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : T(0); }
 };
-struct Exp { template <class T> static T f(T x) { return exp(x); } };
-struct Log { template <class T> static T f(T x) { return log(x); } };
-struct Log1p { template <class T> static T f(T x) { return log1p(x); } };
-struct Expm1 { template <class T> static T f(T x) { return expm1(x); } };
-struct Sqrt { template <class T> static T f(T x) { return sqrt(x); } };
-struct Rsqrt { template <class T> static T f(T x) { return T(1) / sqrt(x); } };
+struct Exp {
+  template <class T> static T f(T x) { return exp(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vexp<S>(x); }
+};
+struct Log {
+  template <class T> static T f(T x) { return log(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vlog<S>(x); }
+};
+struct Log1p {
+  template <class T> static T f(T x) { return log1p(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vlog1p<S>(x); }
+};
+struct Expm1 {
+  template <class T> static T f(T x) { return expm1(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vexpm1<S>(x); }
+};
+struct Sqrt {
+  template <class T> static T f(T x) { return sqrt(x); }
+  template <class S> static typename S::V v(typename S::V x) { return S::sqrt(x); }
+};
+struct Rsqrt {
+  template <class T> static T f(T x) { return T(1) / sqrt(x); }
+  template <class S> static typename S::V v(typename S::V x) { return S::set1(1) / S::sqrt(x); }
+};
 struct Square {
   template <class T> static T f(T x) { return x * x; }
   template <class S> static typename S::V v(typename S::V x) { return x * x; }
@@ -88,14 +107,24 @@ struct Reciprocal {
   template <class T> static T f(T x) { return T(1) / x; }
   template <class S> static typename S::V v(typename S::V x) { return S::set1(1) / x; }
 };
-struct Sin { template <class T> static T f(T x) { return sin(x); } };
-struct Cos { template <class T> static T f(T x) { return cos(x); } };
-struct Tanh { template <class T> static T f(T x) { return tanh(x); } };
+struct Sin {
+  template <class T> static T f(T x) { return sin(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vsin<S>(x); }
+};
+struct Cos {
+  template <class T> static T f(T x) { return cos(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vcos<S>(x); }
+};
+struct Tanh {
+  template <class T> static T f(T x) { return tanh(x); }
+  template <class S> static typename S::V v(typename S::V x) { return vtanh<S>(x); }
+};
 struct Sigmoid {  // exp of a non-positive argument only: no overflow
   template <class T> static T f(T x) {
     const T e = exp(-fabs(x));
     return x >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
   }
+  template <class S> static typename S::V v(typename S::V x) { return vsigmoid<S>(x); }
 };
 struct Relu {  // NaN gives 0 (MindSpore's relu)
   template <class T> static T f(T x) { return x > 0 ? x : T(0); }
@@ -103,20 +132,42 @@ struct Relu {  // NaN gives 0 (MindSpore's relu)
 };
 struct Softplus {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
   template <class T> static T f(T x) { return (x > 0 ? x : T(0)) + log1p(exp(-fabs(x))); }
+  template <class S> static typename S::V v(typename S::V x) { return vsoftplus<S>(x); }
 };
 struct Gelu {  // x * Phi(x), Phi the normal CDF
   template <class T> static T f(T x) { return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440))); }
+  template <class S> static typename S::V v(typename S::V x) {
+    using T = typename S::T;
+    return S::set1(T(0.5)) * x * (S::set1(T(1)) + verf<S>(x * S::set1(T(0.70710678118654752440))));
+  }
 };
 struct GeluTanh {
   template <class T> static T f(T x) {
     return T(0.5) * x * (T(1) + tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x)));
   }
+  template <class S> static typename S::V v(typename S::V x) {
+    using T = typename S::T;
+    const auto inner = S::set1(T(0.79788456080286535588)) * (x + S::set1(T(0.044715)) * x * x * x);
+    return S::set1(T(0.5)) * x * (S::set1(T(1)) + vtanh<S>(inner));
+  }
 };
-struct Erf { template <class T> static T f(T x) { return erf(x); } };
+struct Erf {
+  template <class T> static T f(T x) { return erf(x); }
+  template <class S> static typename S::V v(typename S::V x) { return verf<S>(x); }
+};
 struct Atan { template <class T> static T f(T x) { return atan(x); } };
-struct Floor { template <class T> static T f(T x) { return floor(x); } };
-struct Ceil { template <class T> static T f(T x) { return ceil(x); } };
-struct Round { template <class T> static T f(T x) { return roundeven(x); } };  // half to even
+struct Floor {
+  template <class T> static T f(T x) { return floor(x); }
+  template <class S> static typename S::V v(typename S::V x) { return S::floor(x); }
+};
+struct Ceil {
+  template <class T> static T f(T x) { return ceil(x); }
+  template <class S> static typename S::V v(typename S::V x) { return S::ceil(x); }
+};
+struct Round {  // half to even
+  template <class T> static T f(T x) { return roundeven(x); }
+  template <class S> static typename S::V v(typename S::V x) { return S::rint(x); }
+};
 struct LogicalNot { template <class T> static bool f(T x) { return !x; } };
 struct IsNan {
   template <class T> static bool f(T x) {

@@ -1,25 +1,18 @@
 // One softmax row, generic over Vec<T>; compiled per ISA by softmax_avx512.cpp, softmax_avx2.cpp
-// and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h; float64 the scalar
-// builtin (no double vector exp here yet).
+// and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h (its argument is
+// never positive here), float64 vmath.h's vexp.
 #pragma once
 #include "kernels/simd.h"
 #include "kernels/simd_math.h"
 #include "kernels/softmax.h"
+#include "kernels/vmath.h"
 
 namespace gg::kernels::GG_SIMD_NS {
 
 template <class S>
 typename S::V exp_nonpositive(typename S::V a) {
-  if constexpr (sizeof(typename S::T) == 4 && S::W > 1) {
-    return exp_neg<S>(a);
-  } else {
-    typename S::T lanes[S::W];
-    __builtin_memcpy(lanes, &a, sizeof lanes);
-    for (int i = 0; i < S::W; ++i) lanes[i] = sizeof(lanes[i]) == 4 ? __builtin_expf(lanes[i]) : __builtin_exp(lanes[i]);
-    typename S::V out;
-    __builtin_memcpy(&out, lanes, sizeof lanes);
-    return out;
-  }
+  if constexpr (sizeof(typename S::T) == 4 && S::W > 1) return exp_neg<S>(a);
+  else return vexp<S>(a);
 }
 
 template <class T>
