@@ -28,7 +28,13 @@ struct F32x16 {
   static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
   static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p); }
+  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v); }
+  // max(v, 0) with MAXPS's rule (the second operand when either is NaN): NaN stays NaN.
+  static V max0(V v) { return _mm512_max_ps(zero(), v); }
+  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) { return _mm512_reduce_add_ps(v); }
 };
 
@@ -43,7 +49,12 @@ struct F64x8 {
   static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V set1(T x) { return _mm512_set1_pd(x); }
   static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_pd(__mmask8((1u << count) - 1), p); }
+  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_pd(p, __mmask8((1u << count) - 1), v); }
+  static V max0(V v) { return _mm512_max_pd(zero(), v); }
+  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) { return _mm512_reduce_add_pd(v); }
 };
 
@@ -128,7 +139,7 @@ KernelSet<typename S::T> make() {
   static_assert(blk.nr % S::kWidth == 0);
   // Four vectors of dot-product partial sums per output, four outputs at a time: 16 FMA chains
   // (measured a few percent better than 8 on the L3-bound matrix-vector shapes).
-  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack<S>, small_gemm<S, 4>};
+  return {blk, S::kWidth, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth>(), pack<S>, small_gemm<S, 4>};
 }
 
 }  // namespace

@@ -3,18 +3,23 @@
 // instantiation must not stand in for the portable one).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <utility>
 
 #include "kernels/matmul_internal.h"
 
 namespace gg::kernels::detail {
 namespace {
 
-// One MR x (NV * S::kWidth) tile held in registers. S wraps one vector type (load, broadcast,
-// fma, ...). Per k step: NV vector loads of the B panel row, MR broadcasts of A, MR * NV FMAs.
-template <class S, int MR, int NV>
-void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, typename S::T* c, int64_t ldc,
-              bool accumulate) {
+// One MR x (NV * S::kWidth) tile held in registers, of an A panel packed PMR rows tall. S wraps
+// one vector type (load, broadcast, fma, ...). Per k step: NV vector loads of the B row, MR
+// broadcasts of A, MR * NV FMAs. Edge tiles get their own MR (no padded rows computed) and
+// masked loads and stores for a partial last vector (no bounce buffer).
+template <class S, int PMR, int MR, int NV>
+void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, int64_t ldb, typename S::T* c,
+              int64_t ldc, int nr, const TileEpilogue<typename S::T>& e) {
+  using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
   V acc[MR][NV];
@@ -32,37 +37,80 @@ void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, type
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + v * W);
+    for (int v = 0; v < NV; ++v) bv[v] = S::loadu(pb + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const V ai = S::broadcast(pa + i);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
     }
-    pa += MR;
-    pb += NV * W;
+    pa += PMR;
+    pb += ldb;
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i)
+  const V alpha = S::set1(e.alpha);
+  const bool scale = e.alpha != T(1);
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      typename S::T* cp = c + i * ldc + v * W;
-      S::storeu(cp, accumulate ? S::add(acc[i][v], S::loadu(cp)) : acc[i][v]);
+  for (int v = 0; v < NV; ++v) {
+    const int lanes = std::clamp(nr - v * W, 0, W);
+    if (lanes == 0) break;
+    const auto load = [&](const T* p) { return lanes == W ? S::loadu(p) : S::load_partial(p, lanes); };
+    const V bias = e.bias ? load(e.bias + v * W) : S::zero();
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      T* cp = c + i * ldc + v * W;
+      V x = acc[i][v];
+      if (scale) x = S::mul(x, alpha);
+      if (e.load_c) x = S::add(x, load(cp));
+      if (e.bias) x = S::add(x, bias);
+      if (e.relu) x = S::max0(x);
+      if (e.mask) x = S::keep_if_positive(load(e.mask + i * e.ldm + v * W), x);
+      if (lanes == W) S::storeu(cp, x);
+      else S::store_partial(cp, x, lanes);
     }
+  }
 }
 
-// The portable microkernel: the same shape of computation in scalar C++.
-template <class T, int MR, int NR>
-void ukr_scalar(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, bool accumulate) {
+// The portable microkernel: the same computation and epilogue in scalar C++.
+template <class T, int PMR, int MR, int NR>
+void ukr_scalar(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
+                const TileEpilogue<T>& e) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += pa[i] * pb[j];
-    pa += MR;
-    pb += NR;
+    pa += PMR;
+    pb += ldb;
   }
   for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NR; ++j) c[i * ldc + j] = accumulate ? acc[i][j] + c[i * ldc + j] : acc[i][j];
+    for (int j = 0; j < nr; ++j) {
+      T x = acc[i][j];
+      if (e.alpha != T(1)) x *= e.alpha;
+      if (e.load_c) x += c[i * ldc + j];
+      if (e.bias) x += e.bias[j];
+      if (e.relu) x = x < T(0) ? T(0) : x;
+      if (e.mask) x = e.mask[i * e.ldm + j] > T(0) ? x : T(0);
+      c[i * ldc + j] = x;
+    }
+}
+
+// The tables [nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile.
+template <class S, int PMR, int NVMAX>
+std::array<std::array<MicroKernel<typename S::T>, kMaxMr>, kMaxNv> ukr_table_simd() {
+  static_assert(NVMAX >= 1 && NVMAX <= kMaxNv && PMR <= kMaxMr);
+  std::array<std::array<MicroKernel<typename S::T>, kMaxMr>, kMaxNv> t{};
+  [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+    ((t[0][Ms] = ukr_simd<S, PMR, Ms + 1, 1>), ...);
+    if constexpr (NVMAX == 2) ((t[1][Ms] = ukr_simd<S, PMR, Ms + 1, 2>), ...);
+  }(std::make_integer_sequence<int, PMR>{});
+  return t;
+}
+template <class T, int PMR, int NR>
+std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv> ukr_table_scalar() {
+  std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv> t{};
+  [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
+    ((t[0][Ms] = ukr_scalar<T, PMR, Ms + 1, NR>), ...);
+  }(std::make_integer_sequence<int, PMR>{});
+  return t;
 }
 
 // Packs a `rows` x kc slice (element (r, p) at src[r*rs + p*cs]) into a panel of R-row
