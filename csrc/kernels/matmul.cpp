@@ -93,9 +93,10 @@ constexpr int64_t kMinTaskFlops = int64_t(1) << 21;     // a task is worth a poo
 constexpr int64_t kSmallFlops = int64_t(2) * 8 * 8 * 8;  // direct loops at or below this (measured crossover)
 // Matrix-vector products are bound by memory bandwidth, which a second core adds to early.
 constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
-// op(B) is read in place, unpacked, when it fits in L1 whole, or when A has a single panel of
-// rows (every B element is then used once: packing would copy it to read it once).
-constexpr int64_t kDirectBBytes = 32 << 10;
+// An operand is read in place, unpacked, when it fits in L1 whole, or when it is used once:
+// B when A has a single panel of rows, A when B has a single panel of columns (packing would
+// copy every element to read it once).
+constexpr int64_t kDirectBytes = 32 << 10;
 
 // Serial calls go straight to f: wrapping it in a std::function costs a heap allocation, which
 // is measurable on a 16x16x16 product.
@@ -163,6 +164,7 @@ struct Problem {
   int64_t a_ri, a_cp;  // op(A)[i,p] = a[i*a_ri + p*a_cp]
   int64_t b_rp, b_cj;  // op(B)[p,j] = b[p*b_rp + j*b_cj]
   int nv, MR, NR;      // microkernel: MR rows (edges fewer), NR = nv vectors
+  bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
   bool direct_b;       // full B panels are read in place (b_cj == 1)
   const Epilogue<T>& ep;
 };
@@ -178,7 +180,10 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   // Equal M blocks (a multiple of MR) rather than full ones plus a sliver.
   const int64_t MC = ceil_div(ceil_div(i1 - i0, ceil_div(i1 - i0, ks.blk.mc)), MR) * MR;
   T* pb = t_pack_b.get<T>(std::min(KC, k) * ceil_div(std::min(NC, j1 - j0), NR) * NR);
-  const auto ukr = ks.ukr[P.nv - 1];
+  // Packed A panels and A in place with trans_a are read as columns; A in place otherwise as rows.
+  const bool rows = P.direct_a && P.a_cp == 1;
+  const auto& ukr = ks.ukr[rows][P.nv - 1];
+  const int64_t as = !P.direct_a ? MR : rows ? P.a_ri : P.a_cp;
   const Epilogue<T>& ep = P.ep;
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
@@ -202,8 +207,8 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
       }
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic), m_panels = ceil_div(mc, MR);
-        T* pa = t_pack_a.get<T>(m_panels * MR * kc);
-        for (int64_t ip = 0; ip < m_panels; ++ip) {
+        T* pa = P.direct_a ? nullptr : t_pack_a.get<T>(m_panels * MR * kc);
+        for (int64_t ip = 0; ip < m_panels && !P.direct_a; ++ip) {
           const int64_t i = ic + ip * MR;
           ks.pack(P.a + i * P.a_ri + pc * P.a_cp, P.a_ri, P.a_cp, std::min<int64_t>(MR, i1 - i), kc, MR,
                   pa + ip * MR * kc);
@@ -226,7 +231,8 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
               e.mask = ep.relu_mask ? ep.relu_mask + i * n + j : nullptr;
               e.ldm = n;
             }
-            ukr[mr - 1](kc, pa + ip * MR * kc, bp, ldb, P.c + i * n + j, n, nr, e);
+            const T* ap = P.direct_a ? P.a + i * P.a_ri + pc * P.a_cp : pa + ip * MR * kc;
+            ukr[mr - 1](kc, ap, as, bp, ldb, P.c + i * n + j, n, nr, e);
           }
         }
       }
@@ -245,9 +251,10 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const int W = ks.width, MR = ks.blk.mr;
   const int nv = static_cast<int>(std::min<int64_t>(ks.blk.nr / W, ceil_div(n, W)));
   const int NR = nv * W;
-  const bool direct_b = !tb && (m <= MR || k * n * int64_t(sizeof(T)) <= kDirectBBytes);
+  const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes;
+  const bool direct_b = !tb && (m <= MR || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   const Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-                     nv, MR, NR, direct_b, ep};
+                     nv, MR, NR, direct_a, direct_b, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? ceil_div(n, NR) >= 2 : ceil_div(m, MR) < 2;

@@ -55,13 +55,17 @@ struct TileEpilogue {
   int64_t ldm = 0;
 };
 
-// c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p pa[p*MR + i] * pb[p*ldb + j]). pa is a packed
-// A panel (stride MR per p, mr <= MR rows used); pb a packed B panel (ldb = NR) or op(B) in place
-// (ldb = n, only ever with nr == NR). The tile sum always starts from zero and the epilogue runs
-// the same operations for every element, so a value never depends on which tile computed it.
+// c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p A(i, p) * pb[p*ldb + j]), A(i, p) at pa[i + p*as]
+// (a packed panel, as = MR, or op(A) in place with trans_a, as = m) or, for the row kernels, at
+// pa[i*as + p] (op(A) in place without trans_a, as = k). pb is a packed B panel (ldb = NR) or
+// op(B) in place (ldb = n, only ever with nr == NR). The tile sum always starts from zero and the
+// epilogue runs the same operations for every element, so a value never depends on which tile
+// or which kernel computed it.
 template <class T>
-using MicroKernel = void (*)(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
-                             const TileEpilogue<T>& e);
+using MicroKernel = void (*)(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc,
+                             int nr, const TileEpilogue<T>& e);
+template <class T>
+using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 2>;  // [rows][nv-1][mr-1]
 
 // Direct path for small and matrix-vector problems, compiled once per ISA:
 //   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.
@@ -77,7 +81,7 @@ template <class T>
 struct KernelSet {
   Blocking blk;
   int width;  // elements per vector: B panels are nv * width wide, 1 <= nv <= blk.nr / width
-  std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv> ukr;  // [nv - 1][mr - 1]
+  UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
 };

@@ -12,16 +12,24 @@
 namespace gg::kernels::detail {
 namespace {
 
-// One MR x (NV * S::kWidth) tile held in registers, of an A panel packed PMR rows tall. S wraps
-// one vector type (load, broadcast, fma, ...). Per k step: NV vector loads of the B row, MR
-// broadcasts of A, MR * NV FMAs. Edge tiles get their own MR (no padded rows computed) and
-// masked loads and stores for a partial last vector (no bounce buffer).
-template <class S, int PMR, int MR, int NV>
-void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, int64_t ldb, typename S::T* c,
-              int64_t ldc, int nr, const TileEpilogue<typename S::T>& e) {
+// One MR x (NV * S::kWidth) tile held in registers. S wraps one vector type (load, broadcast,
+// fma, ...). Per k step: NV vector loads of the B row, MR broadcasts of A, MR * NV FMAs. Edge
+// tiles get their own MR (no padded rows computed) and masked loads and stores for a partial
+// last vector (no bounce buffer). A is read as columns (kRows false: element (i, p) at
+// pa[i + p*as], a packed panel with as = MR, or op(A) in place with trans_a) or as rows (kRows:
+// at pa[i*as + p], op(A) in place without trans_a). For rows, the MR row addresses are kept as
+// a base pointer every third row plus 0, 1 or 2 row strides (x86 scaled-index addressing), so
+// 5 pointers, not 14, step along k.
+template <class S, bool kRows, int MR, int NV>
+void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S::T* pb, int64_t ldb,
+              typename S::T* c, int64_t ldc, int nr, const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
+  constexpr int NB = (MR + 2) / 3;
+  const char* base[NB];
+  const int64_t row_bytes = as * int64_t(sizeof(T));
+  for (int q = 0; q < NB; ++q) base[q] = reinterpret_cast<const char*>(pa) + 3 * q * row_bytes;
   V acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
@@ -40,11 +48,17 @@ void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, int6
     for (int v = 0; v < NV; ++v) bv[v] = S::loadu(pb + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const V ai = S::broadcast(pa + i);
+      const V ai = kRows ? S::broadcast(reinterpret_cast<const T*>(base[i / 3] + (i % 3) * row_bytes))
+                         : S::broadcast(pa + i);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
     }
-    pa += PMR;
+    if constexpr (kRows) {
+#pragma GCC unroll 8
+      for (int q = 0; q < NB; ++q) base[q] += sizeof(T);
+    } else {
+      pa += as;
+    }
     pb += ldb;
   }
   const V alpha = S::set1(e.alpha);
@@ -71,14 +85,13 @@ void ukr_simd(int64_t kc, const typename S::T* pa, const typename S::T* pb, int6
 }
 
 // The portable microkernel: the same computation and epilogue in scalar C++.
-template <class T, int PMR, int MR, int NR>
-void ukr_scalar(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
+template <class T, bool kRows, int MR, int NR>
+void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
                 const TileEpilogue<T>& e) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += pa[i] * pb[j];
-    pa += PMR;
+      for (int j = 0; j < NR; ++j) acc[i][j] += (kRows ? pa[i * as + p] : pa[i + p * as]) * pb[j];
     pb += ldb;
   }
   for (int i = 0; i < MR; ++i)
@@ -93,22 +106,27 @@ void ukr_scalar(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t
     }
 }
 
-// The tables [nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile.
+// The tables [rows][nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile.
 template <class S, int PMR, int NVMAX>
-std::array<std::array<MicroKernel<typename S::T>, kMaxMr>, kMaxNv> ukr_table_simd() {
+UkrTable<typename S::T> ukr_table_simd() {
   static_assert(NVMAX >= 1 && NVMAX <= kMaxNv && PMR <= kMaxMr);
-  std::array<std::array<MicroKernel<typename S::T>, kMaxMr>, kMaxNv> t{};
+  UkrTable<typename S::T> t{};
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-    ((t[0][Ms] = ukr_simd<S, PMR, Ms + 1, 1>), ...);
-    if constexpr (NVMAX == 2) ((t[1][Ms] = ukr_simd<S, PMR, Ms + 1, 2>), ...);
+    ((t[0][0][Ms] = ukr_simd<S, false, Ms + 1, 1>), ...);
+    ((t[1][0][Ms] = ukr_simd<S, true, Ms + 1, 1>), ...);
+    if constexpr (NVMAX == 2) {
+      ((t[0][1][Ms] = ukr_simd<S, false, Ms + 1, 2>), ...);
+      ((t[1][1][Ms] = ukr_simd<S, true, Ms + 1, 2>), ...);
+    }
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }
 template <class T, int PMR, int NR>
-std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv> ukr_table_scalar() {
-  std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv> t{};
+UkrTable<T> ukr_table_scalar() {
+  UkrTable<T> t{};
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-    ((t[0][Ms] = ukr_scalar<T, PMR, Ms + 1, NR>), ...);
+    ((t[0][0][Ms] = ukr_scalar<T, false, Ms + 1, NR>), ...);
+    ((t[1][0][Ms] = ukr_scalar<T, true, Ms + 1, NR>), ...);
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }
