@@ -165,9 +165,19 @@ struct Problem {
   int64_t b_rp, b_cj;  // op(B)[p,j] = b[p*b_rp + j*b_cj]
   int nv, MR, NR;      // microkernel: MR rows (edges fewer), NR = nv vectors
   bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
+  const T* packed_a;   // or all of A packed once, shared by the tasks: K block pc at m_panels*MR*pc
   bool direct_b;       // full B panels are read in place (b_cj == 1)
   const Epilogue<T>& ep;
 };
+
+// Packs op(A)[ic:i1, pc:pc+kc] into MR-row panels at dst.
+template <class T>
+T* pack_a_block(const Problem<T>& P, T* dst, int64_t ic, int64_t i1, int64_t pc, int64_t kc) {
+  for (int64_t i = ic; i < i1; i += P.MR)
+    P.ks.pack(P.a + i * P.a_ri + pc * P.a_cp, P.a_ri, P.a_cp, std::min<int64_t>(P.MR, i1 - i), kc, P.MR,
+              dst + (i - ic) * kc);
+  return dst;
+}
 
 // C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir.
 // Every element is reduced over the same KC blocks in the same order whatever the range, so how
@@ -207,12 +217,9 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
       }
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic), m_panels = ceil_div(mc, MR);
-        T* pa = P.direct_a ? nullptr : t_pack_a.get<T>(m_panels * MR * kc);
-        for (int64_t ip = 0; ip < m_panels && !P.direct_a; ++ip) {
-          const int64_t i = ic + ip * MR;
-          ks.pack(P.a + i * P.a_ri + pc * P.a_cp, P.a_ri, P.a_cp, std::min<int64_t>(MR, i1 - i), kc, MR,
-                  pa + ip * MR * kc);
-        }
+        const bool pack_a = !P.direct_a && !P.packed_a;
+        const T* pa = P.packed_a ? P.packed_a + ceil_div(P.m, MR) * MR * pc : nullptr;
+        if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
         for (int64_t jp = 0; jp < n_panels; ++jp) {
           const int64_t j = jc + jp * NR;
           const int nr = static_cast<int>(std::min<int64_t>(NR, j1 - j));
@@ -253,8 +260,8 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const int NR = nv * W;
   const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes;
   const bool direct_b = !tb && (m <= MR || k * n * int64_t(sizeof(T)) <= kDirectBytes);
-  const Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-                     nv, MR, NR, direct_a, direct_b, ep};
+  Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
+               nv, MR, NR, direct_a, nullptr, direct_b, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? ceil_div(n, NR) >= 2 : ceil_div(m, MR) < 2;
@@ -262,6 +269,14 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const int64_t tasks = threads > 1 && flops >= kParallelFlops
                             ? std::max<int64_t>(1, std::min({panels, int64_t(2) * threads, flops / kMinTaskFlops}))
                             : 1;
+  // Cut across N with A in one M block (the training shapes: batch 64): every task would pack
+  // the same A, each copy costing about 1/n_task of the task's FMAs in time. Pack it once here.
+  if (tasks > 1 && split_n && !direct_a && m <= ks.blk.mc) {
+    T* all = t_pack_a.get<T>(ceil_div(m, MR) * MR * k);
+    for (int64_t pc = 0; pc < k; pc += ks.blk.kc)
+      pack_a_block(P, all + ceil_div(m, MR) * MR * pc, 0, m, pc, std::min<int64_t>(ks.blk.kc, k - pc));
+    P.packed_a = all;
+  }
   run(tasks > 1, tasks, [&](int64_t t) {
     const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
     if (split_n)
