@@ -63,6 +63,17 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   }
   const V alpha = S::set1(e.alpha);
   const bool scale = e.alpha != T(1);
+  if (!scale && !e.bias && !e.relu && !e.mask && nr == NV * W) {
+    // The common full tile with nothing to fuse: no per-element tests in the way.
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        T* cp = c + i * ldc + v * W;
+        S::storeu(cp, e.load_c ? S::add(acc[i][v], S::loadu(cp)) : acc[i][v]);
+      }
+    return;
+  }
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     const int lanes = std::clamp(nr - v * W, 0, W);
