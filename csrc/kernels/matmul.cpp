@@ -84,7 +84,7 @@ class Scratch {
   void* p_ = nullptr;
   size_t cap_ = 0;
 };
-thread_local Scratch t_pack_a, t_pack_b;
+thread_local Scratch t_pack_a, t_pack_b, t_shared;
 
 // Below these sizes threads cost more (wake-up, duplicated packing) than they save. The choice of
 // path never depends on the thread count, so results do not either.
@@ -97,6 +97,9 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // B when A has a single panel of rows, A when B has a single panel of columns (packing would
 // copy every element to read it once).
 constexpr int64_t kDirectBytes = 32 << 10;
+// An operand every thread's task would pack in full is packed once by the caller instead, up to
+// this size (above it the copies per task stream from memory either way).
+constexpr int64_t kSharedPackBytes = 4 << 20;
 
 // Serial calls go straight to f: wrapping it in a std::function costs a heap allocation, which
 // is measurable on a 16x16x16 product.
@@ -165,9 +168,12 @@ struct Problem {
   int64_t b_rp, b_cj;  // op(B)[p,j] = b[p*b_rp + j*b_cj]
   int nv, MR, NR;      // microkernel: MR rows (edges fewer), NR = nv vectors
   bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
-  const T* packed_a;   // or all of A packed once, shared by the tasks: K block pc at m_panels*MR*pc
   bool direct_b;       // full B panels are read in place (b_cj == 1)
   const Epilogue<T>& ep;
+  // Or all of A / B packed once, shared by the tasks: K block pc at m_pad * pc (n_pad * pc),
+  // the panel of row i (column j) at i * kc (j * kc) within it.
+  const T* packed_a = nullptr;
+  const T* packed_b = nullptr;
 };
 
 // Packs op(A)[ic:i1, pc:pc+kc] into MR-row panels at dst.
@@ -177,6 +183,28 @@ T* pack_a_block(const Problem<T>& P, T* dst, int64_t ic, int64_t i1, int64_t pc,
     P.ks.pack(P.a + i * P.a_ri + pc * P.a_cp, P.a_ri, P.a_cp, std::min<int64_t>(P.MR, i1 - i), kc, P.MR,
               dst + (i - ic) * kc);
   return dst;
+}
+
+// Packs the NR-wide panels of op(B)[pc:pc+kc, jc:j1] that are not read in place (panel jp at
+// dst + jp*NR*kc) and, when col_sums, adds their column sums over this K block to col_sum_b.
+template <class T>
+void pack_b_panels(const Problem<T>& P, T* dst, int64_t jc, int64_t j1, int64_t pc, int64_t kc, bool col_sums) {
+  const int NR = P.NR;
+  for (int64_t j = jc; j < j1; j += NR) {
+    const int64_t nr = std::min<int64_t>(NR, j1 - j);
+    const bool in_place = P.direct_b && nr == NR;
+    T* panel = dst + (j - jc) * kc;
+    if (!in_place) P.ks.pack(P.b + pc * P.b_rp + j * P.b_cj, P.b_cj, P.b_rp, nr, kc, NR, panel);
+    if (col_sums) {  // from the panel just packed (or about to be read): in cache either way
+      const T* src = in_place ? P.b + pc * P.n + j : panel;
+      const int64_t ld = in_place ? P.n : NR;
+      T* out = P.ep.col_sum_b + j;
+      if (pc == 0)
+        for (int64_t s = 0; s < nr; ++s) out[s] = T(0);
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t s = 0; s < nr; ++s) out[s] += src[p * ld + s];
+    }
+  }
 }
 
 // C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir.
@@ -189,7 +217,8 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   const int64_t KC = ks.blk.kc, NC = ks.blk.nc, k = P.k, n = P.n;
   // Equal M blocks (a multiple of MR) rather than full ones plus a sliver.
   const int64_t MC = ceil_div(ceil_div(i1 - i0, ceil_div(i1 - i0, ks.blk.mc)), MR) * MR;
-  T* pb = t_pack_b.get<T>(std::min(KC, k) * ceil_div(std::min(NC, j1 - j0), NR) * NR);
+  T* own_b = P.packed_b ? nullptr : t_pack_b.get<T>(std::min(KC, k) * ceil_div(std::min(NC, j1 - j0), NR) * NR);
+  const int64_t m_pad = ceil_div(P.m, MR) * MR, n_pad = ceil_div(n, NR) * NR;
   // Packed A panels and A in place with trans_a are read as columns; A in place otherwise as rows.
   const bool rows = P.direct_a && P.a_cp == 1;
   const auto& ukr = ks.ukr[rows][P.nv - 1];
@@ -201,24 +230,12 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const bool last = pc + kc == k;
-      for (int64_t jp = 0; jp < n_panels; ++jp) {
-        const int64_t j = jc + jp * NR, nr = std::min<int64_t>(NR, j1 - j);
-        if (!(P.direct_b && nr == NR)) ks.pack(P.b + pc * P.b_rp + j * P.b_cj, P.b_cj, P.b_rp, nr, kc, NR, pb + jp * NR * kc);
-        if (col_sums_here) {  // op(B)'s column sums from the panel just packed (or about to be read)
-          const bool in_place = P.direct_b && nr == NR;
-          const T* src = in_place ? P.b + pc * n + j : pb + jp * NR * kc;
-          const int64_t ld = in_place ? n : NR;
-          T* out = ep.col_sum_b + j;
-          if (pc == 0)
-            for (int64_t s = 0; s < nr; ++s) out[s] = T(0);
-          for (int64_t p = 0; p < kc; ++p)
-            for (int64_t s = 0; s < nr; ++s) out[s] += src[p * ld + s];
-        }
-      }
+      const T* pb = P.packed_b ? P.packed_b + n_pad * pc + jc * kc : own_b;
+      if (!P.packed_b) pack_b_panels(P, own_b, jc, jc + nc, pc, kc, col_sums_here);
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic), m_panels = ceil_div(mc, MR);
         const bool pack_a = !P.direct_a && !P.packed_a;
-        const T* pa = P.packed_a ? P.packed_a + ceil_div(P.m, MR) * MR * pc : nullptr;
+        const T* pa = P.packed_a ? P.packed_a + m_pad * pc + ic * kc : nullptr;
         if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
         for (int64_t jp = 0; jp < n_panels; ++jp) {
           const int64_t j = jc + jp * NR;
@@ -261,7 +278,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes;
   const bool direct_b = !tb && (m <= MR || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-               nv, MR, NR, direct_a, nullptr, direct_b, ep};
+               nv, MR, NR, direct_a, direct_b, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? ceil_div(n, NR) >= 2 : ceil_div(m, MR) < 2;
@@ -269,20 +286,30 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const int64_t tasks = threads > 1 && flops >= kParallelFlops
                             ? std::max<int64_t>(1, std::min({panels, int64_t(2) * threads, flops / kMinTaskFlops}))
                             : 1;
-  // Cut across N with A in one M block (the training shapes: batch 64): every task would pack
-  // the same A, each copy costing about 1/n_task of the task's FMAs in time. Pack it once here.
-  if (tasks > 1 && split_n && !direct_a && m <= ks.blk.mc) {
-    T* all = t_pack_a.get<T>(ceil_div(m, MR) * MR * k);
-    for (int64_t pc = 0; pc < k; pc += ks.blk.kc)
-      pack_a_block(P, all + ceil_div(m, MR) * MR * pc, 0, m, pc, std::min<int64_t>(ks.blk.kc, k - pc));
+  // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
+  // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
+  // instead, by the caller, before the hand-off (serial, but once rather than once per task).
+  const int64_t m_pad = ceil_div(m, MR) * MR, n_pad = ceil_div(n, NR) * NR, KC = ks.blk.kc;
+  bool col_sums_done = false;
+  if (tasks > 1 && split_n && !direct_a && m_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
+    T* all = t_shared.get<T>(m_pad * k);
+    for (int64_t pc = 0; pc < k; pc += KC) pack_a_block(P, all + m_pad * pc, 0, m, pc, std::min(KC, k - pc));
     P.packed_a = all;
+  } else if (tasks > 1 && !split_n && !(direct_b && n % NR == 0) &&
+             n_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
+    T* all = t_shared.get<T>(n_pad * k);
+    for (int64_t pc = 0; pc < k; pc += KC)
+      pack_b_panels(P, all + n_pad * pc, 0, n, pc, std::min(KC, k - pc), ep.col_sum_b != nullptr);
+    P.packed_b = all;
+    col_sums_done = true;
   }
+  const bool col_sums = ep.col_sum_b != nullptr && !col_sums_done;
   run(tasks > 1, tasks, [&](int64_t t) {
     const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
     if (split_n)
-      gemm_range(P, 0, m, lo * NR, std::min(n, hi * NR), ep.col_sum_b != nullptr);
+      gemm_range(P, 0, m, lo * NR, std::min(n, hi * NR), col_sums);
     else
-      gemm_range(P, lo * MR, std::min(m, hi * MR), 0, n, ep.col_sum_b != nullptr && t == 0);
+      gemm_range(P, lo * MR, std::min(m, hi * MR), 0, n, col_sums && t == 0);
   });
 }
 
