@@ -1,5 +1,9 @@
-// matmul: dispatch between the direct small path and the packed BLIS-style path, threading,
-// and the portable kernels. The ISA-specific kernels live in matmul_avx2.cpp / matmul_avx512.cpp.
+// matmul: dispatch between the direct path (matrix-vector and tiny products) and the blocked
+// BLIS-style path, the epilogue, threading, and the portable kernels. The blocked path packs an
+// operand only when it is reused and does not fit in L1 (small products pack nothing), runs one
+// microkernel per edge shape, and hands threads disjoint rectangles of C. Every choice depends on
+// the shape alone, never on the thread count, so neither do the results. The ISA-specific
+// kernels live in matmul_avx2.cpp / matmul_avx512.cpp.
 #include "kernels/matmul.h"
 
 #include <algorithm>

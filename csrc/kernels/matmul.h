@@ -27,8 +27,10 @@ namespace gg::kernels {
 //             the update lands in w's storage and no gradient buffer exists. (The k sum is
 //             split in KC-deep blocks, each scaled by alpha and added to w in order, so this is
 //             within rounding of, not bit-identical to, w - lr * (x^T dz).)
-// col_sum_b, when not null, receives the column sums of op(B) (sum over k, [n]): with
-// B = dz in the weight gradient x^T dz, that is the bias gradient, read while dz is in cache.
+// col_sum_b, when not null, receives the column sums of op(B) (sum over k in order, [n]): with
+// B = dz in the weight gradient x^T dz, that is the bias gradient db, summed from each B panel
+// as it is packed (or read in place), so dz is not read a second time. (The direct path for
+// matrix-vector shapes sums in a separate pass.)
 template <class T>
 struct Epilogue {
   T alpha = T(1);
