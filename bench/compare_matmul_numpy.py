@@ -79,7 +79,8 @@ for line in sys.stdin:
         for _ in range(reps):
             call()
         times.append((time.perf_counter() - t0) / reps)
-    print(json.dumps(2 * m * n * k / statistics.median(times) / 1e9), flush=True)
+    flops = 2 * m * n * k
+    print(json.dumps([flops / statistics.median(times) / 1e9, flops / min(times) / 1e9]), flush=True)
 """
 
 
@@ -112,7 +113,8 @@ class Peer:
 
 
 def harness(bench, case, threads, dtype, rows, coretype):
-    """graphgrad's row and, when built with OpenBLAS, cblas_?gemm's: {row name: (GFLOP/s, label)}."""
+    """graphgrad's row and, when built with OpenBLAS, cblas_?gemm's: {row name: ([median, best] GFLOP/s
+    over 5 repetitions, label)}."""
     m, n, k, ta, tb = case[:5]
     ctype = "float" if dtype == "float32" else "double"
     name = f"m:{m}/n:{n}/k:{k}/ta:{ta}/tb:{tb}/thr:{threads}/"
@@ -121,13 +123,13 @@ def harness(bench, case, threads, dtype, rows, coretype):
         env["OPENBLAS_CORETYPE"] = coretype
     res = subprocess.run(pinned(threads) + [bench, f"--benchmark_filter=({'|'.join(rows)})<{ctype}>/{name}",
                                             "--benchmark_min_time=0.05", "--benchmark_repetitions=5",
-                                            "--benchmark_report_aggregates_only=true", "--benchmark_format=json"],
+                                            "--benchmark_format=json"],
                          env=env, capture_output=True, text=True, check=True)
-    out = {}
+    reps = {}
     for b in json.loads(res.stdout)["benchmarks"]:
-        if b.get("aggregate_name") == "median":
-            out[b["name"].split("<")[0]] = (b["GFLOPS"], b.get("label", ""))
-    return out
+        if b.get("run_type") == "iteration":
+            reps.setdefault(b["name"].split("<")[0], ([], b.get("label", "")))[0].append(b["GFLOPS"])
+    return {row: ([statistics.median(g), max(g)], label) for row, (g, label) in reps.items()}
 
 
 def fma_peak(bench_dir):
@@ -159,9 +161,13 @@ def main():
     p.add_argument("--dtypes", default="float32", type=lambda s: s.split(","))
     p.add_argument("--peers", default="numpy,torch", type=lambda s: [x for x in s.split(",") if x])
     p.add_argument("--sample-s", type=float, default=0.03, help="seconds per timing sample in the peers")
+    p.add_argument("--stat", choices=("median", "best"), default="median",
+                   help="per library and round: the median of its samples, or the best (the least disturbed "
+                        "on a busy machine; the same statistic for every library)")
     p.add_argument("--json", help="write every sample here")
     args = p.parse_args()
     cases = [c for g in args.groups for c in GROUPS[g]]
+    stat = 0 if args.stat == "median" else 1
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     peak_before = fma_peak(os.path.dirname(os.path.abspath(args.bench)))
     print(f"CPU: {cpu}, {len(os.sched_getaffinity(0))} CPUs; FMA peak (float32, bench/peak.cpp) "
@@ -188,14 +194,15 @@ def main():
             for r in range(args.rounds):
                 for c in cases:
                     for lib, peer in peers.items():
-                        samples[c].setdefault(lib, []).append(peer.run(c, dtype, args.sample_s))
+                        samples[c].setdefault(lib, []).append(peer.run(c, dtype, args.sample_s)[stat])
                     for row, (g, _) in harness(args.bench, c, threads, dtype, ["BM_matmul", "BM_openblas"],
                                                coretype).items():
-                        samples[c].setdefault({"BM_matmul": "graphgrad", "BM_openblas": "OpenBLAS C"}[row], []).append(g)
+                        samples[c].setdefault({"BM_matmul": "graphgrad", "BM_openblas": "OpenBLAS C"}[row], []).append(g[stat])
             load_after = os.getloadavg()
             cols = ["graphgrad"] + list(peers) + (["OpenBLAS C"] if detected else [])
             peak = peak_before[min(threads, 2)]
-            print(f"\n{dtype}, {threads} thread(s): GFLOP/s, median of {args.rounds} interleaved rounds; "
+            print(f"\n{dtype}, {threads} thread(s): GFLOP/s ({args.stat} sample of each library per round), "
+                  f"median of {args.rounds} interleaved rounds; "
                   f"ratio = graphgrad / the best of {', '.join(cols[1:])}; load average {load_before[0]:.1f} "
                   f"before, {load_after[0]:.1f} after\n")
             head = ["m x k x n", "op"] + cols + ["ratio", "gg % peak"]
