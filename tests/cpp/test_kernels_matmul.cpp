@@ -151,6 +151,28 @@ void check_epilogues() {
         CHECK(check_epilogue<T>(s, t & 1, t & 2, which));
 }
 
+// relu keeps NaN (as max(v, 0) with MAXPS's operand order, and the scalar v < 0 ? 0 : v), on
+// the direct path, the blocked path and its masked edge; a NaN mask element counts as not > 0.
+template <class T>
+void check_relu_nan() {
+  for (Shape s : {Shape{1, 20, 5}, Shape{20, 37, 300}}) {
+    const auto [m, n, k] = s;
+    std::vector<T> a = random_vec<T>(size_t(m * k), 3), b = random_vec<T>(size_t(k * n), 4), c(size_t(m * n));
+    a[0] = std::numeric_limits<T>::quiet_NaN();  // row 0 of C is all NaN
+    Epilogue<T> e;
+    e.relu = true;
+    matmul(a.data(), b.data(), c.data(), m, n, k, false, false, e);
+    for (int64_t j = 0; j < n; ++j) CHECK_MSG(std::isnan(c[size_t(j)]), "relu NaN m=%lld j=%lld", (long long)m, (long long)j);
+    for (size_t i = size_t(n); i < c.size(); ++i) CHECK(c[i] >= T(0));
+    std::vector<T> mask(c.size(), T(1));
+    mask[1] = std::numeric_limits<T>::quiet_NaN();
+    e.relu = false;
+    e.relu_mask = mask.data();
+    matmul(a.data(), b.data(), c.data(), m, n, k, false, false, e);
+    CHECK(c[1] == T(0) && std::isnan(c[2]));
+  }
+}
+
 // SGD fused into the weight gradient, w += (-lr) x^T dz, and a ReLU forward: the same bits for
 // any thread count (threaded shapes; C starts from the same contents each time).
 template <class T>
@@ -259,6 +281,8 @@ int main() {
     check_epilogues<float>();
     check_epilogues<double>();
     check_epilogue_determinism<float>();
+    check_relu_nan<float>();
+    check_relu_nan<double>();
   }
   force_isa(best_isa());
   check_concurrent_callers();
