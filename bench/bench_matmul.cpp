@@ -1,54 +1,171 @@
 // matmul GFLOP/s, reported as the "GFLOPS" counter (2*m*n*k per iteration, as a rate).
 // Arguments: m, n, k, trans_a, trans_b, threads. Names read e.g.
-//   BM_matmul<float>/512/1024/1024/0/1/2  ->  C[512,1024] = A[512,1024] * B^T, 2 threads.
+//   BM_matmul<float>/m:512/n:1024/k:1024/ta:0/tb:1/thr:2  ->  C[512,1024] = A[512,1024] * B^T, 2 threads.
+// With OpenBLAS found at configure time, BM_openblas<T> rows run cblas_?gemm at the same shapes
+// (after all graphgrad rows, so OpenBLAS's spinning workers never share the CPUs with ours).
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <random>
 #include <vector>
 
 #include "kernels/matmul.h"
 #include "runtime/thread_pool.h"
 
+#ifdef GG_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
 namespace {
+
+template <class T>
+struct Operands {
+  std::vector<T> a, b, c;
+  Operands(int64_t m, int64_t n, int64_t k) : a(size_t(m * k)), b(size_t(k * n)), c(size_t(m * n)) {
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    for (auto& x : a) x = dist(rng);
+    for (auto& x : b) x = dist(rng);
+  }
+};
+
+void set_flops(benchmark::State& state) {
+  const double m = double(state.range(0)), n = double(state.range(1)), k = double(state.range(2));
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
 
 template <class T>
 void BM_matmul(benchmark::State& state) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   const bool ta = state.range(3) != 0, tb = state.range(4) != 0;
   gg::set_num_threads(static_cast<int>(state.range(5)));
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<T> a(size_t(m * k)), b(size_t(k * n)), c(size_t(m * n));
-  for (auto& x : a) x = dist(rng);
-  for (auto& x : b) x = dist(rng);
+  Operands<T> x(m, n, k);
   for (auto _ : state) {
-    gg::kernels::matmul(a.data(), b.data(), c.data(), m, n, k, ta, tb);
-    benchmark::DoNotOptimize(c.data());
+    gg::kernels::matmul(x.a.data(), x.b.data(), x.c.data(), m, n, k, ta, tb);
+    benchmark::DoNotOptimize(x.c.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GFLOPS"] = benchmark::Counter(2.0 * double(m) * double(n) * double(k) * 1e-9,
+  set_flops(state);
+}
+
+// What the epilogue saves, as time per step of the fused form next to the same work unfused.
+// Arguments: in, out, batch, fused, threads.
+//   SGD:  w += (-lr) x^T dz              vs  g = x^T dz (a gradient buffer), then w += (-lr) g
+//   ReLU: h = relu(x w + b)              vs  h = x w + b, then a ReLU pass over h
+//   bias gradient: db = column sums of dz while x^T dz packs it  vs  a separate pass over dz
+template <class T>
+void BM_epilogue_sgd(benchmark::State& state) {
+  const int64_t in = state.range(0), out = state.range(1), batch = state.range(2);
+  const bool fused = state.range(3) != 0;
+  gg::set_num_threads(static_cast<int>(state.range(4)));
+  Operands<T> x(in, out, batch);  // a: x [batch, in] (read as x^T), b: dz [batch, out], c: w [in, out]
+  std::vector<T> g(x.c.size()), db(static_cast<size_t>(out));
+  const T lr = T(1e-3);
+  for (auto _ : state) {
+    if (fused) {
+      gg::kernels::Epilogue<T> e;
+      e.alpha = -lr;
+      e.accumulate = true;
+      e.col_sum_b = db.data();
+      gg::kernels::matmul(x.a.data(), x.b.data(), x.c.data(), in, out, batch, true, false, e);
+    } else {
+      gg::kernels::matmul(x.a.data(), x.b.data(), g.data(), in, out, batch, true, false);
+      for (size_t i = 0; i < g.size(); ++i) x.c[i] += -lr * g[i];
+      for (int64_t j = 0; j < out; ++j) db[size_t(j)] = T(0);
+      for (int64_t p = 0; p < batch; ++p)
+        for (int64_t j = 0; j < out; ++j) db[size_t(j)] += x.b[size_t(p * out + j)];
+    }
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::DoNotOptimize(db.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * double(in) * double(out) * double(batch) * 1e-9,
                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Square sizes, and the model shapes (M, N, K) with their two gradient products:
-//   forward C = A B, dA = dC B^T (M, K, N, trans_b), dB = A^T dC (K, N, M, trans_a).
+template <class T>
+void BM_epilogue_relu(benchmark::State& state) {
+  const int64_t in = state.range(0), out = state.range(1), batch = state.range(2);
+  const bool fused = state.range(3) != 0;
+  gg::set_num_threads(static_cast<int>(state.range(4)));
+  Operands<T> x(batch, out, in);  // a: x [batch, in], b: w [in, out], c: h [batch, out]
+  std::vector<T> bias(size_t(out), T(0.1));
+  for (auto _ : state) {
+    if (fused) {
+      gg::kernels::Epilogue<T> e;
+      e.bias = bias.data();
+      e.relu = true;
+      gg::kernels::matmul(x.a.data(), x.b.data(), x.c.data(), batch, out, in, false, false, e);
+    } else {
+      gg::kernels::matmul(x.a.data(), x.b.data(), x.c.data(), batch, out, in, false, false, bias.data());
+      for (auto& v : x.c) v = v < T(0) ? T(0) : v;
+    }
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * double(in) * double(out) * double(batch) * 1e-9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void epilogue_args(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2})
+    for (auto [in, out, batch] : {std::array<int, 3>{784, 512, 64}, {512, 512, 64}, {4096, 1024, 2048}})
+      for (int fused : {0, 1}) b->Args({in, out, batch, fused, threads});
+  b->ArgNames({"in", "out", "batch", "fused", "thr"});
+  b->UseRealTime();
+}
+BENCHMARK_TEMPLATE(BM_epilogue_sgd, float)->Apply(epilogue_args);
+BENCHMARK_TEMPLATE(BM_epilogue_relu, float)->Apply(epilogue_args);
+
+#ifdef GG_HAVE_OPENBLAS
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b,
+          int ldb, float* c) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, n);
+}
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda, const double* b,
+          int ldb, double* c) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, n);
+}
+
+template <class T>
+void BM_openblas(benchmark::State& state) {
+  const int m = int(state.range(0)), n = int(state.range(1)), k = int(state.range(2));
+  const bool ta = state.range(3) != 0, tb = state.range(4) != 0;
+  openblas_set_num_threads(static_cast<int>(state.range(5)));
+  Operands<T> x(m, n, k);
+  for (auto _ : state) {
+    gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, x.a.data(), ta ? m : k,
+         x.b.data(), tb ? k : n, x.c.data());
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::ClobberMemory();
+  }
+  set_flops(state);
+  state.SetLabel(openblas_get_corename());
+}
+#endif
+
+// Square sizes; the training shapes of the Quick Start MLP (784-512-512-10, batch 64) with the
+// two gradient products of each layer, dX = dZ W^T (trans_b) and dW = X^T dZ (trans_a); the
+// linear model's medium and large steps (x @ w and x^T @ dz); small and matrix-vector shapes.
 void args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
-    for (int s : {64, 128, 256, 512, 1024, 2048}) b->Args({s, s, s, 0, 0, threads});
+    for (int s : {16, 32, 64, 128, 256, 512, 1024, 2048}) b->Args({s, s, s, 0, 0, threads});
     for (int s : {1024}) {
       b->Args({s, s, s, 1, 0, threads});
       b->Args({s, s, s, 0, 1, threads});
     }
-    const int shapes[][3] = {{64, 128, 256}, {512, 1024, 1024}, {2048, 1024, 4096}};
-    for (auto [M, N, K] : shapes) {
-      b->Args({M, N, K, 0, 0, threads});
-      b->Args({M, K, N, 0, 1, threads});
-      b->Args({K, N, M, 1, 0, threads});
+    const int layers[][3] = {{64, 784, 512}, {64, 512, 512}, {64, 512, 10}};  // batch, in, out
+    for (auto [B, I, O] : layers) {
+      b->Args({B, O, I, 0, 0, threads});  // z = x w
+      b->Args({I, O, B, 1, 0, threads});  // dw = x^T dz
+      b->Args({B, I, O, 0, 1, threads});  // dx = dz w^T
     }
-    // small and matrix-vector shapes
+    const int linear[][3] = {{64, 256, 128}, {512, 1024, 1024}, {2048, 4096, 1024}};
+    for (auto [B, I, O] : linear) {
+      b->Args({B, O, I, 0, 0, threads});
+      b->Args({I, O, B, 1, 0, threads});
+    }
     b->Args({1, 3, 5, 0, 0, threads});
-    b->Args({16, 16, 16, 0, 0, threads});
-    b->Args({32, 32, 32, 0, 0, threads});
     b->Args({1, 1024, 1024, 0, 0, threads});
     b->Args({1, 1024, 1024, 0, 1, threads});
     b->Args({1024, 1, 1024, 0, 0, threads});
@@ -59,5 +176,9 @@ void args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_TEMPLATE(BM_matmul, float)->Apply(args);
 BENCHMARK_TEMPLATE(BM_matmul, double)->Apply(args);
+#ifdef GG_HAVE_OPENBLAS
+BENCHMARK_TEMPLATE(BM_openblas, float)->Apply(args);
+BENCHMARK_TEMPLATE(BM_openblas, double)->Apply(args);
+#endif
 
 }  // namespace

@@ -15,11 +15,13 @@ run) of graphgrad and jax.jit on the seed model, and the peak RSS of one large s
 implementation, each in a fresh process (VmHWM reset after set-up, see bench/README.md).
 """
 import argparse
+import gc
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -174,6 +176,17 @@ def set_threads(n, impls):
         torch.set_num_threads(n)
 
 
+def threadpools():
+    """What threadpoolctl reports for the libraries loaded in this worker (numpy's OpenBLAS should
+    say SkylakeX on a Sapphire Rapids CPU)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return [{"note": "threadpoolctl not installed"}]
+    return [{k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "version")}
+            for d in threadpoolctl.threadpool_info()]
+
+
 def max_rel_err(got, ref):
     got = np.asarray(got, dtype=np.float64)
     return float(np.max(np.abs(got - ref)) / max(np.max(np.abs(ref)), 1e-30))
@@ -194,7 +207,8 @@ def worker(args):
     set_threads(threads, impls)
     # The load average says whether other processes shared the CPUs (a multi-threaded BLAS that
     # meets a busy core waits at its barriers): printed with the table.
-    out = {"threads": threads, "notes": notes, "sizes": {}, "first_call": {}, "load_before": os.getloadavg()[0]}
+    out = {"threads": threads, "notes": notes, "sizes": {}, "first_call": {}, "load_before": os.getloadavg()[0],
+           "threadpools": threadpools()}
     for size in args.sizes:
         data = make_data(size)
         ref = numpy_step_fn(*[a.astype(np.float64) for a in data])()  # same inputs, exact sums
@@ -233,23 +247,30 @@ def worker(args):
 
 
 def first_calls(impls, repeats):
-    """Trace + compile + run of a fresh function object, on the seed model, round-robin."""
+    """The first call of a fresh function object on the seed model (trace + compile + run), timed
+    alone; also the wider figure that includes making the model and its tensors."""
     x, y, w, b = make_data("seed")
     makers = {}
     if "graphgrad" in impls:
-        makers["graphgrad"] = lambda: graphgrad_model()(x, y, w, b)  # the first step() call compiles
+        makers["graphgrad"] = lambda: graphgrad_model()(x, y, w, b)  # Parameters, Tensors, value_and_grad
     if "jax.jit" in impls:
-        makers["jax.jit"] = lambda: make_jax(x, y, w, b)  # jax_model() gives a fresh jit each time
-    res = {name: {"first": [], "second": []} for name in makers}
-    for r in range(repeats):
-        for name, make in makers.items():
+        makers["jax.jit"] = lambda: make_jax(x, y, w, b)  # a fresh jit and device_put arrays
+    # One library's first calls in a row, not round-robin: right after jax.jit compiles (~0.3 s of
+    # allocation, threads and cache traffic), graphgrad's first call measured 3-10x its time alone.
+    # gc.collect() first, so no call pays for collecting the garbage of the one before it.
+    res = {name: {"first": [], "with_setup": [], "second": []} for name in makers}
+    for name, make in makers.items():
+        for r in range(repeats):
+            gc.collect()
             t0 = time.perf_counter()
             step = make()
-            step()
             t1 = time.perf_counter()
+            step()  # the first call: trace + compile + run
+            t2 = time.perf_counter()
             step()
-            res[name]["first"].append(t1 - t0)
-            res[name]["second"].append(time.perf_counter() - t1)
+            res[name]["first"].append(t2 - t1)
+            res[name]["with_setup"].append(t2 - t0)
+            res[name]["second"].append(time.perf_counter() - t2)
     return res
 
 
@@ -287,8 +308,10 @@ def rss_worker(args):
 
 
 def run_child(extra, threads):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
+    # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on some machines for old OpenBLAS builds, make a
+    # current numpy run an older CPU's kernels: unset for this worker only (bench/README.md).
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     # Idle pool threads must sleep, not spin: torch's OpenMP and OpenBLAS workers that spin after
     # their call hold the CPUs the next library in the round-robin needs (on 2 CPUs this made numpy
     # 100x slower at the small size). Passive waiting costs each a wake-up, as in a real program.
@@ -310,8 +333,10 @@ def fmt_t(s):
 
 def print_tables(results, impls):
     for w in results["workers"]:
-        print(f"\n## threads = {w['threads']}: median time per step (GFLOP/s), ratio = graphgrad / peer "
-              f"(1-min load average {w['load_before']:.1f} before, {w['load_after']:.1f} after)\n")
+        peak = results["peak"].get(min(w["threads"], 2))
+        print(f"\n## threads = {w['threads']}: median time per step (GFLOP/s, % of the {peak:.0f} GFLOP/s FMA peak), "
+              f"ratio = graphgrad / peer (1-min load average {w['load_before']:.1f} before, {w['load_after']:.1f} after)\n")
+        print(f"threadpoolctl: {w['threadpools']}\n")
         cols = [i for i in impls if any(i in s["times"] for s in w["sizes"].values())]
         peers = [c for c in cols if c != "graphgrad"]
         head = ["size"] + cols + [f"gg/{p}" for p in peers]
@@ -320,7 +345,8 @@ def print_tables(results, impls):
             med = {n: statistics.median(t) for n, t in s["times"].items()}
             row = [size]
             for c in cols:
-                row.append(f"{fmt_t(med[c])} ({flops(size) / med[c] / 1e9:.3g})" if c in med else "-")
+                rate = flops(size) / med[c] / 1e9 if c in med else 0
+                row.append(f"{fmt_t(med[c])} ({rate:.3g}, {100 * rate / peak:.0f}%)" if c in med else "-")
             for p in peers:
                 row.append(f"{med['graphgrad'] / med[p]:.2f}" if "graphgrad" in med and p in med else "-")
             rows.append(row)
@@ -336,7 +362,8 @@ def print_tables(results, impls):
             print(f"check {size}: max rel err vs float64 numpy {worst}")
         for fc_name, fc in w["first_call"].items():
             print(f"first call ({fc_name}, seed, fresh function, median of {len(fc['first'])}): "
-                  f"{fmt_t(statistics.median(fc['first']))}; the second call {fmt_t(statistics.median(fc['second']))}")
+                  f"{fmt_t(statistics.median(fc['first']))} alone; {fmt_t(statistics.median(fc['with_setup']))} "
+                  f"with making the model and its tensors; the second call {fmt_t(statistics.median(fc['second']))}")
         for n in w["notes"]:
             print("note:", n)
     if results.get("rss"):
@@ -371,7 +398,13 @@ def main():
 
     passthrough = ["--sizes", ",".join(args.sizes), "--repeats", str(args.repeats),
                    "--impls", ",".join(args.impls), "--sample-s", str(args.sample_s)]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from compare_matmul_numpy import fma_peak
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    peak = fma_peak(tempfile.gettempdir())  # before the workers: bench/peak.cpp, compiled once
+    print(f"CPU: {cpu}; FMA peak (float32, bench/peak.cpp) {peak[1]:.0f} GFLOP/s on 1 thread, {peak[2]:.0f} on 2")
     results = {"python": sys.version.split()[0], "numpy": np.__version__, "cpus": len(os.sched_getaffinity(0)),
+               "cpu": cpu, "peak": peak,
                "workers": [run_child(passthrough + ["--worker", str(t)], t) for t in args.threads], "rss": []}
     if not args.no_rss and "large" in args.sizes:
         impls, _ = available(args.impls)

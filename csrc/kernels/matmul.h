@@ -4,17 +4,56 @@
 //                                          op(B) = B^T when trans_b (B is stored n x k)
 //
 // C is overwritten (k == 0 gives zeros); a non-null bias[n] is added to every row of C.
-// Results are bit-identical for any thread count.
+// Results are bit-identical for any thread count: threads split the output, never the k sum.
 #pragma once
 #include <cstdint>
 
 namespace gg::kernels {
 
+// What happens to each output element v = (op(A) op(B))[i, j] before it is stored, in this order
+// (the default is a plain C = op(A) op(B)):
+//
+//   v = alpha * v                         alpha
+//   v = v + C[i, j]                       accumulate (beta = 1; otherwise C is only written)
+//   v = v + bias[j]                       bias: [n], or null
+//   v = max(v, 0)                         relu (NaN stays NaN)
+//   v = relu_mask[i, j] > 0 ? v : 0       relu_mask: [m, n] row-major, or null: ReLU's gradient
+//                                         (relu_mask is the ReLU's input or output)
+//
+// It runs while the tile is still in registers. Uses in a training step:
+//   forward   z = relu(x w + b)              {.bias = b, .relu = true}
+//   backward  dh = (dz w^T) * (h > 0)         trans_b, {.relu_mask = h}
+//   SGD       w += (-lr) * x^T dz             trans_a, {.alpha = -lr, .accumulate = true}, C = w:
+//             the update lands in w's storage and no gradient buffer exists. (The k sum is
+//             split in KC-deep blocks, each scaled by alpha and added to w in order, so this is
+//             within rounding of, not bit-identical to, w - lr * (x^T dz).)
+// col_sum_b, when not null, receives the column sums of op(B) (sum over k in order, [n]): with
+// B = dz in the weight gradient x^T dz, that is the bias gradient db, summed from each B panel
+// as it is packed (or read in place), so dz is not read a second time. (The direct path for
+// matrix-vector shapes sums in a separate pass.)
+template <class T>
+struct Epilogue {
+  T alpha = T(1);
+  bool accumulate = false;
+  const T* bias = nullptr;
+  bool relu = false;
+  const T* relu_mask = nullptr;
+  T* col_sum_b = nullptr;
+};
+
 template <class T>
 void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
-            const T* bias = nullptr);
+            const Epilogue<T>& epilogue);
 
-// The portable reference: plain loops, the test oracle for the SIMD paths.
+template <class T>
+void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
+            const T* bias = nullptr) {
+  Epilogue<T> e;
+  e.bias = bias;
+  matmul(a, b, c, m, n, k, trans_a, trans_b, e);
+}
+
+// The portable reference: plain loops, the test oracle for the SIMD paths (no epilogue).
 template <class T>
 void matmul_ref(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b);
 

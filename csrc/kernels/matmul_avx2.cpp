@@ -19,10 +19,16 @@ struct F32x8 {
   static V broadcast(const T* p) { return _mm256_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V load_partial(const T* p, int count) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes));
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V set1(T x) { return _mm256_set1_ps(x); }
+  static __m256i lanes_below(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+  static V load_partial(const T* p, int count) { return _mm256_maskload_ps(p, lanes_below(count)); }
+  static void store_partial(T* p, V v, int count) { _mm256_maskstore_ps(p, lanes_below(count), v); }
+  // max(v, 0) with MAXPS's rule (the second operand when either is NaN): NaN stays NaN.
+  static V max0(V v) { return _mm256_max_ps(zero(), v); }
+  static V keep_if_positive(V m, V v) { return _mm256_and_ps(_mm256_cmp_ps(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -41,10 +47,15 @@ struct F64x4 {
   static V broadcast(const T* p) { return _mm256_set1_pd(*p); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  static V load_partial(const T* p, int count) {
-    const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
-    return _mm256_maskload_pd(p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), lanes));
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V set1(T x) { return _mm256_set1_pd(x); }
+  static __m256i lanes_below(int count) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(0, 1, 2, 3));
   }
+  static V load_partial(const T* p, int count) { return _mm256_maskload_pd(p, lanes_below(count)); }
+  static void store_partial(T* p, V v, int count) { _mm256_maskstore_pd(p, lanes_below(count), v); }
+  static V max0(V v) { return _mm256_max_pd(zero(), v); }
+  static V keep_if_positive(V m, V v) { return _mm256_and_pd(_mm256_cmp_pd(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) {
     const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
@@ -57,7 +68,7 @@ KernelSet<typename S::T> make() {
   constexpr Blocking blk = blocking<T>(Isa::Avx2);
   static_assert(blk.nr % S::kWidth == 0);
   // Two vectors of dot-product partial sums per output, four outputs at a time: 8 FMA chains.
-  return {blk, ukr_simd<S, blk.mr, blk.nr / S::kWidth>, pack_panel<T>, small_gemm<S, 2>};
+  return {blk, S::kWidth, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth>(), pack_panel<T>, small_gemm<S, 2>};
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // Internals shared by the matmul driver (matmul.cpp) and the per-ISA kernel files.
 //
 // BLIS layout: C is computed in MC x NC blocks over KC-deep slices of the reduction.
-// op(B)[pc:pc+KC, jc:jc+NC] is packed into NR-wide panels (KC x NR each, row p holds NR
-// consecutive columns), op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (row p holds MR
-// consecutive rows of column p). Panels are zero-padded to full MR / NR, so the microkernel
-// always computes a full MR x NR tile.
+// op(A)[ic:ic+MC, pc:pc+KC] is packed into MR-tall panels (row p holds MR consecutive rows of
+// column p); op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels (KC x NR each, row p holds NR
+// consecutive columns), or read in place when it is small and not transposed. Packed panels are
+// zero-padded to full MR / NR.
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "kernels/cpu.h"
@@ -19,18 +20,18 @@ struct Blocking {
 
 // The one table of block sizes, indexed [isa][0 = float, 1 = double]. The microkernels take
 // their mr/nr from here at compile time, so changing a tile here changes the kernel.
-// Zen 5 (48 KiB L1d, 1 MiB L2 per core): KC x NR of B is ~24-32 KiB of L1.
+// Zen 5 (48 KiB L1d, 1 MiB L2 per core) and Sapphire Rapids (48 KiB, 2 MiB): KC x NR of B is
+// 32 KiB of L1.
 inline constexpr Blocking kBlocking[3][2] = {
     /* Portable */ {{4, 8, 128, 256, 2048}, {4, 4, 128, 256, 2048}},
     /* Avx2     */ {{6, 16, 144, 256, 4096}, {6, 8, 144, 256, 4096}},
     /* Avx512   */ {{14, 32, 224, 256, 4096}, {14, 16, 224, 256, 4096}},
 };
-// The driver routes edge tiles through a fixed 512-element buffer.
-inline constexpr int kMaxTile = 512;
+inline constexpr int kMaxMr = 14, kMaxNv = 2;
 static_assert([] {
   for (const auto& isa : kBlocking)
     for (const Blocking& b : isa)
-      if (b.mr * b.nr > kMaxTile || b.mc % b.mr != 0) return false;
+      if (b.mr > kMaxMr || b.mc % b.mr != 0) return false;
   return true;
 }());
 
@@ -39,11 +40,32 @@ constexpr Blocking blocking(Isa isa) {
   return kBlocking[static_cast<int>(isa)][sizeof(T) == 8];
 }
 
-// c[0:mr, 0:nr] (row stride ldc) = (accumulate ? c : 0) + sum_p pa[p*mr + i] * pb[p*nr + j].
-// pa and pb are packed panels, pb 64-byte aligned. The tile sum always starts from zero and is
-// added to c at the end, so an element's value does not depend on which tile computed it.
+// What the microkernel does with a finished tile, in this order:
+//   v = alpha * tile (+ c if load_c) (+ bias[j]); relu: v = max(v, 0) (NaN stays NaN);
+//   mask: v = mask[i, j] > 0 ? v : 0.
+// load_c is set for every K block after the first and, with beta = 1, for the first too; bias,
+// relu and mask only on the last K block. Pointers are already at the tile's (i, j).
 template <class T>
-using MicroKernel = void (*)(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, bool accumulate);
+struct TileEpilogue {
+  T alpha = 1;
+  bool load_c = false;
+  bool relu = false;
+  const T* bias = nullptr;
+  const T* mask = nullptr;
+  int64_t ldm = 0;
+};
+
+// c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p A(i, p) * pb[p*ldb + j]), A(i, p) at pa[i + p*as]
+// (a packed panel, as = MR, or op(A) in place with trans_a, as = m) or, for the row kernels, at
+// pa[i*as + p] (op(A) in place without trans_a, as = k). pb is a packed B panel (ldb = NR) or
+// op(B) in place (ldb = n, only ever with nr == NR). The tile sum always starts from zero and the
+// epilogue runs the same operations for every element, so a value never depends on which tile
+// or which kernel computed it.
+template <class T>
+using MicroKernel = void (*)(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc,
+                             int nr, const TileEpilogue<T>& e);
+template <class T>
+using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 2>;  // [rows][nv-1][mr-1]
 
 // Direct path for small and matrix-vector problems, compiled once per ISA:
 //   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.
@@ -58,7 +80,8 @@ using Pack = void (*)(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_
 template <class T>
 struct KernelSet {
   Blocking blk;
-  MicroKernel<T> ukr;
+  int width;  // elements per vector: B panels are nv * width wide, 1 <= nv <= blk.nr / width
+  UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
 };

@@ -1,6 +1,7 @@
 // matmul against matmul_ref on every ISA path this CPU has, float and double, all transpose
-// combinations, awkward and edge sizes, unaligned operands; plus bit-exact determinism across
-// thread counts and repeated runs.
+// combinations, awkward and edge sizes, unaligned operands; every epilogue (alpha, accumulate,
+// bias, relu, relu mask, column sums of B) against the reference plus scalar loops; plus bit-exact
+// determinism across thread counts and repeated runs.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -87,6 +88,126 @@ void check_all_shapes() {
     for (int t = 0; t < 4; ++t) CHECK(check_one<T>(s, t & 1, t & 2));
 }
 
+// The epilogue forms against matmul_ref followed by the documented scalar steps:
+//   v = alpha * AB (+ C0) (+ bias); relu; mask > 0 ? v : 0; col_sum_b = column sums of op(B).
+// `which` picks the parts: 1 alpha, 2 accumulate, 4 bias, 8 relu, 16 mask, 32 col sums.
+template <class T>
+bool check_epilogue(Shape s, bool ta, bool tb, int which) {
+  const auto [m, n, k] = s;
+  const size_t nc = size_t(m * n);
+  const std::vector<T> a = random_vec<T>(size_t(m * k) + 1, uint32_t(m + 3 * k)),
+                       b = random_vec<T>(size_t(k * n) + 1, uint32_t(n + 5 * k + 1)),
+                       c0 = random_vec<T>(nc, uint32_t(m * n + 7)), bias = random_vec<T>(size_t(n), 11),
+                       mask = random_vec<T>(nc, 13);
+  std::vector<T> c = c0, ref(nc), cs(size_t(n), T(-7)), cs_ref(size_t(n), T(0));
+  Epilogue<T> e;
+  if (which & 1) e.alpha = T(-0.375);
+  e.accumulate = which & 2;
+  if (which & 4) e.bias = bias.data();
+  e.relu = which & 8;
+  if (which & 16) e.relu_mask = mask.data();
+  if (which & 32) e.col_sum_b = cs.data();
+  matmul(a.data() + 1, b.data() + 1, c.data(), m, n, k, ta, tb, e);
+  matmul_ref(a.data() + 1, b.data() + 1, ref.data(), m, n, k, ta, tb);
+  for (size_t idx = 0; idx < nc; ++idx) {
+    T v = e.alpha * ref[idx];
+    if (e.accumulate) v += c0[idx];
+    if (e.bias) v += bias[idx % size_t(n)];
+    if (e.relu) v = v < T(0) ? T(0) : v;
+    if (e.relu_mask) v = mask[idx] > T(0) ? v : T(0);
+    ref[idx] = v;
+  }
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) cs_ref[size_t(j)] += tb ? b[1 + size_t(j * k + p)] : b[1 + size_t(p * n + j)];
+  // As in check_one, plus the roundings of the epilogue's own few additions (|c0|, |bias| <= 1).
+  const double tol = 2.0 * std::numeric_limits<T>::epsilon() * double(std::max<int64_t>(k, 1) + 4);
+  for (size_t idx = 0; idx < nc; ++idx)
+    if (!(std::abs(double(c[idx]) - double(ref[idx])) <= tol)) {
+      std::fprintf(stderr, "  epilogue %d isa=%s %s m=%lld n=%lld k=%lld ta=%d tb=%d: c[%zu]=%g ref=%g\n", which,
+                   isa_name(active_isa()), sizeof(T) == 4 ? "f32" : "f64", (long long)m, (long long)n,
+                   (long long)k, ta, tb, idx, double(c[idx]), double(ref[idx]));
+      return false;
+    }
+  if (e.col_sum_b)
+    for (int64_t j = 0; j < n; ++j)
+      if (!(std::abs(double(cs[size_t(j)]) - double(cs_ref[size_t(j)])) <= tol)) {
+        std::fprintf(stderr, "  col_sum_b isa=%s m=%lld n=%lld k=%lld tb=%d: [%lld]=%g ref=%g\n",
+                     isa_name(active_isa()), (long long)m, (long long)n, (long long)k, tb, (long long)j,
+                     double(cs[size_t(j)]), double(cs_ref[size_t(j)]));
+        return false;
+      }
+  return true;
+}
+
+template <class T>
+void check_epilogues() {
+  // The direct path (m or n of 1, tiny), the blocked path with edges, k above KC (several K
+  // blocks: alpha per block, the activation only after the last), k == 0, threaded sizes.
+  const Shape cases[] = {{1, 7, 9},   {9, 1, 7},     {3, 3, 3},      {15, 17, 33},  {64, 10, 512},
+                         {29, 45, 300}, {64, 64, 64}, {130, 70, 530}, {7, 5, 0},     {200, 150, 100}};
+  for (Shape s : cases)
+    for (int t = 0; t < 4; ++t)
+      for (int which : {1, 2, 3, 4, 8, 12, 16, 20, 32, 63})
+        CHECK(check_epilogue<T>(s, t & 1, t & 2, which));
+}
+
+// relu keeps NaN (as max(v, 0) with MAXPS's operand order, and the scalar v < 0 ? 0 : v), on
+// the direct path, the blocked path and its masked edge; a NaN mask element counts as not > 0.
+template <class T>
+void check_relu_nan() {
+  for (Shape s : {Shape{1, 20, 5}, Shape{20, 37, 300}}) {
+    const auto [m, n, k] = s;
+    std::vector<T> a = random_vec<T>(size_t(m * k), 3), b = random_vec<T>(size_t(k * n), 4), c(size_t(m * n));
+    a[0] = std::numeric_limits<T>::quiet_NaN();  // row 0 of C is all NaN
+    Epilogue<T> e;
+    e.relu = true;
+    matmul(a.data(), b.data(), c.data(), m, n, k, false, false, e);
+    for (int64_t j = 0; j < n; ++j) CHECK_MSG(std::isnan(c[size_t(j)]), "relu NaN m=%lld j=%lld", (long long)m, (long long)j);
+    for (size_t i = size_t(n); i < c.size(); ++i) CHECK(c[i] >= T(0));
+    std::vector<T> mask(c.size(), T(1));
+    mask[1] = std::numeric_limits<T>::quiet_NaN();
+    e.relu = false;
+    e.relu_mask = mask.data();
+    matmul(a.data(), b.data(), c.data(), m, n, k, false, false, e);
+    CHECK(c[1] == T(0) && std::isnan(c[2]));
+  }
+}
+
+// SGD fused into the weight gradient, w += (-lr) x^T dz, and a ReLU forward: the same bits for
+// any thread count (threaded shapes; C starts from the same contents each time).
+template <class T>
+void check_epilogue_determinism() {
+  const Shape cases[] = {{300, 200, 500}, {784, 512, 64}, {64, 784, 512}};
+  for (Shape s : cases) {
+    const auto [m, n, k] = s;
+    const std::vector<T> a = random_vec<T>(size_t(m * k), 5), b = random_vec<T>(size_t(k * n), 6),
+                         w0 = random_vec<T>(size_t(m * n), 7), bias = random_vec<T>(size_t(n), 8);
+    for (int form = 0; form < 2; ++form) {
+      Epilogue<T> e;
+      if (form == 0) {
+        e.alpha = T(-0.01);
+        e.accumulate = true;
+      } else {
+        e.bias = bias.data();
+        e.relu = true;
+      }
+      std::vector<T> first = w0, c(w0.size()), cs_first(static_cast<size_t>(n)), cs(static_cast<size_t>(n));
+      e.col_sum_b = cs_first.data();
+      gg::set_num_threads(1);
+      matmul(a.data(), b.data(), first.data(), m, n, k, form == 0, false, e);
+      e.col_sum_b = cs.data();
+      for (int threads : {2, 3}) {
+        gg::set_num_threads(threads);
+        c = w0;
+        matmul(a.data(), b.data(), c.data(), m, n, k, form == 0, false, e);
+        CHECK_MSG(c == first && cs == cs_first, "epilogue form %d m=%lld n=%lld k=%lld threads=%d", form,
+                  (long long)m, (long long)n, (long long)k, threads);
+      }
+    }
+  }
+  gg::set_num_threads(2);
+}
+
 // k == 0 gives zeros, m == 0 / n == 0 touch nothing.
 template <class T>
 void check_empty() {
@@ -157,6 +278,11 @@ int main() {
     check_empty<double>();
     check_determinism<float>();
     check_determinism<double>();
+    check_epilogues<float>();
+    check_epilogues<double>();
+    check_epilogue_determinism<float>();
+    check_relu_nan<float>();
+    check_relu_nan<double>();
   }
   force_isa(best_isa());
   check_concurrent_callers();
