@@ -241,3 +241,24 @@ def test_graph_mode_compiles_a_cells_construct():
         ms.set_context(mode=ms.PYNATIVE_MODE)
     with pytest.raises(ValueError, match="CPU"):
         ms.set_context(device_target="GPU")
+
+
+def test_an_sgd_update_accumulates_in_its_matmul_and_matches_the_unfused_step():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((16, 24)), rng.standard_normal((16, 8))
+    w0 = rng.standard_normal((24, 8))
+    w = Parameter(Tensor(w0.copy()), name="w")
+    lr = Parameter(Tensor(np.float64(0.1)), name="lr")
+
+    @ms.jit
+    def step(x, y):
+        ops.assign(w, w - lr * ops.matmul(x.T, y))
+        return ops.sum(lr)
+    step(Tensor(a), Tensor(b))
+    np.testing.assert_allclose(w.asnumpy(), w0 - 0.1 * a.T @ b, rtol=1e-12, atol=1e-12)
+    final = str(step.stages(Tensor(a), Tensor(b))[-1][1])
+    assert "matmul_update" in final and "-> into %w (donated)" in final
+    held = Tensor(w)  # shared: the update starts from a copy, and the held tensor stays
+    step(Tensor(a), Tensor(b))
+    np.testing.assert_allclose(held.asnumpy(), w0 - 0.1 * a.T @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.asnumpy(), w0 - 0.2 * a.T @ b, rtol=1e-12, atol=1e-12)

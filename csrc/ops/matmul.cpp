@@ -4,6 +4,8 @@
 // operands with 2 or more) come from the gradient pass and simplify: the kernel reads A^T / B^T
 // in place. The bias [N] (2-D operands only) is added to every row: fuse_bias folds a following
 // broadcast add into it.
+#include <cstring>
+
 #include "kernels/broadcast.h"
 #include "kernels/matmul.h"
 #include "ops/op.h"
@@ -115,6 +117,41 @@ void vjp(VjpContext& c, std::vector<int>& grads) {
 }
 }  // namespace
 
+// matmul_update(c, a, b, s) {trans_a, trans_b}: c - s * op(a) op(b), s a 0-d scale read at run
+// time (a learning rate). fuse_update makes it from an SGD step, sub(w, mul(lr, matmul(...))):
+// the product accumulates straight into the output (the kernel's epilogue, alpha = -s, beta =
+// 1), which the memory plan places in w's own buffer when w is donated, so no gradient buffer
+// exists. Within rounding of the unfused form (the k sum is added to c block by block).
+OpDef matmul_update() {
+  OpDef d;
+  d.name = "matmul_update";
+  d.attrs = {"trans_a", "trans_b"};
+  d.min_inputs = d.max_inputs = 4;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs& at) {
+    const Type out = infer({in[1], in[2]}, at);
+    require_same_dtype("matmul_update", in);
+    if (in[1]->ndim() != 2 || in[2]->ndim() != 2 || !(*in[0] == out) || in[3]->ndim() != 0)
+      throw ShapeError("matmul_update: needs 2-D a and b, c of their product's type " + out.str() + " and a 0-d scale");
+    return out;
+  };
+  d.compile = [](const std::vector<const Type*>& in, const Type& out, const Attrs& at) -> Kernel {
+    const bool ta = attr_int(at, "trans_a", 0), tb = attr_int(at, "trans_b", 0);
+    const Dims d = matmul_dims(*in[1], *in[2], ta, tb);
+    return [d, ta, tb, bytes = out.bytes(), dtype = out.dtype](const void* const* x, void* o) {
+      if (o != x[0]) std::memcpy(o, x[0], bytes);  // not donated: start from a copy of c
+      dispatch_float(dtype, "matmul_update", [&](auto t) {
+        using T = decltype(t);
+        kernels::Epilogue<T> e;
+        e.alpha = -*in_as<T>(x, 3);
+        e.accumulate = true;
+        kernels::matmul<T>(in_as<T>(x, 1), in_as<T>(x, 2), static_cast<T*>(o), d.m, d.n, d.k, ta, tb, e);
+      });
+    };
+  };
+  d.inplace_input = 0;  // each element of c is read by the tile that writes it, once
+  return d;
+}
+
 std::vector<OpDef> matmul_ops() {
   OpDef d;
   d.name = "matmul";
@@ -124,7 +161,7 @@ std::vector<OpDef> matmul_ops() {
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;
-  return {d};
+  return {d, matmul_update()};
 }
 
 }  // namespace gg

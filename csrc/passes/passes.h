@@ -12,6 +12,7 @@ Graph simplify(const Graph& g);  // simplify.cpp: algebraic identities
 Graph cse(const Graph& g);       // cse.cpp: common subexpressions
 Graph fuse_bias(const Graph& g);  // fuse_bias.cpp: bias add into the matmul epilogue
 Graph fuse_bce(const Graph& g);   // fuse_bce.cpp: BCE loss and logits gradient in one kernel
+Graph fuse_update(const Graph& g);  // fuse_update.cpp: an SGD update accumulated in its matmul
 Graph dce(const Graph& g);       // dce.cpp: dead code
 
 struct Stage {
