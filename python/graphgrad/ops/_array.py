@@ -367,7 +367,7 @@ def getitem(x, key):
                              f"got {type(k).__name__}")
         dim += 1
     out = x
-    if count != list(x.shape):
+    if count != list(x.shape) or builtins.any(st != 1 for st in step):  # x[::-1] keeps the shape, not the order
         out = apply("slice", [x], {"start": start, "step": step, "shape": count})
     out = reshape(out, out_shape)
     if not advanced:
