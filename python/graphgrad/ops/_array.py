@@ -336,6 +336,8 @@ def getitem(x, key):
 
     start, step, count, out_shape, dim = [], [], [], [], 0
     advanced = []  # (position in out_shape, dim of x, index tensor)
+    # With an index tensor present, numpy counts ints as advanced indices too (x[0, :, idx]).
+    any_tensor = builtins.any(isinstance(k, Tensor) for k in key)
     for k in key:
         if k is None:
             out_shape.append(1)
@@ -362,6 +364,9 @@ def getitem(x, key):
             start.append(i % size)
             step.append(1)
             count.append(1)
+            if any_tensor:  # kept as a size-1 dim that a 0-d index 0 picks
+                advanced.append((len(out_shape), dim, Tensor(np.array(0, np.int64))))
+                out_shape.append(1)
         else:
             raise IndexError(f"only integers, slices, None, Ellipsis and integer tensors are valid indices, "
                              f"got {type(k).__name__}")
@@ -374,7 +379,11 @@ def getitem(x, key):
         return out
     positions = [p for p, _, _ in advanced]
     if positions != list(range(positions[0], positions[0] + len(positions))):
-        raise IndexError("integer tensor indices must be next to each other (separated ones are not supported)")
+        # Separated advanced indices: numpy puts their broadcast dims first.
+        rest = [p for p in range(out.ndim) if p not in positions]
+        out = transpose(out, tuple(positions + rest))
+        positions = list(range(len(positions)))
+        advanced = [(p, d, t) for p, (_, d, t) in zip(positions, advanced)]
     # Adjacent index tensors address their dims jointly: one flat index over the merged dims.
     p0, sizes = positions[0], [out.shape[p] for p in positions]
     from ._math import add, mul
