@@ -209,9 +209,9 @@ def min(input, axis=None, keepdims=False):
 
 @op
 def prod(input, axis=None, keep_dims=False):
-    """The product over axis."""
+    """The product over axis; bool and int32 multiply as int64 (MindSpore)."""
     check_tensor(input, "prod", "input")
-    x = cast(input, int64) if input.dtype.kind == "b" else input
+    x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
     return _reduce("reduce_prod", x, axis, keep_dims, "prod")
 
 
