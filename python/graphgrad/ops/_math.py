@@ -137,8 +137,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 @op
 def mean(input, axis=None, keep_dims=False):
-    """The mean over axis (an int, a tuple or None for all). Int tensors give the floor of it, as
-    MindSpore does."""
+    """The mean over axis (an int, a tuple or None for all). Int tensors give it truncated
+    towards 0 (-7 / 2 is -3), as MindSpore does."""
     check_tensor(input, "mean", "input")
     axes = axes_arg(axis, input.ndim, "mean")
     n = 1
@@ -147,7 +147,8 @@ def mean(input, axis=None, keep_dims=False):
     s = sum(input, tuple(axes), keep_dims)
     if input.dtype.kind == "f":
         return cast(binary("div", s, float(n)), input.dtype)
-    return cast(binary("floor_divide", s, n), input.dtype)
+    q = binary("floor_divide", abs(s), n)  # noqa: F821 (abs from the table above)
+    return cast(where(binary("lt", s, 0), neg(q), q), input.dtype)  # noqa: F821
 
 
 def _extreme(name, input, axis, keepdims, op_name):
