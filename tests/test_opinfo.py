@@ -489,13 +489,14 @@ OPS = [
     U("isinf", np.isinf, None, int_ok="same", bool_ok=True, diff=False, result=BOOL),
     U("isfinite", np.isfinite, None, int_ok="same", bool_ok=True, diff=False, result=BOOL),
     # binary elementwise (numpy broadcasting)
-    B("add", np.add, T("add")),
-    B("sub", np.subtract, T("sub")),
-    B("mul", np.multiply, T("mul")),
+    # (two bools stay bool, as MindSpore's: + is or, * and, - xor)
+    B("add", np.add, T("add"), dtypes=ALL, rejects=()),
+    B("sub", lambda a, b: a != b if a.dtype == bool else np.subtract(a, b), T("sub"), dtypes=ALL, rejects=()),
+    B("mul", np.multiply, T("mul"), dtypes=ALL, rejects=()),
     B("div", np.true_divide, T("div"), pb=(0.0,), result="float", dtypes=ALL, rejects=()),
     B("pow", np_pow, T("pow"), la=(0.3, 2.5), lb=(-2, 3), dtypes=FLOATS + INTS),
-    B("maximum", np.maximum, T("maximum"), no_ties=True),
-    B("minimum", np.minimum, T("minimum"), no_ties=True),
+    B("maximum", np.maximum, T("maximum"), no_ties=True, dtypes=ALL, rejects=()),
+    B("minimum", np.minimum, T("minimum"), no_ties=True, dtypes=ALL, rejects=()),
     B("floor_divide", np.floor_divide, None, la=(-6, 6), lb=(0.6, 2.5)),
     B("remainder", np.remainder, T("remainder"), la=(-6, 6), lb=(0.6, 2.5)),
     B("eq", np.equal, None, dtypes=ALL, rejects=(), result=BOOL, diff=False),
@@ -928,7 +929,8 @@ WEAK = [(I32, "+", 1, I32), (I32, "+", 1.5, F32), (I32, "+", True, I32), (I64, "
         (BOOL, "+", 1, I64), (BOOL, "+", 1.5, F32), (BOOL, "/", 2, F32), (BOOL, "**", 2, I64), (BOOL, "//", 2, I64),
         (I32, "/", 2, F32), (I32, "**", 0.5, F32), (I32, "**", 2, I32), (I32, "//", 2, I32), (I32, "%", 2, I32),
         (I32, "r-", 1, I32), (I64, "r/", 2, F32), (I32, "r**", 2, I32), (F32, "r**", 2, F32), (BOOL, "r**", 2, I64),
-        (I32, "==", 1, BOOL), (I32, "<", 1.5, BOOL), (F32, ">=", 1, BOOL)]
+        (I32, "==", 1, BOOL), (I32, "<", 1.5, BOOL), (F32, ">=", 1, BOOL), (BOOL, "+", True, BOOL),
+        (BOOL, "*", False, BOOL)]
 
 
 @pytest.mark.parametrize("dtype, op, scalar, want", WEAK, ids=[f"{d}{o}{s!r}" for d, o, s, _ in WEAK])
@@ -1126,3 +1128,14 @@ def test_int64_scalars_beyond_2_53_are_exact():
     t = Tensor(np.array([0, 1], np.int64))
     np.testing.assert_array_equal((t + (2 ** 60 + 1)).asnumpy(), [2 ** 60 + 1, 2 ** 60 + 2])
     np.testing.assert_array_equal(gg.jit(lambda t: t * (2 ** 53 + 1))(t).asnumpy(), [0, 2 ** 53 + 1])
+
+
+def test_arithmetic_on_two_bools_stays_bool():
+    """MindSpore: + and maximum are or, * and minimum are and, - is xor (it raised a TypeError)."""
+    b = Tensor(np.array([True, False, True, False]))
+    c = Tensor(np.array([True, True, False, False]))
+    for got, want in [(b + c, [1, 1, 1, 0]), (b * c, [1, 0, 0, 0]), (b - c, [0, 1, 1, 0]),
+                      (ops.maximum(b, c), [1, 1, 1, 0]), (ops.minimum(b, c), [1, 0, 0, 0]), (b + True, [1, 1, 1, 1]),
+                      (gg.jit(lambda x, y: x * y + x)(b, c), [1, 0, 1, 0])]:
+        assert got.dtype is gg.bool_
+        np.testing.assert_array_equal(got.asnumpy(), np.array(want, bool))

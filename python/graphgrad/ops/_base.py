@@ -84,11 +84,18 @@ def operands(op_name, *xs):
     return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in tensors], dtype
 
 
+# Arithmetic on two bools stays bool, as MindSpore's: + and max are or, * and min and, - xor.
+_BOOL_ARITHMETIC = {"add": "logical_or", "maximum": "logical_or", "mul": "logical_and", "minimum": "logical_and",
+                    "sub": "ne"}
+
+
 def binary(name, a, b, float_result=False):
     """A binary elementwise op; float_result: int and bool operands compute in float32."""
     (a, b), dtype = operands(name, a, b)
     if float_result and dtype.kind != "f":
         a, b = cast(a, float32), cast(b, float32)
+    elif dtype.kind == "b" and name in _BOOL_ARITHMETIC:
+        name = _BOOL_ARITHMETIC[name]
     return apply(name, [a, b])
 
 
