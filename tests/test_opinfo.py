@@ -1139,3 +1139,13 @@ def test_arithmetic_on_two_bools_stays_bool():
                       (gg.jit(lambda x, y: x * y + x)(b, c), [1, 0, 1, 0])]:
         assert got.dtype is gg.bool_
         np.testing.assert_array_equal(got.asnumpy(), np.array(want, bool))
+
+
+def test_where_of_two_python_numbers():
+    """MindSpore's where(mask, 1, 0) is int64 (it raised 'at least one operand must be a Tensor')."""
+    c = Tensor(np.array([[True], [False]]))
+    out = ops.where(c, 1, 0)
+    assert out.dtype is gg.int64 and out.shape == (2, 1)
+    np.testing.assert_array_equal(out.asnumpy(), [[1], [0]])
+    assert ops.where(c, 1.5, 0).dtype is gg.float32 and ops.where(c, True, False).dtype is gg.bool_
+    same_bits(gg.jit(lambda c: ops.where(c, 2, 3))(c), ops.where(c, 2, 3), "jit")

@@ -1,6 +1,6 @@
 """Elementwise math and reductions."""
 from .._tensor import Tensor, bool_, float32, int64
-from ._base import apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
+from ._base import _is_number, apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
 
 
 def _unary_op(name, float_only, doc):
@@ -90,6 +90,8 @@ logical_or = _logical("logical_or")
 def where(condition, x, y):
     """x where condition holds, else y; all three broadcast together."""
     check_tensor(condition, "where", "condition")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_number(x) and _is_number(y):
+        x = Tensor(x)  # two numbers: MindSpore's where(c, 1, 0) is int64 (a float, float32)
     (x, y), _ = operands("where", x, y)
     return apply("select", [cast(condition, bool_), x, y])
 
