@@ -483,7 +483,8 @@ OPS = [
     U("erf", _erf, T("erf")),
     U("floor", np.floor, T("floor"), lo=-3, hi=3, points=(-2, -1, 0, 1, 2)),
     U("ceil", np.ceil, T("ceil"), lo=-3, hi=3, points=(-2, -1, 0, 1, 2)),
-    U("round", np.round, T("round"), lo=-3, hi=3, points=(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)),
+    U("round", lambda x: np.round(x.astype(np.float64)) if x.dtype == bool else np.round(x), T("round"), lo=-3, hi=3,
+      points=(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5), result=lambda d, kw: d if d in FLOATS + INTS else F32),  # ints stay int
     U("logical_not", np.logical_not, None, int_ok="same", bool_ok=True, diff=False, result=BOOL),
     U("isnan", np.isnan, None, int_ok="same", bool_ok=True, diff=False, result=BOOL),
     U("isinf", np.isinf, None, int_ok="same", bool_ok=True, diff=False, result=BOOL),

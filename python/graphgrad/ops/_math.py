@@ -20,12 +20,20 @@ _UNARY = {
     "cos": (True, "Cosine."), "tanh": (True, "Hyperbolic tangent."), "sigmoid": (True, "1 / (1 + exp(-input))."),
     "relu": (False, "max(input, 0); 0 for NaN."), "softplus": (True, "log(1 + exp(input)), stable."),
     "erf": (True, "The error function."), "floor": (True, "Round down."), "ceil": (True, "Round up."),
-    "round": (True, "Round half to even."), "isnan": (False, "Where input is NaN."),
+    "isnan": (False, "Where input is NaN."),
     "isinf": (False, "Where input is +-inf."), "isfinite": (False, "Where input is neither inf nor NaN."),
 }
 for _name, (_float, _doc) in _UNARY.items():
     globals()[_name] = _unary_op(_name, _float, _doc)
 negative = neg  # noqa: F821 (defined just above)
+
+
+@op
+def round(input):
+    """Round half to even; an int tensor is returned as it is (MindSpore keeps its dtype)."""
+    if check_tensor(input, "round", "input").dtype.kind == "i":
+        return input
+    return unary("round", input, True)
 
 
 @op
