@@ -1037,11 +1037,17 @@ def test_max_with_an_axis_sends_a_tie_gradient_to_the_first_index_amax_shares_it
     np.testing.assert_array_equal(gg.grad(lambda x: ops.max(x)[0])(x).asnumpy(), [0, 0.5, 0.5])
 
 
-@pytest.mark.xfail(strict=True, reason="ops.max(x, axis) is (amax, argmax): its value's gradient shares a tie like "
-                   "amax; MindSpore's ArgMaxWithValue sends all of it to the returned index")
 def test_max_with_an_axis_tie_gradient_goes_to_the_index_as_mindspore():
+    """ops.max(x, axis)'s value was amax's, whose gradient shares a tie; MindSpore's ArgMaxWithValue
+    sends all of it to the returned index."""
     x = Tensor(np.array([1.0, 5.0, 5.0]))
     np.testing.assert_array_equal(gg.grad(lambda x: ops.max(x, 0)[0])(x).asnumpy(), [0, 1, 0])
+    np.testing.assert_array_equal(gg.grad(lambda x: ops.min(x, -1, True)[0])(-x).asnumpy(), [0, 1, 0])
+    x2 = Tensor(np.array([[2.0, 2.0], [3.0, 1.0], [3.0, 0.0]]))
+    np.testing.assert_array_equal(gg.grad(lambda x: ops.max(x, 0)[0])(x2).asnumpy(), [[0, 1], [1, 0], [0, 0]])
+    np.testing.assert_array_equal(gg.jit(lambda x: ops.max(x, 1)[0])(x2).asnumpy(), [2, 3, 3])
+    v, i = ops.max(Tensor(np.array([[1, 4], [4, 4]], np.float16)), 1)
+    assert v.dtype is gg.float16 and i.tolist() == [1, 0]
 
 
 def test_maximum_tie_gradient_is_shared_as_torch():

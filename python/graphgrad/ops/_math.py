@@ -1,4 +1,6 @@
 """Elementwise math and reductions."""
+import numpy as np
+
 from .._tensor import Tensor, bool_, float32, int64
 from ._base import _is_number, apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
 
@@ -206,16 +208,37 @@ def argmin(input, dim=None, keepdim=False):
     return _arg("argmin", input, dim, keepdim, "argmin")
 
 
+def _at_index(input, index, axis):
+    """input's elements at index (argmax's or argmin's) along axis: the value gathered, so its
+    gradient goes to that one element, as MindSpore's ArgMaxWithValue (amax shares a tie)."""
+    from ._array import gather, reshape, transpose
+    axis %= input.ndim
+    x = cast(input, float32) if input.dtype.name == "Float16" else input
+    perm = [d for d in range(x.ndim) if d != axis] + [axis]
+    n = x.shape[axis]
+    rows = x.size // n
+    flat = reshape(transpose(x, tuple(perm)), (-1,))
+    starts = Tensor(np.arange(0, rows * n, n, dtype=np.int64))
+    value = gather(flat, binary("add", reshape(index, (-1,)), starts), 0)
+    return cast(reshape(value, index.shape), input.dtype)
+
+
 @op
 def max(input, axis=None, keepdims=False):
     """(maximum, index of the first maximum) along axis, as MindSpore's ops.max."""
-    return amax(input, axis, keepdims), argmax(input, axis, keepdims)
+    if axis is None:  # over everything: MindSpore shares the gradient of a tie, as amax
+        return amax(input, axis, keepdims), argmax(input, axis, keepdims)
+    index = argmax(input, axis, keepdims)
+    return _at_index(input, index, axis), index
 
 
 @op
 def min(input, axis=None, keepdims=False):
     """(minimum, index of the first minimum) along axis, as MindSpore's ops.min."""
-    return amin(input, axis, keepdims), argmin(input, axis, keepdims)
+    if axis is None:
+        return amin(input, axis, keepdims), argmin(input, axis, keepdims)
+    index = argmin(input, axis, keepdims)
+    return _at_index(input, index, axis), index
 
 
 @op
@@ -273,5 +296,5 @@ def matmul(input, other):
 
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
-    "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary",
+    "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary", "np",
     "bool_", "float32", "int64")]
