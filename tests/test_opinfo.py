@@ -1158,3 +1158,24 @@ def test_where_of_two_python_numbers():
     np.testing.assert_array_equal(out.asnumpy(), [[1], [0]])
     assert ops.where(c, 1.5, 0).dtype is gg.float32 and ops.where(c, True, False).dtype is gg.bool_
     same_bits(gg.jit(lambda c: ops.where(c, 2, 3))(c), ops.where(c, 2, 3), "jit")
+
+
+def test_bce_takes_int_and_bool_labels_and_weights_in_the_logits_dtype():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    y = (rng.random((3, 4)) < 0.5)
+    w = rng.integers(1, 3, (4,)).astype(np.int32)
+    for labels in (Tensor(y), Tensor(y.astype(np.int32)), Tensor(y.astype(np.int64))):
+        out = ops.binary_cross_entropy_with_logits(Tensor(x), labels, Tensor(w), None, "sum")
+        assert out.dtype is gg.float32
+        np.testing.assert_allclose(out.asnumpy(), np_bce(x.astype(np.float64), y.astype(np.float64), w.astype(np.float64),
+                                                         reduction="sum", layout="w"), rtol=1e-5)
+
+
+def test_bool_mask_indexing_of_concrete_tensors():
+    x = np.arange(12.0).reshape(3, 4)
+    m = x % 3 == 0
+    np.testing.assert_array_equal(Tensor(x)[Tensor(m)].asnumpy(), x[m])
+    np.testing.assert_array_equal(Tensor(x)[Tensor(m[:, 0])].asnumpy(), x[m[:, 0]])
+    with pytest.raises(TypeError):
+        gg.jit(lambda t, k: t[k])(Tensor(x), Tensor(m))
