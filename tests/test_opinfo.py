@@ -1179,3 +1179,21 @@ def test_bool_mask_indexing_of_concrete_tensors():
     np.testing.assert_array_equal(Tensor(x)[Tensor(m[:, 0])].asnumpy(), x[m[:, 0]])
     with pytest.raises(TypeError):
         gg.jit(lambda t, k: t[k])(Tensor(x), Tensor(m))
+
+
+@pytest.mark.parametrize("info", SPECIAL, ids=ids(SPECIAL))
+def test_float16_elementwise_values_and_jit(info):
+    """The elementwise ops in float16 (computed in float32, rounded once): values, dtype, eager == jit."""
+    for s in samples(info, F32):
+        args = [a.astype(np.float16) for a in s.args]
+        ts = [Tensor(a) for a in args]
+        out = info.op(*ts)
+        want = expected_dtypes(info, F32, {}, 1)[0]
+        assert out.dtype is (gg.float16 if want == F32 else GG[want]), f"{info.name}: {out.dtype}"
+        ref = np.asarray(info.ref(*[a.astype(np.float64) for a in args]))
+        if out.dtype is gg.float16:
+            np.testing.assert_allclose(out.asnumpy().astype(np.float64), ref.astype(np.float16).astype(np.float64),
+                                       rtol=2e-3, atol=2e-3, err_msg=f"{info.name} {s}")
+        else:
+            np.testing.assert_array_equal(out.asnumpy(), ref, err_msg=f"{info.name} {s}")
+        same_bits(out, gg.jit(lambda *a: info.op(*a))(*ts), f"{info.name} float16 {s}")
