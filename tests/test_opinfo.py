@@ -1137,6 +1137,9 @@ def test_int64_scalars_beyond_2_53_are_exact():
     t = Tensor(np.array([0, 1], np.int64))
     np.testing.assert_array_equal((t + (2 ** 60 + 1)).asnumpy(), [2 ** 60 + 1, 2 ** 60 + 2])
     np.testing.assert_array_equal(gg.jit(lambda t: t * (2 ** 53 + 1))(t).asnumpy(), [0, 2 ** 53 + 1])
+    np.testing.assert_array_equal(ops.full((2,), 2 ** 62 + 1, dtype=gg.int64).asnumpy(), [2 ** 62 + 1] * 2)
+    np.testing.assert_array_equal(ops.full_like(t, -(2 ** 62) - 3).asnumpy(), [-(2 ** 62) - 3] * 2)
+    np.testing.assert_array_equal(gg.jit(lambda: ops.full((1,), 2 ** 62 + 1, dtype=gg.int64))().asnumpy(), [2 ** 62 + 1])
 
 
 def test_arithmetic_on_two_bools_stays_bool():

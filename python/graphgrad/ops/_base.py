@@ -43,13 +43,14 @@ def _scalar_kind(x):
 
 
 def scalar(value, dtype):
-    """A 0-d constant. (A fill's value is a double: an int64 beyond 2**53 is a tensor instead.)"""
-    if dtype.kind == "i" and isinstance(value, (int, np.integer)) and abs(int(value)) > 2 ** 53:
-        return Tensor(np.array(value, dtype.np))
-    return apply("fill", [], {"shape": [], "value": float(value), "dtype": dtype.code})
+    """A 0-d constant."""
+    return fill([], value, dtype)
 
 
 def fill(shape, value, dtype):
+    """A constant. (A fill's value is a double: an int beyond 2**53 becomes a tensor instead.)"""
+    if dtype.kind == "i" and isinstance(value, (int, np.integer)) and abs(int(value)) > 2 ** 53:
+        return Tensor(np.full(shape, value, dtype.np))
     return apply("fill", [], {"shape": list(shape), "value": float(value), "dtype": dtype.code})
 
 
