@@ -1225,3 +1225,14 @@ def test_int_constant_folding_equals_eager_bitwise(info, dtype):
 def test_int64_constant_folding_beyond_2_53_is_exact():
     f = gg.jit(lambda: ops.full((), 1, dtype=gg.int64) + ops.full((), 2 ** 53, dtype=gg.int64))
     assert f().item() == 2 ** 53 + 1
+
+
+@pytest.mark.parametrize("info", DIFF, ids=ids(DIFF))
+def test_float32_gradients_are_float32_and_agree_with_float64(info):
+    for s, pos, cots in grad_cases(info):
+        s32 = Sample(*[a if isinstance(a, Idx) else a.astype(np.float32) for a in s.args], **s.kwargs)
+        g64 = grads_of(loss_fn(info, s, cots), pos, gg_operands(s))
+        g32 = grads_of(loss_fn(info, s32, [c.astype(np.float32) for c in cots]), pos, gg_operands(s32))
+        for i, a, b in zip(pos, g32, g64):
+            assert a.dtype is gg.float32 and a.shape == b.shape, f"{info.name} {s}: gradient {i} is {a.dtype}{a.shape}"
+            np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=2e-3, atol=2e-4, err_msg=f"{info.name} {s} {i}")
