@@ -1236,3 +1236,36 @@ def test_float32_gradients_are_float32_and_agree_with_float64(info):
         for i, a, b in zip(pos, g32, g64):
             assert a.dtype is gg.float32 and a.shape == b.shape, f"{info.name} {s}: gradient {i} is {a.dtype}{a.shape}"
             np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=2e-3, atol=2e-4, err_msg=f"{info.name} {s} {i}")
+
+
+# --- Tensor methods against MindSpore 2.7.2 -----------------------------------------------------
+
+def test_tensor_methods_as_mindspore():
+    a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], np.float32)
+    x = Tensor(a)
+    assert x.max().item() == 7.0 and x.min().item() == 0.0 and x.argmax().item() == 3
+    v, i = x.max(1)
+    np.testing.assert_array_equal(v.asnumpy(), [5, 7])
+    np.testing.assert_array_equal(i.asnumpy(), [1, 0])
+    np.testing.assert_array_equal(x.sum(1).asnumpy(), a.sum(1))
+    np.testing.assert_allclose(x.mean(1, True).asnumpy(), a.mean(1, keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(x.T.asnumpy(), a.T)
+    np.testing.assert_array_equal(x.reshape(3, 2).asnumpy(), a.reshape(3, 2))
+    np.testing.assert_array_equal(x.clip(1, 4).asnumpy(), a.clip(1, 4))
+    np.testing.assert_array_equal(x.prod(1).asnumpy(), a.prod(1))
+    assert x.astype(gg.int32).dtype is gg.int32 and x.expand_dims(0).shape == (1, 2, 3)
+    assert x.tolist() == a.tolist() and Tensor(np.float32(2.5)).item() == 2.5
+
+
+@pytest.mark.xfail(strict=True, reason="Tensor.max/min with axis= as a keyword return (values, indices); MindSpore's "
+                   "x.max(axis=1) is the values alone (x.max(1) is the pair). In _tensor.py, outside this change")
+def test_tensor_max_with_axis_keyword_is_the_values():
+    x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], np.float32))
+    np.testing.assert_array_equal(x.max(axis=1).asnumpy(), [5, 7])
+
+
+@pytest.mark.xfail(strict=True, reason="Tensor.transpose takes one perm tuple; MindSpore's x.transpose() reverses the "
+                   "axes and x.transpose(1, 0) takes the axes as arguments. In _tensor.py, outside this change")
+def test_tensor_transpose_takes_axes_as_arguments():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert x.transpose().shape == (3, 2) and x.transpose(1, 0).shape == (3, 2)
