@@ -1269,3 +1269,16 @@ def test_tensor_max_with_axis_keyword_is_the_values():
 def test_tensor_transpose_takes_axes_as_arguments():
     x = Tensor(np.arange(6.0).reshape(2, 3))
     assert x.transpose().shape == (3, 2) and x.transpose(1, 0).shape == (3, 2)
+
+
+@pytest.mark.parametrize("n", [1, 64, 65, 127, 128, 129, 200])
+def test_concat_and_stack_of_many_tensors(n):
+    """The op takes 64 operands at a time; from the third chunk on one tensor in 64 was dropped
+    (128 tensors gave 127 rows)."""
+    arrays = [np.full((1, 2), float(i)) for i in range(n)]
+    np.testing.assert_array_equal(ops.concat([Tensor(a) for a in arrays]).asnumpy(), np.concatenate(arrays))
+    np.testing.assert_array_equal(ops.stack([Tensor(a) for a in arrays], 1).asnumpy(), np.stack(arrays, 1))
+    g = gg.grad(lambda *ts: ops.sum(ops.concat(list(ts)) * Tensor(np.arange(2.0 * n).reshape(n, 2))),
+                tuple(range(n)))(*[Tensor(a) for a in arrays])
+    g = g if isinstance(g, tuple) else (g,)
+    np.testing.assert_array_equal(np.concatenate([t.asnumpy() for t in g]), np.arange(2.0 * n).reshape(n, 2))

@@ -214,10 +214,9 @@ def concat(tensors, axis=0):
     for i, t in enumerate(tensors):
         check_tensor(t, "concat", f"tensors[{i}]")
     ts, _ = operands("concat", *tensors)
-    out = ts[0]
-    for k in range(0, len(ts), 64):  # the op takes at most 64 operands
-        chunk = ts[k:k + 64] if k == 0 else [out] + ts[k:k + 63]
-        out = apply("concat", chunk, {"axis": axis})
+    out, rest = apply("concat", ts[:64], {"axis": axis}), ts[64:]  # the op takes at most 64 operands
+    while rest:  # the result so far and the next 63
+        out, rest = apply("concat", [out] + rest[:63], {"axis": axis}), rest[63:]
     return out
 
 
