@@ -533,7 +533,7 @@ OPS = [
     OpInfo("sum", ops.sum, np_sum, lambda x, dim=None, keepdim=False: _torch().sum(x, t_axes(dim, x), keepdim),
            reduce_samples("dim", "keepdim"), ALL, result=lambda d, kw: d if d in FLOATS else I64),
     OpInfo("mean", ops.mean, np_mean, lambda x, axis=None, keep_dims=False: _torch().mean(x, t_axes(axis, x), keep_dims),
-           reduce_samples(), FLOATS + INTS, rejects=()),
+           reduce_samples(), FLOATS + INTS, rejects=(BOOL,)),  # mean(bool) gave a bool (0 or 1); MindSpore raises
     OpInfo("prod", ops.prod, np_prod, lambda x, axis=None, keep_dims=False: _torch().prod(x) if axis is None else _torch().prod(x, axis, keep_dims),
            gen(lambda rng, dt: (s for s in reduce_samples()(rng, dt) if not isinstance(s.kwargs["axis"], tuple))), ALL,
            result=lambda d, kw: d if d in FLOATS else I64),

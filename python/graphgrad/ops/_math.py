@@ -152,6 +152,8 @@ def mean(input, axis=None, keep_dims=False):
     """The mean over axis (an int, a tuple or None for all). Int tensors give it truncated
     towards 0 (-7 / 2 is -3), as MindSpore does."""
     check_tensor(input, "mean", "input")
+    if input.dtype.kind == "b":  # (MindSpore's ReduceMean refuses bool too)
+        raise TypeError("mean: no mean of a bool tensor; cast it to a float dtype first")
     axes = axes_arg(axis, input.ndim, "mean")
     n = 1
     for a in axes:
