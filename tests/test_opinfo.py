@@ -1282,3 +1282,11 @@ def test_concat_and_stack_of_many_tensors(n):
                 tuple(range(n)))(*[Tensor(a) for a in arrays])
     g = g if isinstance(g, tuple) else (g,)
     np.testing.assert_array_equal(np.concatenate([t.asnumpy() for t in g]), np.arange(2.0 * n).reshape(n, 2))
+
+
+def test_squeeze_of_a_0d_tensor_and_a_bad_axis():
+    """MindSpore's squeeze(0-d, 0) is the tensor; it raised ZeroDivisionError (a % ndim)."""
+    assert ops.squeeze(Tensor(np.float32(1.5)), 0).shape == () and ops.squeeze(Tensor(1.0), (-1,)).shape == ()
+    with pytest.raises(ValueError):
+        ops.squeeze(Tensor(np.zeros((1, 2))), 2)
+

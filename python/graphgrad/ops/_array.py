@@ -199,7 +199,13 @@ def squeeze(input, axis=None):
     if axis is None:
         axes = [i for i, d in enumerate(input.shape) if d == 1]
     else:
-        axes = [a % input.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        if input.ndim == 0 and builtins.all(a in (0, -1) for a in axes):
+            return input  # a 0-d tensor's axis 0 (MindSpore); a % 0 raised ZeroDivisionError
+        for a in axes:
+            if not -input.ndim <= a < input.ndim:
+                raise ValueError(f"squeeze: axis {a} is out of range for a {input.ndim}-d tensor")
+        axes = [a % input.ndim for a in axes]
         for a in axes:
             if input.shape[a] != 1:
                 raise ValueError(f"squeeze: dim {a} of {input.shape} is not 1")
