@@ -1290,3 +1290,8 @@ def test_squeeze_of_a_0d_tensor_and_a_bad_axis():
     with pytest.raises(ValueError):
         ops.squeeze(Tensor(np.zeros((1, 2))), 2)
 
+
+def test_split_of_an_empty_axis_is_one_empty_piece():
+    """MindSpore and torch give one empty piece; it gave an empty tuple."""
+    pieces = ops.split(Tensor(np.zeros((0, 3), np.float32)), 2)
+    assert len(pieces) == 1 and pieces[0].shape == (0, 3)

@@ -258,7 +258,7 @@ def split(tensor, split_size_or_sections, axis=0):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
-        if n % split_size_or_sections:
+        if n % split_size_or_sections or not n:  # an empty axis: one empty piece (MindSpore, torch)
             sizes.append(n % split_size_or_sections)
     else:
         sizes = list(split_size_or_sections)
