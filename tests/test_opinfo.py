@@ -1295,3 +1295,16 @@ def test_split_of_an_empty_axis_is_one_empty_piece():
     """MindSpore and torch give one empty piece; it gave an empty tuple."""
     pieces = ops.split(Tensor(np.zeros((0, 3), np.float32)), 2)
     assert len(pieces) == 1 and pieces[0].shape == (0, 3)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+def test_masked_rows_gradients_match_torch(name):
+    """-inf entries (masks) give finite gradients, equal to torch's."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[-np.inf, 1.0, 2.0], [0.5, -np.inf, -np.inf]])
+    c = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2]]) if name != "logsumexp" else np.array([0.3, -1.0])
+    g = gg.grad(lambda t: ops.sum(getattr(ops, name)(t, -1) * Tensor(c)))(Tensor(x)).asnumpy()
+    tx = torch.tensor(x, requires_grad=True)
+    (getattr(torch, name)(tx, -1) * torch.tensor(c)).sum().backward()
+    assert np.isfinite(g).all()
+    np.testing.assert_allclose(g, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
