@@ -577,9 +577,9 @@ def op_programs(draw):
                 attrs["key"] = (None,)
             else:
                 step = draw(st.sampled_from([1, -1, 2, -2]))
-                attrs["key"] = draw(st.sampled_from([(slice(None, None, step),), (Ellipsis, None),
-                                                     (slice(None), ) * (len(s) - 1) + (slice(None, None, step),),
-                                                     (draw(st.integers(-s[0], s[0] - 1)),) if s[0] else (slice(1, None),)]))
+                first = (draw(st.integers(-s[0], s[0] - 1)),) if s[0] else (slice(1, None),)
+                last = (slice(None),) * (len(s) - 1) + (slice(None, None, step),)
+                attrs["key"] = draw(st.sampled_from([(slice(None, None, step),), (Ellipsis, None), last, first]))
         elif kind == "concat":
             if not s:
                 continue

@@ -341,13 +341,6 @@ def S(name, op, ref, torch, samples, dtypes=ALL, diff=True, **kw):
     return OpInfo(name, op, ref, torch, samples, dtypes, (), "same", diff, **kw)
 
 
-def gen(*samples):
-    """Samples whose operands are made from (shape, ...) specs: f(rng, dtype) -> [Sample]."""
-    def g(rng, dtype):
-        return samples[0](rng, dtype) if len(samples) == 1 and callable(samples[0]) else samples
-    return g
-
-
 def _shape_samples(specs):
     """specs: list of ([shapes], kwargs); each shape an operand of the test's dtype."""
     def g(rng, dtype):
@@ -532,18 +525,24 @@ OPS = [
     # reductions (MindSpore's names and keyword names; axis None and () mean all)
     OpInfo("sum", ops.sum, np_sum, lambda x, dim=None, keepdim=False: _torch().sum(x, t_axes(dim, x), keepdim),
            reduce_samples("dim", "keepdim"), ALL, result=lambda d, kw: d if d in FLOATS else I64),
-    OpInfo("mean", ops.mean, np_mean, lambda x, axis=None, keep_dims=False: _torch().mean(x, t_axes(axis, x), keep_dims),
+    OpInfo("mean", ops.mean, np_mean,
+           lambda x, axis=None, keep_dims=False: _torch().mean(x, t_axes(axis, x), keep_dims),
            reduce_samples(), FLOATS + INTS, rejects=(BOOL,)),  # mean(bool) gave a bool (0 or 1); MindSpore raises
-    OpInfo("prod", ops.prod, np_prod, lambda x, axis=None, keep_dims=False: _torch().prod(x) if axis is None else _torch().prod(x, axis, keep_dims),
-           gen(lambda rng, dt: (s for s in reduce_samples()(rng, dt) if not isinstance(s.kwargs["axis"], tuple))), ALL,
+    OpInfo("prod", ops.prod, np_prod,
+           lambda x, axis=None, keep_dims=False: x.prod() if axis is None else x.prod(axis, keep_dims),
+           lambda rng, dt: (s for s in reduce_samples()(rng, dt) if not isinstance(s.kwargs["axis"], tuple)), ALL,
            result=lambda d, kw: d if d in FLOATS else I64),
-    OpInfo("amax", ops.amax, np_extreme(np.amax), lambda x, axis=None, keepdims=False: _torch().amax(x, t_axes(axis, x), keepdims),
+    OpInfo("amax", ops.amax, np_extreme(np.amax),
+           lambda x, axis=None, keepdims=False: _torch().amax(x, t_axes(axis, x), keepdims),
            reduce_samples_distinct("axis", "keepdims"), ALL),
-    OpInfo("amin", ops.amin, np_extreme(np.amin), lambda x, axis=None, keepdims=False: _torch().amin(x, t_axes(axis, x), keepdims),
+    OpInfo("amin", ops.amin, np_extreme(np.amin),
+           lambda x, axis=None, keepdims=False: _torch().amin(x, t_axes(axis, x), keepdims),
            reduce_samples_distinct("axis", "keepdims"), ALL),
-    OpInfo("max", ops.max, np_max_pair(np.amax, np.argmax), lambda x, axis=None, keepdims=False: _torch().amax(x) if axis is None else _torch().max(x, axis, keepdims)[0],
+    OpInfo("max", ops.max, np_max_pair(np.amax, np.argmax),
+           lambda x, axis=None, keepdims=False: x.amax() if axis is None else x.max(axis, keepdims)[0],
            reduce_samples_distinct("axis", "keepdims", single=True), FLOATS + INTS, result=lambda d, kw: (d, I64)),
-    OpInfo("min", ops.min, np_max_pair(np.amin, np.argmin), lambda x, axis=None, keepdims=False: _torch().amin(x) if axis is None else _torch().min(x, axis, keepdims)[0],
+    OpInfo("min", ops.min, np_max_pair(np.amin, np.argmin),
+           lambda x, axis=None, keepdims=False: x.amin() if axis is None else x.min(axis, keepdims)[0],
            reduce_samples_distinct("axis", "keepdims", single=True), FLOATS + INTS, result=lambda d, kw: (d, I64)),
     OpInfo("argmax", ops.argmax, np_arg(np.argmax), None, reduce_samples_distinct("dim", "keepdim", single=True),
            FLOATS + INTS, result=I64, diff=False),
@@ -551,7 +550,7 @@ OPS = [
            FLOATS + INTS, result=I64, diff=False),
     OpInfo("logsumexp", ops.logsumexp, np_logsumexp,
            lambda x, axis, keep_dims=False: _torch().logsumexp(x, t_axes(axis, x), keep_dims),
-           gen(lambda rng, dt: (s for s in reduce_samples()(rng, dt) if s.kwargs["axis"] is not None)), FLOATS + INTS,
+           lambda rng, dt: (s for s in reduce_samples()(rng, dt) if s.kwargs["axis"] is not None), FLOATS + INTS,
            result="float"),
     OpInfo("softmax", ops.softmax, np_softmax, lambda x, axis: _torch().softmax(x, axis), axis_samples,
            FLOATS + INTS, result="float"),
@@ -560,7 +559,8 @@ OPS = [
     # shapes
     S("reshape", lambda x, shape: ops.reshape(x, shape), lambda x, shape: np.reshape(x, shape),
       lambda x, shape: x.reshape(shape),
-      _shape_samples([([(2, 3, 4)], dict(shape=(6, 4))), ([(2, 3, 4)], dict(shape=(-1,))), ([(2, 3, 2)], dict(shape=(3, -1, 2))),
+      _shape_samples([([(2, 3, 4)], dict(shape=(6, 4))), ([(2, 3, 4)], dict(shape=(-1,))),
+                      ([(2, 3, 2)], dict(shape=(3, -1, 2))),
                       ([(0, 3)], dict(shape=(3, 0))), ([()], dict(shape=(1, 1))), ([(1, 1)], dict(shape=()))])),
     S("broadcast_to", lambda x, shape: ops.broadcast_to(x, shape), lambda x, shape: np.broadcast_to(x, shape),
       lambda x, shape: x.broadcast_to(shape),
@@ -568,18 +568,21 @@ OPS = [
                       ([(1, 3)], dict(shape=(0, 3))), ([(2, 1, 3)], dict(shape=(4, 2, 5, 3)))])),
     S("transpose", lambda x, perm: ops.transpose(x, perm), lambda x, perm: np.transpose(x, perm),
       lambda x, perm: x.permute(perm),
-      _shape_samples([([(2, 3, 4)], dict(perm=(2, 0, 1))), ([(2, 3, 4)], dict(perm=(1, 0, 2))), ([(3, 4)], dict(perm=(1, 0))),
+      _shape_samples([([(2, 3, 4)], dict(perm=(2, 0, 1))), ([(2, 3, 4)], dict(perm=(1, 0, 2))),
+                      ([(3, 4)], dict(perm=(1, 0))),
                       ([()], dict(perm=())), ([(2, 0, 3)], dict(perm=(2, 1, 0))), ([(9, 17)], dict(perm=(-1, 0)))])),
     S("expand_dims", lambda x, axis: ops.expand_dims(x, axis), lambda x, axis: np.expand_dims(x, axis),
       lambda x, axis: x.unsqueeze(axis),
-      _shape_samples([([(2, 3)], dict(axis=0)), ([(2, 3)], dict(axis=-1)), ([(2, 3)], dict(axis=1)), ([()], dict(axis=0))])),
+      _shape_samples([([(2, 3)], dict(axis=0)), ([(2, 3)], dict(axis=-1)), ([(2, 3)], dict(axis=1)),
+                      ([()], dict(axis=0))])),
     S("squeeze", lambda x, axis=None: ops.squeeze(x, axis), lambda x, axis=None: np.squeeze(x, axis),
       lambda x, axis=None: x.squeeze() if axis is None else x.squeeze(axis),
       _shape_samples([([(1, 3, 1)], dict()), ([(1, 3, 1)], dict(axis=0)), ([(1, 3, 1)], dict(axis=(0, 2))),
                       ([(1,)], dict()), ([(2, 1, 0)], dict(axis=1))])),
     S("concat", lambda *xs, axis: ops.concat(list(xs), axis), lambda *xs, axis: np.concatenate(xs, axis),
       lambda *xs, axis: _torch().cat(xs, axis),
-      _shape_samples([([(2, 3), (1, 3)], dict(axis=0)), ([(2, 3), (2, 1), (2, 2)], dict(axis=-1)), ([(3,), (0,)], dict(axis=0)),
+      _shape_samples([([(2, 3), (1, 3)], dict(axis=0)), ([(2, 3), (2, 1), (2, 2)], dict(axis=-1)),
+                      ([(3,), (0,)], dict(axis=0)),
                       ([(2, 2, 2), (2, 1, 2)], dict(axis=1))])),
     S("stack", lambda *xs, axis: ops.stack(list(xs), axis), lambda *xs, axis: np.stack(xs, axis),
       lambda *xs, axis: _torch().stack(xs, axis),
@@ -957,7 +960,8 @@ def test_int_labels_and_bool_masks_keep_their_dtypes():
     assert ops.gather(labels, Tensor(np.array([1])), 0).dtype is gg.int32
     assert ops.one_hot(labels, 3, Tensor(np.array(1, np.int32)), Tensor(np.array(0, np.int32))).dtype is gg.int32
     assert ops.where(mask, labels, 0).dtype is gg.int32 and ops.where(mask, 1, labels).dtype is gg.int32
-    assert ops.logical_and(mask, mask).dtype is gg.bool_ and (~mask).dtype is gg.bool_ and (mask == mask).dtype is gg.bool_
+    assert ops.logical_and(mask, mask).dtype is gg.bool_ and (~mask).dtype is gg.bool_
+    assert (mask == mask).dtype is gg.bool_
     assert ops.broadcast_to(mask[0], (3, 2)).dtype is gg.bool_ and ops.expand_dims(labels, 0).dtype is gg.int32
     assert ops.squeeze(labels[:1]).dtype is gg.int32 and ops.split(labels, 1)[0].dtype is gg.int32
     assert (labels + labels).dtype is gg.int32 and (labels * 2).dtype is gg.int32 and (-labels).dtype is gg.int32
@@ -1139,7 +1143,8 @@ def test_int64_scalars_beyond_2_53_are_exact():
     np.testing.assert_array_equal(gg.jit(lambda t: t * (2 ** 53 + 1))(t).asnumpy(), [0, 2 ** 53 + 1])
     np.testing.assert_array_equal(ops.full((2,), 2 ** 62 + 1, dtype=gg.int64).asnumpy(), [2 ** 62 + 1] * 2)
     np.testing.assert_array_equal(ops.full_like(t, -(2 ** 62) - 3).asnumpy(), [-(2 ** 62) - 3] * 2)
-    np.testing.assert_array_equal(gg.jit(lambda: ops.full((1,), 2 ** 62 + 1, dtype=gg.int64))().asnumpy(), [2 ** 62 + 1])
+    folded = gg.jit(lambda: ops.full((1,), 2 ** 62 + 1, dtype=gg.int64))()
+    np.testing.assert_array_equal(folded.asnumpy(), [2 ** 62 + 1])
 
 
 def test_arithmetic_on_two_bools_stays_bool():
@@ -1171,8 +1176,8 @@ def test_bce_takes_int_and_bool_labels_and_weights_in_the_logits_dtype():
     for labels in (Tensor(y), Tensor(y.astype(np.int32)), Tensor(y.astype(np.int64))):
         out = ops.binary_cross_entropy_with_logits(Tensor(x), labels, Tensor(w), None, "sum")
         assert out.dtype is gg.float32
-        np.testing.assert_allclose(out.asnumpy(), np_bce(x.astype(np.float64), y.astype(np.float64), w.astype(np.float64),
-                                                         reduction="sum", layout="w"), rtol=1e-5)
+        ref = np_bce(x.astype(np.float64), y.astype(np.float64), w.astype(np.float64), reduction="sum", layout="w")
+        np.testing.assert_allclose(out.asnumpy(), ref, rtol=1e-5)
 
 
 def test_bool_mask_indexing_of_concrete_tensors():
@@ -1202,7 +1207,8 @@ def test_float16_elementwise_values_and_jit(info):
         same_bits(out, gg.jit(lambda *a: info.op(*a))(*ts), f"{info.name} float16 {s}")
 
 
-INT_SPECIALS = {I32: [0, 1, -1, 2, -7, 7, 2 ** 31 - 1, -2 ** 31], I64: [0, 1, -1, 3, -7, 2 ** 40, -2 ** 40, 2 ** 40 + 3]}
+INT_SPECIALS = {I32: [0, 1, -1, 2, -7, 7, 2 ** 31 - 1, -2 ** 31],
+                I64: [0, 1, -1, 3, -7, 2 ** 40, -2 ** 40, 2 ** 40 + 3]}
 
 
 @pytest.mark.parametrize("info, dtype", by_dtype(lambda info, dt: info.special and dt in INTS))
