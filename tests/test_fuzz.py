@@ -666,3 +666,107 @@ def test_random_op_programs_grad_inside_jit_equals_grad_bitwise(prog):
     inside = inside if isinstance(inside, tuple) else (inside,)
     for k, (d, i) in enumerate(zip(direct, inside)):
         assert _bits(d) == _bits(i), f"gradient {k}: grad {d.asnumpy()!r} vs jit(grad) {i.asnumpy()!r}"
+
+
+# -- random programs' gradients against torch autograd (optional oracle) --
+
+def _torch_prog_op(torch, op, a, b, attrs):
+    """The step of _prog_op in torch (same semantics; negative steps as flips)."""
+    F = torch.nn.functional
+    if op in OP_UNARY:
+        if op in ("gelu", "gelu_tanh"):
+            return F.gelu(a, approximate="tanh" if op == "gelu_tanh" else "none")
+        return F.softplus(a) if op == "softplus" else getattr(torch, op)(a)
+    if op in OP_COMPARE:
+        other = torch.tensor(attrs["const"], dtype=a.dtype) if b is None else b
+        mask = getattr(torch, op)(a, other)
+        return torch.where(mask, a, mask.to(a.dtype)) if attrs["where"] else mask.to(a.dtype)
+    if op in OP_BINARY:
+        if b is None:
+            c = torch.tensor(attrs["const"], dtype=a.dtype)
+            a, b = (c, a) if attrs["left"] else (a, c)
+        if op == "floor_divide":
+            return torch.div(a, b, rounding_mode="floor").detach()
+        return getattr(torch, op)(a, b)
+    if op in OP_REDUCE:
+        axis, keep = attrs["axis"], attrs["keep"]
+        dims = tuple(range(a.dim())) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        if op == "argmax":
+            return torch.argmax(a, axis, keep).to(a.dtype)
+        if op == "prod":
+            out = a
+            for d in sorted((d % max(a.dim(), 1) for d in dims), reverse=True):
+                out = out.prod(d, keepdim=keep) if a.dim() else out
+            return out
+        return {"sum": torch.sum, "mean": torch.mean, "amax": torch.amax, "amin": torch.amin,
+                "logsumexp": torch.logsumexp}[op](a, dims, keep) if a.dim() else a
+    if op in ("softmax", "log_softmax"):
+        return getattr(torch, op)(a, attrs["axis"])
+    if op == "transpose":
+        return a.permute(attrs["perm"])
+    if op == "reshape":
+        return a.reshape(attrs["shape"])
+    if op == "getitem":
+        out, d = a, 0
+        for k in attrs["key"]:
+            if k is None:
+                out = out.unsqueeze(d)
+                d += 1
+            elif k is Ellipsis:
+                d = out.dim() - sum(1 for j in attrs["key"][attrs["key"].index(Ellipsis) + 1:] if j is not None)
+            elif isinstance(k, int):
+                out = out.select(d, k)
+            else:
+                if k.step and k.step < 0:
+                    out = out.flip(d)
+                    k = slice(None, None, -k.step)
+                out = out[(slice(None),) * d + (k,)]
+                d += 1
+        return out
+    if op == "concat":
+        return torch.cat([a, b], attrs["axis"])
+    if op == "broadcast_to":
+        return torch.broadcast_to(a, attrs["shape"])
+    if op == "cast":
+        return a.to(torch.float32 if a.dtype == torch.float64 else torch.float64).to(a.dtype)
+    if op == "full":
+        return a + torch.full(attrs["shape"], attrs["const"], dtype=a.dtype)
+    raise AssertionError(op)
+
+
+@FUZZ
+@given(op_programs())
+def test_random_op_programs_gradients_match_torch(prog):
+    """float64, finite inputs: graphgrad's gradient of the outputs' sum equals torch autograd's
+    wherever torch's is finite (the two differ only in conventions at poles and NaNs)."""
+    torch = pytest.importorskip("torch")
+    prog = dict(prog, dtype="float64", specials=0.0)
+    ts = program_inputs(prog)
+
+    def loss(*a):
+        total = None
+        for o in run_program(prog, a):
+            term = ops.sum(o)
+            total = term if total is None else total + term
+        return total
+
+    positions = tuple(range(len(ts)))
+    with np.errstate(all="ignore"):
+        got = gg.grad(loss, positions)(*ts)
+    got = got if isinstance(got, tuple) else (got,)
+    targs = [torch.tensor(t.asnumpy(), requires_grad=True) for t in ts]
+    vals = list(targs)
+    try:
+        for op, args, attrs in prog["steps"]:
+            vals.append(_torch_prog_op(torch, op, vals[args[0]], vals[args[1]] if len(args) > 1 else None, attrs))
+    except (RuntimeError, IndexError):  # torch refuses some (the max of an empty axis): no oracle
+        hypothesis.assume(False)
+    outs = [vals[o] for o in prog["outputs"]]
+    for o, g in zip(outs, run_program(prog, ts)):  # the forward values agree too
+        np.testing.assert_allclose(g.asnumpy(), o.detach().numpy(), rtol=1e-9, atol=1e-12, equal_nan=True)
+    total = sum(o.sum() for o in outs)
+    want = torch.autograd.grad(total, targs, allow_unused=True) if total.requires_grad else [None] * len(targs)
+    for k, (g, w) in enumerate(zip(got, want)):
+        w = np.zeros(g.shape) if w is None else w.numpy()
+        fin = np.isfinite(w)
+        np.testing.assert_allclose(g.asnumpy()[fin], w[fin], rtol=1e-7, atol=1e-9, err_msg=f"gradient {k}")
