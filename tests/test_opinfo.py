@@ -787,7 +787,9 @@ def test_eager_equals_jit_bitwise(info, dtype):
     for s in samples(info, dtype):
         ts = gg_operands(s)
         eager = as_tuple(info.op(*ts, **s.kwargs))
+        before = [t.asnumpy().tobytes() for t in ts]
         jitted = as_tuple(gg.jit(lambda *a: info.op(*a, **s.kwargs))(*ts))
+        assert [t.asnumpy().tobytes() for t in ts] == before, "jit wrote over an input"
         assert len(eager) == len(jitted)
         for k, (e, j) in enumerate(zip(eager, jitted)):
             same_bits(e, j, f"{info.name} {dtype} {s} output {k}")
@@ -1119,9 +1121,10 @@ def test_reversed_full_slice_reverses():
 
 
 @pytest.mark.parametrize("key", [(0, slice(None), [2, 0]), ([1, 0], slice(None), 1), (slice(None), 0, slice(None), [1]),
-                                 ([0, 2], slice(None), [1, 1]), (1, [0, 2], slice(None))],
+                                 ([0, 2], slice(None), [1, 1]), (1, [0, 2], slice(None)), ([0, 1], None, 0),
+                                 (None, [3, 1], Ellipsis, 1)],
                          ids=["int-slice-tensor", "tensor-slice-int", "slice-int-slice-tensor", "tensor-slice-tensor",
-                              "int-tensor-slice"])
+                              "int-tensor-slice", "tensor-None-int", "None-tensor-Ellipsis-int"])
 def test_separated_advanced_indices_go_first_as_numpy(key):
     """An int next to an index tensor is an advanced index too; separated ones put their dims
     first (x[0, :, [2, 0]] has shape (2, 5), not (5, 2))."""
