@@ -437,3 +437,341 @@ def test_reference_rules_against_central_differences():
             lo[i].flat[k] -= 1e-6
             num.flat[k] = (total(hi) - total(lo)) / 2e-6
         np.testing.assert_allclose(grads[i], num, rtol=1e-5, atol=1e-7, err_msg=f"input {i}")
+
+
+# -- random programs over the whole op set: eager == jit, bit for bit --
+#
+# Programs of unary, binary (tensor or Python-scalar operands, either side), comparison + where,
+# reduction, softmax, cast and shape ops (transpose, reshape, slices with negative steps, None,
+# concat, broadcast_to), with NaN, +-inf and -0.0 among the inputs and the constants. The property:
+# the same program run eagerly, under jit, and as the forward value inside value_and_grad gives the
+# same bits (jit's passes: simplify, CSE, constant folding, fusion, memory planning, in place).
+
+OP_UNARY = ["neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos",
+            "tanh", "sigmoid", "relu", "softplus", "gelu", "gelu_tanh", "erf", "floor", "ceil", "round"]
+OP_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder"]
+OP_COMPARE = ["eq", "ne", "lt", "le", "gt", "ge"]
+OP_REDUCE = ["sum", "mean", "amax", "amin", "prod", "logsumexp", "argmax"]
+SPECIAL_CONSTS = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -2.5, 0.5, 3.0, 1e30]
+
+
+def _prog_op(op, a, b, attrs):
+    """One step of a random program in graphgrad."""
+    if op in OP_UNARY:
+        return ops.gelu(a, approximate="tanh") if op == "gelu_tanh" else getattr(ops, op)(a)
+    if op in OP_BINARY:
+        if "const" in attrs:
+            c = attrs["const"]
+            return getattr(ops, op)(c, a) if attrs["left"] else getattr(ops, op)(a, c)
+        return getattr(ops, op)(a, b)
+    if op in OP_COMPARE:  # a bool mask, used by where and cast back
+        mask = getattr(ops, op)(a, attrs["const"]) if b is None else getattr(ops, op)(a, b)
+        return ops.where(mask, a, ops.cast(mask, a.dtype)) if attrs["where"] else ops.cast(mask, a.dtype)
+    if op in OP_REDUCE:
+        if op == "argmax":
+            return ops.cast(ops.argmax(a, attrs["axis"], attrs["keep"]), a.dtype)
+        if op == "sum":
+            return ops.sum(a, attrs["axis"], attrs["keep"])
+        if op in ("amax", "amin"):
+            return getattr(ops, op)(a, attrs["axis"], attrs["keep"])
+        return getattr(ops, op)(a, attrs["axis"], attrs["keep"])
+    if op in ("softmax", "log_softmax"):
+        return getattr(ops, op)(a, attrs["axis"])
+    if op == "transpose":
+        return ops.transpose(a, attrs["perm"])
+    if op == "reshape":
+        return ops.reshape(a, attrs["shape"])
+    if op == "getitem":
+        return a[attrs["key"]]
+    if op == "concat":
+        return ops.concat([a, b], attrs["axis"])
+    if op == "broadcast_to":
+        return ops.broadcast_to(a, attrs["shape"])
+    if op == "cast":  # through the other float dtype and back
+        other = gg.float64 if a.dtype is gg.float32 else gg.float32
+        return ops.cast(ops.cast(a, other), a.dtype)
+    if op == "full":  # a constant tensor of a special value, combined with a
+        return ops.add(a, ops.full(attrs["shape"], attrs["const"], dtype=a.dtype))
+    raise AssertionError(op)
+
+
+def _shape_after(op, shapes, attrs):
+    """The result shape, by running numpy on zeros."""
+    z = [np.zeros(s) for s in shapes]
+    if op in OP_UNARY or op in ("cast",):
+        return shapes[0]
+    if op in OP_BINARY or op in OP_COMPARE:
+        return np.broadcast_shapes(*shapes) if len(shapes) == 2 else shapes[0]
+    if op in OP_REDUCE:
+        axis = attrs["axis"]
+        if op == "argmax":
+            return np.argmax(z[0], axis, keepdims=attrs["keep"]).shape
+        return np.sum(z[0], axis, keepdims=attrs["keep"]).shape
+    if op in ("softmax", "log_softmax"):
+        return shapes[0]
+    if op == "transpose":
+        return np.transpose(z[0], attrs["perm"]).shape
+    if op == "reshape":
+        return np.reshape(z[0], attrs["shape"]).shape
+    if op == "getitem":
+        return z[0][attrs["key"]].shape
+    if op == "concat":
+        return np.concatenate(z, attrs["axis"]).shape
+    if op == "broadcast_to":
+        return tuple(attrs["shape"])
+    if op == "full":
+        return np.broadcast_shapes(shapes[0], tuple(attrs["shape"]))
+    raise AssertionError(op)
+
+
+@st.composite
+def op_programs(draw):
+    n_in = draw(st.integers(1, 3))
+    base = dims(draw, draw(st.integers(0, 3)), draw(st.integers(0, 5)) == 5)
+    shapes = [base if i == 0 or draw(st.booleans()) else broadcast_partner(draw, base) for i in range(n_in)]
+    steps = []
+    kinds = ["unary", "unary", "binary", "binary", "scalar", "compare", "reduce", "softmax", "transpose", "reshape",
+             "getitem", "concat", "broadcast_to", "cast", "full"]
+    for _ in range(draw(st.integers(1, 8))):
+        i = draw(st.integers(0, len(shapes) - 1))
+        s = shapes[i]
+        kind = draw(st.sampled_from(kinds))
+        args, attrs = [i], {}
+        if kind == "unary":
+            op = draw(st.sampled_from(OP_UNARY))
+        elif kind in ("binary", "scalar", "compare"):
+            op = draw(st.sampled_from(OP_COMPARE if kind == "compare" else OP_BINARY))
+            partners = [j for j, t in enumerate(shapes) if _broadcastable(s, t)]
+            if kind == "scalar" or (kind == "compare" and draw(st.booleans())):
+                attrs["const"] = draw(st.sampled_from(SPECIAL_CONSTS + [draw(st.floats(-3, 3, width=32))]))
+                attrs["left"] = draw(st.booleans())
+            else:
+                args.append(draw(st.sampled_from(partners)))
+            if kind == "compare":
+                attrs["where"] = draw(st.booleans())
+        elif kind == "reduce":
+            op = draw(st.sampled_from(OP_REDUCE))
+            if op == "argmax" and (not s or 0 in s):
+                continue
+            attrs["axis"] = draw(st.integers(-len(s), len(s) - 1)) if s and (op == "argmax" or draw(st.booleans())) \
+                else None if op != "logsumexp" else tuple(range(len(s)))
+            if op == "argmax" and attrs["axis"] is None:
+                continue
+            attrs["keep"] = draw(st.booleans())
+        elif kind == "softmax":
+            if not s:
+                continue
+            op = draw(st.sampled_from(["softmax", "log_softmax"]))
+            attrs["axis"] = draw(st.integers(-len(s), len(s) - 1))
+        elif kind == "transpose":
+            op = "transpose"
+            attrs["perm"] = tuple(draw(st.permutations(range(len(s)))))
+        elif kind == "reshape":
+            op = "reshape"
+            n = int(np.prod(s, dtype=np.int64))
+            attrs["shape"] = draw(st.sampled_from([(-1,), (n, 1), tuple(reversed(s)), (1,) + tuple(s)] +
+                                                  ([(2, -1)] if n % 2 == 0 and n else [])))
+        elif kind == "getitem":
+            op = "getitem"
+            if not s:
+                attrs["key"] = (None,)
+            else:
+                step = draw(st.sampled_from([1, -1, 2, -2]))
+                first = (draw(st.integers(-s[0], s[0] - 1)),) if s[0] else (slice(1, None),)
+                last = (slice(None),) * (len(s) - 1) + (slice(None, None, step),)
+                attrs["key"] = draw(st.sampled_from([(slice(None, None, step),), (Ellipsis, None), last, first]))
+        elif kind == "concat":
+            if not s:
+                continue
+            op = "concat"
+            same = [j for j, t in enumerate(shapes) if len(t) == len(s)]
+            axis = draw(st.integers(0, len(s) - 1))
+            fits = [j for j in same if all(d == e for k, (d, e) in enumerate(zip(s, shapes[j])) if k != axis)]
+            args.append(draw(st.sampled_from(fits)))
+            attrs["axis"] = axis
+        elif kind == "broadcast_to":
+            op = "broadcast_to"
+            attrs["shape"] = [draw(st.integers(1, 3))] + [d if d != 1 or draw(st.booleans()) else 3 for d in s]
+        elif kind == "cast":
+            op = "cast"
+        else:
+            op = "full"
+            attrs["const"] = draw(st.sampled_from(SPECIAL_CONSTS))
+            attrs["shape"] = list(s[draw(st.integers(0, len(s))):]) if s else []
+        shapes.append(tuple(_shape_after(op, [shapes[j] for j in args], attrs)))
+        steps.append((op, args, attrs))
+    n_out = draw(st.integers(1, 3))
+    outputs = [len(shapes) - 1] + [draw(st.integers(0, len(shapes) - 1)) for _ in range(n_out - 1)]
+    return {"n_in": n_in, "shapes": shapes[:n_in], "steps": steps, "outputs": outputs,
+            "dtype": draw(st.sampled_from(["float32", "float64"])), "seed": draw(st.integers(0, 2 ** 32 - 1)),
+            "specials": draw(st.floats(0, 0.5))}
+
+
+def run_program(prog, ts):
+    vals = list(ts)
+    for op, args, attrs in prog["steps"]:
+        a = vals[args[0]]
+        b = vals[args[1]] if len(args) > 1 else None
+        vals.append(_prog_op(op, a, b, attrs))
+    return tuple(vals[o] for o in prog["outputs"])
+
+
+def program_inputs(prog):
+    rng = np.random.default_rng(prog["seed"])
+    arrays = []
+    for s in prog["shapes"]:
+        a = rng.standard_normal(s) * rng.choice([0.5, 2.0])
+        special = rng.random(s) < prog["specials"]
+        a = np.where(special, rng.choice(SPECIAL_CONSTS, s), a)
+        arrays.append(Tensor(a.astype(prog["dtype"])))
+    return arrays
+
+
+def _bits(t):
+    a = t.asnumpy()
+    return a.dtype.str, a.shape, a.tobytes()
+
+
+@FUZZ
+@given(op_programs())
+def test_random_op_programs_eager_equals_jit_bitwise(prog):
+    ts = program_inputs(prog)
+    with np.errstate(all="ignore"):
+        eager = run_program(prog, ts)
+        jitted = gg.jit(lambda *a: run_program(prog, a))(*ts)
+        value, _ = gg.value_and_grad(lambda *a: run_program(prog, a), tuple(range(len(ts))))(*ts)
+    for k, (e, j, v) in enumerate(zip(eager, jitted, value)):
+        assert _bits(e) == _bits(j), f"output {k}: eager {e.asnumpy()!r} vs jit {j.asnumpy()!r}"
+        assert _bits(e) == _bits(v), f"output {k}: eager {e.asnumpy()!r} vs value_and_grad {v.asnumpy()!r}"
+
+
+@FUZZ
+@given(op_programs())
+def test_random_op_programs_grad_inside_jit_equals_grad_bitwise(prog):
+    """The gradient graph compiled alone and inlined into a jit (a trace level above) agree bit for bit."""
+    ts = program_inputs(prog)
+
+    def loss(*a):
+        total = None
+        for o in run_program(prog, a):
+            term = ops.sum(o)
+            total = term if total is None else total + term
+        return total
+
+    positions = tuple(range(len(ts)))
+    with np.errstate(all="ignore"):
+        direct = gg.grad(loss, positions)(*ts)
+        inside = gg.jit(lambda *a: gg.grad(loss, positions)(*a))(*ts)
+    direct = direct if isinstance(direct, tuple) else (direct,)
+    inside = inside if isinstance(inside, tuple) else (inside,)
+    for k, (d, i) in enumerate(zip(direct, inside)):
+        assert _bits(d) == _bits(i), f"gradient {k}: grad {d.asnumpy()!r} vs jit(grad) {i.asnumpy()!r}"
+
+
+# -- random programs' gradients against torch autograd (optional oracle) --
+
+def _torch_prog_op(torch, op, a, b, attrs):
+    """The step of _prog_op in torch (same semantics; negative steps as flips)."""
+    F = torch.nn.functional
+    if op in OP_UNARY:
+        if op in ("gelu", "gelu_tanh"):
+            return F.gelu(a, approximate="tanh" if op == "gelu_tanh" else "none")
+        return F.softplus(a) if op == "softplus" else getattr(torch, op)(a)
+    if op in OP_COMPARE:
+        other = torch.tensor(attrs["const"], dtype=a.dtype) if b is None else b
+        mask = getattr(torch, op)(a, other)
+        return torch.where(mask, a, mask.to(a.dtype)) if attrs["where"] else mask.to(a.dtype)
+    if op in OP_BINARY:
+        if b is None:
+            c = torch.tensor(attrs["const"], dtype=a.dtype)
+            a, b = (c, a) if attrs["left"] else (a, c)
+        if op == "floor_divide":
+            return torch.div(a, b, rounding_mode="floor").detach()
+        return getattr(torch, op)(a, b)
+    if op in OP_REDUCE:
+        axis, keep = attrs["axis"], attrs["keep"]
+        dims = tuple(range(a.dim())) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        if op == "argmax":
+            return torch.argmax(a, axis, keep).to(a.dtype)
+        if op == "prod":
+            out = a
+            for d in sorted((d % max(a.dim(), 1) for d in dims), reverse=True):
+                out = out.prod(d, keepdim=keep) if a.dim() else out
+            return out
+        return {"sum": torch.sum, "mean": torch.mean, "amax": torch.amax, "amin": torch.amin,
+                "logsumexp": torch.logsumexp}[op](a, dims, keep) if a.dim() else a
+    if op in ("softmax", "log_softmax"):
+        return getattr(torch, op)(a, attrs["axis"])
+    if op == "transpose":
+        return a.permute(attrs["perm"])
+    if op == "reshape":
+        return a.reshape(attrs["shape"])
+    if op == "getitem":
+        out, d = a, 0
+        for k in attrs["key"]:
+            if k is None:
+                out = out.unsqueeze(d)
+                d += 1
+            elif k is Ellipsis:
+                d = out.dim() - sum(1 for j in attrs["key"][attrs["key"].index(Ellipsis) + 1:] if j is not None)
+            elif isinstance(k, int):
+                out = out.select(d, k)
+            else:
+                if k.step and k.step < 0:
+                    out = out.flip(d)
+                    k = slice(None, None, -k.step)
+                out = out[(slice(None),) * d + (k,)]
+                d += 1
+        return out
+    if op == "concat":
+        return torch.cat([a, b], attrs["axis"])
+    if op == "broadcast_to":
+        return torch.broadcast_to(a, attrs["shape"])
+    if op == "cast":
+        return a.to(torch.float32 if a.dtype == torch.float64 else torch.float64).to(a.dtype)
+    if op == "full":
+        return a + torch.full(attrs["shape"], attrs["const"], dtype=a.dtype)
+    raise AssertionError(op)
+
+
+@settings(FUZZ, suppress_health_check=list(FUZZ.suppress_health_check) + [HealthCheck.filter_too_much])
+@given(op_programs())
+def test_random_op_programs_gradients_match_torch(prog):
+    """float64, finite inputs: graphgrad's gradient of the outputs' sum equals torch autograd's
+    wherever torch's is finite (the two differ only in conventions at poles and NaNs)."""
+    torch = pytest.importorskip("torch")
+    finite = {"nan": 0.25, "inf": 4.0, "-inf": -4.0}  # NaN conventions differ (relu(NaN) is 0 here, NaN there)
+    steps = [(op, args, dict(attrs, const=finite.get(str(attrs["const"]), attrs["const"]))
+              if "const" in attrs else attrs) for op, args, attrs in prog["steps"]]
+    prog = dict(prog, dtype="float64", specials=0.0, steps=steps)
+    ts = program_inputs(prog)
+
+    def loss(*a):
+        total = None
+        for o in run_program(prog, a):
+            term = ops.sum(o)
+            total = term if total is None else total + term
+        return total
+
+    positions = tuple(range(len(ts)))
+    with np.errstate(all="ignore"):
+        got = gg.grad(loss, positions)(*ts)
+    got = got if isinstance(got, tuple) else (got,)
+    targs = [torch.tensor(t.asnumpy(), requires_grad=True) for t in ts]
+    vals = list(targs)
+    try:
+        for op, args, attrs in prog["steps"]:
+            vals.append(_torch_prog_op(torch, op, vals[args[0]], vals[args[1]] if len(args) > 1 else None, attrs))
+    except (RuntimeError, IndexError):  # torch refuses some (the max of an empty axis): no oracle
+        hypothesis.assume(False)
+    # NaN conventions differ (relu(NaN), max with NaN and their gradients): only NaN-free programs
+    hypothesis.assume(not any(torch.isnan(v).any() for v in vals))
+    outs = [vals[o] for o in prog["outputs"]]
+    for o, g in zip(outs, run_program(prog, ts)):  # the forward values agree too
+        np.testing.assert_allclose(g.asnumpy(), o.detach().numpy(), rtol=1e-9, atol=1e-12, equal_nan=True)
+    total = sum(o.sum() for o in outs)
+    want = torch.autograd.grad(total, targs, allow_unused=True) if total.requires_grad else [None] * len(targs)
+    for k, (g, w) in enumerate(zip(got, want)):
+        w = np.zeros(g.shape) if w is None else w.numpy()
+        fin = np.isfinite(w)
+        np.testing.assert_allclose(g.asnumpy()[fin], w[fin], rtol=1e-7, atol=1e-9, err_msg=f"gradient {k}")

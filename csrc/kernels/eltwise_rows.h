@@ -223,10 +223,19 @@ struct Minimum {
   template <class T> static T f(T a, T b) { return a < b || a != a ? a : b; }
   template <class S> static typename S::V v(typename S::V a, typename S::V b) { return a < b || a != a ? a : b; }
 };
-struct FloorDiv {
+struct FloorDiv {  // floats: numpy's (and Python's) divmod quotient, so a == b * (a // b) + a % b
   template <class T> static T f(T a, T b) {
-    if constexpr (is_fp<T>) return floor(a / b);
-    else return int_floor_div(a, b);
+    if constexpr (is_fp<T>) {
+      if (b == 0) return a / b;
+      const T mod = fmod(a, b);
+      T div = (a - mod) / b;  // very nearly an integer
+      if (mod != 0 && ((b < 0) != (mod < 0))) div -= T(1);
+      if (div == 0) return __builtin_copysign(T(0), a / b);
+      const T q = floor(div);
+      return div - q > T(0.5) ? q + T(1) : q;
+    } else {
+      return int_floor_div(a, b);
+    }
   }
 };
 struct Mod {  // the sign of the divisor, as Python's %

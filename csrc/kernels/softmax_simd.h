@@ -42,10 +42,13 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   });
   const T sum = S::hsum(acc);
   if (mode == SoftmaxMode::Softmax) {
-    const V inv = S::set1(T(1) / sum);
+    const V inv = S::set1(sum == 0 ? T(0) : T(1) / sum);  // an all--inf row gives zeros (MindSpore)
     for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(out + i, m) * inv, m); });
   } else {
-    const T lse = mx + (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum));
+    // A +inf element makes the sum inf - inf = NaN: its logsumexp is +inf all the same (its
+    // log_softmax stays NaN, as torch's).
+    const T lse = mode == SoftmaxMode::LogSumExp && mx == __builtin_inf()
+                      ? mx : mx + (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum));
     if (mode == SoftmaxMode::LogSumExp) {
       *out = lse;
     } else {

@@ -111,7 +111,9 @@ OpDef reduce_extreme() {
   return d;
 }
 
-// prod: its adjoint is g * prod / x (the zero-free formula: a zero element gives NaN there).
+// prod: its adjoint is g * prod / x where x != 0; at a zero, the product of the others (the
+// product of the non-zeros if it is the only zero, else 0). The division is by x with its zeros
+// replaced by 1, so no branch holds a NaN that a second derivative would multiply by 0.
 OpDef reduce_prod() {
   OpDef d = reduction("reduce_prod");
   d.compile = [](const std::vector<const Type*>& in, const Type&, const Attrs& a) -> Kernel {
@@ -124,7 +126,16 @@ OpDef reduce_prod() {
     };
   };
   d.vjp = [](VjpContext& c, std::vector<int>& grads) {
-    grads[0] = c.b.div(c.b.mul(spread(c, c.grad), spread(c, c.out)), c.in(0));
+    const Builder& b = c.b;
+    const int x = c.in(0), one = b.scalar_like(1, x), zero = b.scalar_like(0, x);
+    const std::vector<int64_t> axes = axes_of("reduce_prod", c.attrs, c.in_type(0));
+    const int is_zero = b.op(GG_OP("eq"), {x, zero});
+    const int safe = b.select(is_zero, one, x);
+    const int zeros = b.reduce_sum(b.cast(is_zero, c.in_type(0).dtype), axes, true);
+    Attrs keep = c.attrs;
+    keep["keep_dims"] = int64_t{1};
+    const int others = b.select(b.op(GG_OP("eq"), {zeros, one}), b.op(GG_OP("reduce_prod"), {safe}, keep), zero);
+    grads[0] = b.mul(spread(c, c.grad), b.select(is_zero, spread(c, others), b.div(spread(c, c.out), safe)));
   };
   return d;
 }
@@ -221,12 +232,12 @@ OpDef softmax() {
               if (Mode == kernels::SoftmaxMode::Softmax) q[i * v.inner] = e;
               s += e;
             }
-            const T lse = m + std::log(s);
+            const T lse = kLse && m == std::numeric_limits<T>::infinity() ? m : m + std::log(s);  // +inf in: +inf
             if (kLse) *q = lse;
             else if (Mode == kernels::SoftmaxMode::LogSoftmax)
               for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] = p[i * v.inner] - lse;
-            else
-              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] *= T(1) / s;
+            else  // an all--inf row (s = 0) gives zeros, as MindSpore's, not 0 * inf = NaN
+              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] *= s == 0 ? T(0) : T(1) / s;
           }
       });
     };

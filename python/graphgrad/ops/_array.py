@@ -199,7 +199,13 @@ def squeeze(input, axis=None):
     if axis is None:
         axes = [i for i, d in enumerate(input.shape) if d == 1]
     else:
-        axes = [a % input.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        if input.ndim == 0 and builtins.all(a in (0, -1) for a in axes):
+            return input  # a 0-d tensor's axis 0 (MindSpore); a % 0 raised ZeroDivisionError
+        for a in axes:
+            if not -input.ndim <= a < input.ndim:
+                raise ValueError(f"squeeze: axis {a} is out of range for a {input.ndim}-d tensor")
+        axes = [a % input.ndim for a in axes]
         for a in axes:
             if input.shape[a] != 1:
                 raise ValueError(f"squeeze: dim {a} of {input.shape} is not 1")
@@ -214,10 +220,9 @@ def concat(tensors, axis=0):
     for i, t in enumerate(tensors):
         check_tensor(t, "concat", f"tensors[{i}]")
     ts, _ = operands("concat", *tensors)
-    out = ts[0]
-    for k in range(0, len(ts), 64):  # the op takes at most 64 operands
-        chunk = ts[k:k + 64] if k == 0 else [out] + ts[k:k + 63]
-        out = apply("concat", chunk, {"axis": axis})
+    out, rest = apply("concat", ts[:64], {"axis": axis}), ts[64:]  # the op takes at most 64 operands
+    while rest:  # the result so far and the next 63
+        out, rest = apply("concat", [out] + rest[:63], {"axis": axis}), rest[63:]
     return out
 
 
@@ -253,7 +258,7 @@ def split(tensor, split_size_or_sections, axis=0):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
-        if n % split_size_or_sections:
+        if n % split_size_or_sections or not n:  # an empty axis: one empty piece (MindSpore, torch)
             sizes.append(n % split_size_or_sections)
     else:
         sizes = list(split_size_or_sections)
@@ -336,6 +341,8 @@ def getitem(x, key):
 
     start, step, count, out_shape, dim = [], [], [], [], 0
     advanced = []  # (position in out_shape, dim of x, index tensor)
+    # With an index tensor present, numpy counts ints as advanced indices too (x[0, :, idx]).
+    any_tensor = builtins.any(isinstance(k, Tensor) for k in key)
     for k in key:
         if k is None:
             out_shape.append(1)
@@ -362,19 +369,26 @@ def getitem(x, key):
             start.append(i % size)
             step.append(1)
             count.append(1)
+            if any_tensor:  # kept as a size-1 dim that a 0-d index 0 picks
+                advanced.append((len(out_shape), dim, Tensor(np.array(0, np.int64))))
+                out_shape.append(1)
         else:
             raise IndexError(f"only integers, slices, None, Ellipsis and integer tensors are valid indices, "
                              f"got {type(k).__name__}")
         dim += 1
     out = x
-    if count != list(x.shape):
+    if count != list(x.shape) or builtins.any(st != 1 for st in step):  # x[::-1] keeps the shape, not the order
         out = apply("slice", [x], {"start": start, "step": step, "shape": count})
     out = reshape(out, out_shape)
     if not advanced:
         return out
     positions = [p for p, _, _ in advanced]
     if positions != list(range(positions[0], positions[0] + len(positions))):
-        raise IndexError("integer tensor indices must be next to each other (separated ones are not supported)")
+        # Separated advanced indices: numpy puts their broadcast dims first.
+        rest = [p for p in range(out.ndim) if p not in positions]
+        out = transpose(out, tuple(positions + rest))
+        positions = list(range(len(positions)))
+        advanced = [(p, d, t) for p, (_, d, t) in zip(positions, advanced)]
     # Adjacent index tensors address their dims jointly: one flat index over the merged dims.
     p0, sizes = positions[0], [out.shape[p] for p in positions]
     from ._math import add, mul

@@ -40,19 +40,21 @@ _scalars = {}  # (dtype code, value's bits) -> 0-d Tensor: eager constants, shar
 
 def scalar(value, dtype):
     """A 0-d constant."""
-    value = float(value)
-    if current() is not None:
-        return apply("fill", [], {"shape": [], "value": value, "dtype": dtype.code})
-    key = (dtype.code, value.hex())
+    if current() is not None or (dtype.kind == "i" and abs(int(value)) > 2 ** 53):
+        return fill([], value, dtype)
+    key = (dtype.code, float(value).hex())
     t = _scalars.get(key)
     if t is None:
         if len(_scalars) > 1024:
             _scalars.clear()
-        t = _scalars[key] = apply("fill", [], {"shape": [], "value": value, "dtype": dtype.code})
+        t = _scalars[key] = fill([], value, dtype)
     return t
 
 
 def fill(shape, value, dtype):
+    """A constant. (A fill's value is a double: an int beyond 2**53 becomes a tensor instead.)"""
+    if dtype.kind == "i" and isinstance(value, (int, np.integer)) and abs(int(value)) > 2 ** 53:
+        return Tensor(np.full(shape, value, dtype.np))
     return apply("fill", [], {"shape": list(shape), "value": float(value), "dtype": dtype.code})
 
 
@@ -91,14 +93,21 @@ def operands(op_name, *xs):
     return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in xs], dtype
 
 
+# Arithmetic on two bools stays bool, as MindSpore's: + and max are or, * and min and, - xor.
+_BOOL_ARITHMETIC = {"add": "logical_or", "maximum": "logical_or", "mul": "logical_and", "minimum": "logical_and",
+                    "sub": "ne"}
+
+
 def binary(name, a, b, float_result=False):
     """A binary elementwise op; float_result: int and bool operands compute in float32."""
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype_code == b._dtype_code and (
-            not float_result or a.dtype.kind == "f"):
+            a.dtype.kind == "f" or (not float_result and a.dtype.kind == "i")):
         return apply(name, [a, b])  # the common case: nothing to promote
     (a, b), dtype = operands(name, a, b)
     if float_result and dtype.kind != "f":
         a, b = cast(a, float32), cast(b, float32)
+    elif dtype.kind == "b" and name in _BOOL_ARITHMETIC:
+        name = _BOOL_ARITHMETIC[name]
     return apply(name, [a, b])
 
 

@@ -1,6 +1,8 @@
 """Elementwise math and reductions."""
+import numpy as np
+
 from .._tensor import Tensor, bool_, float32, int64
-from ._base import apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
+from ._base import _is_number, apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
 
 
 def _unary_op(name, float_only, doc):
@@ -20,13 +22,20 @@ _UNARY = {
     "cos": (True, "Cosine."), "tanh": (True, "Hyperbolic tangent."), "sigmoid": (True, "1 / (1 + exp(-input))."),
     "relu": (False, "max(input, 0); 0 for NaN."), "softplus": (True, "log(1 + exp(input)), stable."),
     "erf": (True, "The error function."), "atan": (True, "Arctangent."), "floor": (True, "Round down."),
-    "ceil": (True, "Round up."),
-    "round": (True, "Round half to even."), "isnan": (False, "Where input is NaN."),
+    "ceil": (True, "Round up."), "isnan": (False, "Where input is NaN."),
     "isinf": (False, "Where input is +-inf."), "isfinite": (False, "Where input is neither inf nor NaN."),
 }
 for _name, (_float, _doc) in _UNARY.items():
     globals()[_name] = _unary_op(_name, _float, _doc)
 negative = neg  # noqa: F821 (defined just above)
+
+
+@op
+def round(input):
+    """Round half to even; an int tensor is returned as it is (MindSpore keeps its dtype)."""
+    if check_tensor(input, "round", "input").dtype.kind == "i":
+        return input
+    return unary("round", input, True)
 
 
 @op
@@ -91,6 +100,8 @@ logical_or = _logical("logical_or")
 def where(condition, x, y):
     """x where condition holds, else y; all three broadcast together."""
     check_tensor(condition, "where", "condition")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_number(x) and _is_number(y):
+        x = Tensor(x)  # two numbers: MindSpore's where(c, 1, 0) is int64 (a float, float32)
     (x, y), _ = operands("where", x, y)
     return apply("select", [cast(condition, bool_), x, y])
 
@@ -138,9 +149,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 @op
 def mean(input, axis=None, keep_dims=False):
-    """The mean over axis (an int, a tuple or None for all). Int tensors give the floor of it, as
-    MindSpore does."""
+    """The mean over axis (an int, a tuple or None for all). Int tensors give it truncated
+    towards 0 (-7 / 2 is -3), as MindSpore does."""
     check_tensor(input, "mean", "input")
+    if input.dtype.kind == "b":  # (MindSpore's ReduceMean refuses bool too)
+        raise TypeError("mean: no mean of a bool tensor; cast it to a float dtype first")
     axes = axes_arg(axis, input.ndim, "mean")
     n = 1
     for a in axes:
@@ -148,7 +161,8 @@ def mean(input, axis=None, keep_dims=False):
     s = sum(input, tuple(axes), keep_dims)
     if input.dtype.kind == "f":
         return cast(binary("div", s, float(n)), input.dtype)
-    return cast(binary("floor_divide", s, n), input.dtype)
+    q = binary("floor_divide", abs(s), n)  # noqa: F821 (abs from the table above)
+    return cast(where(binary("lt", s, 0), neg(q), q), input.dtype)  # noqa: F821
 
 
 def _extreme(name, input, axis, keepdims, op_name):
@@ -196,23 +210,44 @@ def argmin(input, dim=None, keepdim=False):
     return _arg("argmin", input, dim, keepdim, "argmin")
 
 
+def _at_index(input, index, axis):
+    """input's elements at index (argmax's or argmin's) along axis: the value gathered, so its
+    gradient goes to that one element, as MindSpore's ArgMaxWithValue (amax shares a tie)."""
+    from ._array import gather, reshape, transpose
+    axis %= input.ndim
+    x = cast(input, float32) if input.dtype.name == "Float16" else input
+    perm = [d for d in range(x.ndim) if d != axis] + [axis]
+    n = x.shape[axis]
+    rows = x.size // n
+    flat = reshape(transpose(x, tuple(perm)), (-1,))
+    starts = Tensor(np.arange(0, rows * n, n, dtype=np.int64))
+    value = gather(flat, binary("add", reshape(index, (-1,)), starts), 0)
+    return cast(reshape(value, index.shape), input.dtype)
+
+
 @op
 def max(input, axis=None, keepdims=False):
     """(maximum, index of the first maximum) along axis, as MindSpore's ops.max."""
-    return amax(input, axis, keepdims), argmax(input, axis, keepdims)
+    if axis is None:  # over everything: MindSpore shares the gradient of a tie, as amax
+        return amax(input, axis, keepdims), argmax(input, axis, keepdims)
+    index = argmax(input, axis, keepdims)
+    return _at_index(input, index, axis), index
 
 
 @op
 def min(input, axis=None, keepdims=False):
     """(minimum, index of the first minimum) along axis, as MindSpore's ops.min."""
-    return amin(input, axis, keepdims), argmin(input, axis, keepdims)
+    if axis is None:
+        return amin(input, axis, keepdims), argmin(input, axis, keepdims)
+    index = argmin(input, axis, keepdims)
+    return _at_index(input, index, axis), index
 
 
 @op
 def prod(input, axis=None, keep_dims=False):
-    """The product over axis."""
+    """The product over axis; bool and int32 multiply as int64 (MindSpore)."""
     check_tensor(input, "prod", "input")
-    x = cast(input, int64) if input.dtype.kind == "b" else input
+    x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
     return _reduce("reduce_prod", x, axis, keep_dims, "prod")
 
 
@@ -268,5 +303,5 @@ def matmul(input, other):
 
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
-    "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary",
+    "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary", "np",
     "bool_", "float32", "int64")]
