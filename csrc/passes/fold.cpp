@@ -3,6 +3,7 @@
 // constant input's value; an elementwise op over constants is computed by running its own
 // kernel on 0-d operands, so a folded value is bit for bit what the kernel would have given.
 // Nothing else folds (a sum of n copies of c is not n * c in floating point).
+#include <cmath>
 #include <cstring>
 
 #include "passes/passes.h"
@@ -18,8 +19,9 @@ std::optional<double> constant_of(const Node& n) {
   return std::nullopt;
 }
 
-// The value of op(constants) from the op's kernel on 0-d operands.
-double run_elementwise(const Node& n, const std::vector<double>& values, const std::vector<Type>& types) {
+// The value of op(constants) from the op's kernel on 0-d operands; nullopt when a fill's double
+// cannot hold it exactly (an int64 beyond 2**53).
+std::optional<double> run_elementwise(const Node& n, const std::vector<double>& values, const std::vector<Type>& types) {
   std::vector<const Type*> scalar_types;
   std::vector<Tensor> operands;
   operands.reserve(values.size());  // scalar_types points into it
@@ -34,8 +36,13 @@ double run_elementwise(const Node& n, const std::vector<double>& values, const s
   for (const Tensor& t : operands) args.push_back(t.ptr());
   Tensor out = Tensor::empty(out_type);
   n.op->compile(scalar_types, out_type, n.attrs)(args.data(), out.ptr());
-  double v = 0;
-  dispatch_all(out_type.dtype, "fold", [&](auto t) { v = static_cast<double>(*out.data<decltype(t)>()); });
+  std::optional<double> v;
+  dispatch_all(out_type.dtype, "fold", [&](auto t) {
+    using T = decltype(t);
+    const T x = *out.data<T>();
+    if (static_cast<T>(static_cast<double>(x)) == x || x != x) v = static_cast<double>(x);
+  });
+  if (v && out_type.dtype == DType::I64 && std::fabs(*v) > 9007199254740992.0) v.reset();  // 2**53: not exact
   return v;
 }
 }  // namespace

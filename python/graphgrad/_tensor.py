@@ -249,11 +249,22 @@ def _reshape_method(self, *shape):
 
 
 def _reduce_with_index(name):
-    def method(self, axis=None, keepdims=False, **kwargs):
-        if axis is None and not kwargs:
-            return getattr(_ops, "a" + name)(self, None, keepdims)  # all elements: the value alone
-        return getattr(_ops, name)(self, axis, keepdims)
+    """MindSpore's Tensor.max/min: the value(s) for no axis or axis= as a keyword (numpy's form),
+    (values, indices) for a positional dim (torch's form)."""
+    def method(self, *args, keepdims=False, axis=None, **kwargs):
+        if args:
+            return getattr(_ops, name)(self, args[0], *args[1:2], **({"keepdims": keepdims} if len(args) < 2 else {}))
+        return getattr(_ops, "a" + name)(self, axis, keepdims)
     return method
+
+
+def _transpose_method(self, *axes):
+    """x.transpose() reverses the axes; x.transpose(1, 0) and x.transpose((1, 0)) permute them."""
+    if not axes:
+        axes = tuple(reversed(range(self.ndim)))
+    elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    return _ops.transpose(self, axes)
 
 
 def _sum_method(self, axis=None, dtype=None, keepdims=False, initial=None, out=None):
@@ -265,6 +276,7 @@ def _sum_method(self, axis=None, dtype=None, keepdims=False, initial=None, out=N
 
 
 Tensor.sum = _sum_method
+Tensor.transpose = _transpose_method
 Tensor.reshape = _reshape_method
 Tensor.view = _reshape_method
 Tensor.max = _reduce_with_index("max")
