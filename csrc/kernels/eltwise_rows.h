@@ -329,39 +329,33 @@ void binary_row(const void* ap, int64_t sa, const void* bp, int64_t sb, void* op
 
 template <Result R, class T> using result_t = std::conditional_t<R == Result::Bool, bool, T>;
 
-template <class F, int Mask, Result R>
-void fill_unary(UnaryRow* row) {
+// row[dtype] = make(T{}, O{}) for every dtype T of Mask, O its result type.
+template <int Mask, Result R, class Row, class Make>
+void fill_rows(Row* row, Make make) {
+  auto put = [&](DType d, auto t) { row[int(d)] = make(t, result_t<R, decltype(t)>{}); };
   if constexpr (Mask & kFloat) {
-    row[int(DType::F32)] = &unary_row<F, float, result_t<R, float>>;
-    row[int(DType::F64)] = &unary_row<F, double, result_t<R, double>>;
-    row[int(DType::F16)] = &unary_row<F, _Float16, result_t<R, _Float16>>;
+    put(DType::F32, float{});
+    put(DType::F64, double{});
+    put(DType::F16, _Float16{});
   }
   if constexpr (Mask & kInt) {
-    row[int(DType::I32)] = &unary_row<F, int32_t, result_t<R, int32_t>>;
-    row[int(DType::I64)] = &unary_row<F, int64_t, result_t<R, int64_t>>;
+    put(DType::I32, int32_t{});
+    put(DType::I64, int64_t{});
   }
-  if constexpr (Mask & kBool) row[int(DType::Bool)] = &unary_row<F, bool, result_t<R, bool>>;
-}
-
-template <class F, int Mask, Result R>
-void fill_binary(BinaryRow* row) {
-  if constexpr (Mask & kFloat) {
-    row[int(DType::F32)] = &binary_row<F, float, result_t<R, float>>;
-    row[int(DType::F64)] = &binary_row<F, double, result_t<R, double>>;
-    row[int(DType::F16)] = &binary_row<F, _Float16, result_t<R, _Float16>>;
-  }
-  if constexpr (Mask & kInt) {
-    row[int(DType::I32)] = &binary_row<F, int32_t, result_t<R, int32_t>>;
-    row[int(DType::I64)] = &binary_row<F, int64_t, result_t<R, int64_t>>;
-  }
-  if constexpr (Mask & kBool) row[int(DType::Bool)] = &binary_row<F, bool, result_t<R, bool>>;
+  if constexpr (Mask & kBool) put(DType::Bool, bool{});
 }
 
 const detail::EltwiseRows& eltwise_rows() {
   static const detail::EltwiseRows rows = [] {
     detail::EltwiseRows t{};
-#define GG_FILL_UNARY(name, mask, result) fill_unary<fn::name, mask, Result::result>(t.unary[int(UnaryOp::name)]);
-#define GG_FILL_BINARY(name, mask, result) fill_binary<fn::name, mask, Result::result>(t.binary[int(BinaryOp::name)]);
+#define GG_FILL_UNARY(name, mask, result)                                 \
+  fill_rows<mask, Result::result>(t.unary[int(UnaryOp::name)], [](auto a, auto o) { \
+    return &unary_row<fn::name, decltype(a), decltype(o)>;                  \
+  });
+#define GG_FILL_BINARY(name, mask, result)                                  \
+  fill_rows<mask, Result::result>(t.binary[int(BinaryOp::name)], [](auto a, auto o) { \
+    return &binary_row<fn::name, decltype(a), decltype(o)>;                 \
+  });
     GG_UNARY_KERNELS(GG_FILL_UNARY)
     GG_BINARY_KERNELS(GG_FILL_BINARY)
 #undef GG_FILL_UNARY

@@ -20,28 +20,14 @@ template <class T>
 void transpose(const T* x, const Shape& x_shape, const std::vector<int64_t>& perm, T* out) {
   const size_t nd = x_shape.size();
   if (nd == 2 && perm[0] == 1) return transpose2d(x, x_shape[0], x_shape[1], out);
-  int64_t numel = 1;
-  for (int64_t d : x_shape) numel *= d;
-  if (numel == 0) return;
-  // Walk out in order with an odometer; `src` steps by x's stride of the permuted axis.
-  std::vector<int64_t> x_stride(nd, 1), out_shape(nd), step(nd), idx(nd, 0);
+  // Walk out in order; the source steps by x's stride of the permuted axis.
+  std::vector<int64_t> x_stride(nd, 1), out_shape(nd), step(nd);
   for (size_t d = nd; d-- > 1;) x_stride[d - 1] = x_stride[d] * x_shape[d];
   for (size_t i = 0; i < nd; ++i) {
     out_shape[i] = x_shape[perm[i]];
     step[i] = x_stride[perm[i]];
   }
-  int64_t src = 0;
-  for (int64_t o = 0; o < numel; ++o) {
-    out[o] = x[src];
-    for (size_t d = nd; d-- > 0;) {
-      if (++idx[d] < out_shape[d]) {
-        src += step[d];
-        break;
-      }
-      src -= step[d] * (out_shape[d] - 1);
-      idx[d] = 0;
-    }
-  }
+  strided_walk(out_shape, step, 0, [&](int64_t o, int64_t src) { out[o] = x[src]; });
 }
 
 // By element size: a transpose moves bits, whatever they mean.

@@ -16,29 +16,6 @@ std::vector<int64_t> strides_of(const Shape& s) {
   return st;
 }
 
-// Calls f(out_index, src_offset) over out_shape in row-major order, where src_offset steps by
-// step[d] along out dim d from `base`: the walk of every strided copy here.
-template <class F>
-void walk(const Shape& out_shape, const std::vector<int64_t>& step, int64_t base, F&& f) {
-  int64_t numel = 1;
-  for (int64_t d : out_shape) numel *= d;
-  if (numel == 0) return;
-  const size_t nd = out_shape.size();
-  std::vector<int64_t> idx(nd, 0);
-  int64_t src = base;
-  for (int64_t o = 0; o < numel; ++o) {
-    f(o, src);
-    for (size_t d = nd; d-- > 0;) {
-      if (++idx[d] < out_shape[d]) {
-        src += step[d];
-        break;
-      }
-      src -= step[d] * (out_shape[d] - 1);
-      idx[d] = 0;
-    }
-  }
-}
-
 OpDef reshape() {
   OpDef d;
   d.name = "reshape";
@@ -172,7 +149,8 @@ OpDef slice() {
     return [base, steps, shape = out.shape, size = dtype_size(out.dtype)](const void* const* x, void* o) {
       const char* src = static_cast<const char*>(x[0]);
       char* dst = static_cast<char*>(o);
-      walk(shape, steps, base, [&](int64_t i, int64_t s) { std::memcpy(dst + i * size, src + s * size, size); });
+      kernels::strided_walk(shape, steps, base,
+                            [&](int64_t i, int64_t s) { std::memcpy(dst + i * size, src + s * size, size); });
     };
   };
   d.vjp = [](VjpContext& c, std::vector<int>& grads) {
@@ -204,7 +182,8 @@ OpDef unslice() {
       const char* src = static_cast<const char*>(x[0]);
       char* dst = static_cast<char*>(o);
       std::memset(dst, 0, bytes);
-      walk(shape, steps, base, [&](int64_t i, int64_t s) { std::memcpy(dst + s * size, src + i * size, size); });
+      kernels::strided_walk(shape, steps, base,
+                            [&](int64_t i, int64_t s) { std::memcpy(dst + s * size, src + i * size, size); });
     };
   };
   d.vjp = [](VjpContext& c, std::vector<int>& grads) {
