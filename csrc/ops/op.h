@@ -35,14 +35,12 @@ struct Builder {
   int unary(const char* name, int a) const { return op(name, {a}); }
   int scalar(double value, DType d) const;            // a 0-d fill
   int scalar_like(double value, int like) const { return scalar(value, type(like).dtype); }
-  int fill_like(double value, int like) const;         // a fill of like's type
   int cast(int v, DType d) const;                      // v itself when it has that dtype
   int select(int cond, int a, int b) const { return op("select", {cond, a, b}); }
   int reshape(int v, const Shape& s) const;            // v itself when it has that shape
   int broadcast_to(int v, const Shape& s) const;       // v itself when it has that shape
   int reduce_sum(int v, const std::vector<int64_t>& axes, bool keep_dims) const;
   int sum_to(int v, const Shape& s) const;             // sums the axes along which s broadcasts
-  int stop_gradient(int v) const { return op("stop_gradient", {v}); }
 };
 
 // What a vjp rule sees: the forward node (its inputs and output are values of the graph being
@@ -98,7 +96,6 @@ const std::vector<const OpDef*>& all_ops();
 
 // Shared checks for shape rules.
 void require_same_dtype(const std::string& op, const std::vector<const Type*>& in);
-void require_float(const std::string& op, const Type& t);
 std::vector<int64_t> normalize_axes(const std::string& op, const std::vector<int64_t>& axes, int ndim);
 
 }  // namespace gg

@@ -55,10 +55,6 @@ void require_same_dtype(const std::string& op, const std::vector<const Type*>& i
     }
 }
 
-void require_float(const std::string& op, const Type& t) {
-  if (!is_float(t.dtype)) throw DTypeError(op + ": expected a float tensor, got " + t.str());
-}
-
 std::vector<int64_t> normalize_axes(const std::string& op, const std::vector<int64_t>& axes, int ndim) {
   std::vector<int64_t> out;
   std::vector<bool> seen(ndim, false);
@@ -79,10 +75,6 @@ int Builder::op(const std::string& name, std::vector<int> in, Attrs a) const { r
 
 int Builder::scalar(double value, DType d) const {
   return op(GG_OP("fill"), {}, {{"shape", Shape{}}, {"value", value}, {"dtype", static_cast<int64_t>(d)}});
-}
-int Builder::fill_like(double value, int like) const {
-  const Type& t = type(like);
-  return op(GG_OP("fill"), {}, {{"shape", t.shape}, {"value", value}, {"dtype", static_cast<int64_t>(t.dtype)}});
 }
 int Builder::cast(int v, DType d) const {
   return type(v).dtype == d ? v : op(GG_OP("cast"), {v}, {{"dtype", static_cast<int64_t>(d)}});
