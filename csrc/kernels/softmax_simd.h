@@ -45,15 +45,15 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
     const V inv = S::set1(sum == 0 ? T(0) : T(1) / sum);  // an all--inf row gives zeros (MindSpore)
     for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(out + i, m) * inv, m); });
   } else {
-    // A +inf element makes the sum inf - inf = NaN: its logsumexp is +inf all the same (its
-    // log_softmax stays NaN, as torch's).
-    const T lse = mode == SoftmaxMode::LogSumExp && mx == __builtin_inf()
-                      ? mx : mx + (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum));
+    const T log_sum = sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum);
     if (mode == SoftmaxMode::LogSumExp) {
-      *out = lse;
+      // A +inf element makes the sum inf - inf = NaN: its logsumexp is +inf all the same.
+      *out = mx == __builtin_inf() ? mx : mx + log_sum;
     } else {
-      const V l = S::set1(lse);
-      for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(x + i, m) - l, m); });
+      // (x - max) - log(sum), never x - (max + log(sum)): with a max of 1e30 the latter rounds
+      // the log away. A +inf element leaves the row NaN, as torch's.
+      const V l = S::set1(log_sum);
+      for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, (S::load(x + i, m) - shift) - l, m); });
     }
   }
 }

@@ -232,10 +232,9 @@ OpDef softmax() {
               if (Mode == kernels::SoftmaxMode::Softmax) q[i * v.inner] = e;
               s += e;
             }
-            const T lse = kLse && m == std::numeric_limits<T>::infinity() ? m : m + std::log(s);  // +inf in: +inf
-            if (kLse) *q = lse;
-            else if (Mode == kernels::SoftmaxMode::LogSoftmax)
-              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] = p[i * v.inner] - lse;
+            if (kLse) *q = m == std::numeric_limits<T>::infinity() ? m : m + std::log(s);  // +inf in: +inf
+            else if (Mode == kernels::SoftmaxMode::LogSoftmax)  // (x - m) - log(s): exact for a huge m
+              for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] = (p[i * v.inner] - m) - std::log(s);
             else  // an all--inf row (s = 0) gives zeros, as MindSpore's, not 0 * inf = NaN
               for (int64_t i = 0; i < v.n; ++i) q[i * v.inner] *= s == 0 ? T(0) : T(1) / s;
           }
