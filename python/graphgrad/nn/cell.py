@@ -190,7 +190,34 @@ class Cell:
         return "\n".join(lines)
 
 
-class SequentialCell(Cell):
+class _CellSequence(Cell):
+    """What SequentialCell and CellList share: children ``0``, ``1``, ... in order, indexed,
+    sliced, iterated and appended to like a list."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(list(self._cells.values())[index])
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"{type(self).__name__}: index must be an int or a slice, got {type(index).__name__}")
+        n = len(self._cells)
+        if not -n <= index < n:
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {n} cells")
+        return list(self._cells.values())[index]
+
+    def __len__(self):
+        return len(self._cells)
+
+    def __iter__(self):
+        return iter(self._cells.values())
+
+    def append(self, cell):
+        if not isinstance(cell, Cell):
+            raise TypeError(f"{type(self).__name__}.append: expected a Cell, got {type(cell).__name__}")
+        setattr(self, str(len(self._cells)), cell)
+        return self
+
+
+class SequentialCell(_CellSequence):
     """Cells called one after another; built from Cells, a list of Cells or an OrderedDict
     (its keys name the children: ``seq.<key>.weight``; otherwise ``seq.0.weight``)."""
 
@@ -207,35 +234,13 @@ class SequentialCell(Cell):
                 raise TypeError(f"SequentialCell: every element must be a Cell, got {type(c).__name__} for {name!r}")
             setattr(self, name, c)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return SequentialCell(list(self._cells.values())[index])
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise TypeError(f"SequentialCell: index must be an int or a slice, got {type(index).__name__}")
-        n = len(self._cells)
-        if not -n <= index < n:
-            raise IndexError(f"SequentialCell: index {index} is out of range for {n} cells")
-        return list(self._cells.values())[index]
-
-    def __len__(self):
-        return len(self._cells)
-
-    def __iter__(self):
-        return iter(self._cells.values())
-
-    def append(self, cell):
-        if not isinstance(cell, Cell):
-            raise TypeError(f"SequentialCell.append: expected a Cell, got {type(cell).__name__}")
-        setattr(self, str(len(self._cells)), cell)
-        return self
-
     def construct(self, input_data):
         for c in self._cells.values():
             input_data = c(input_data)
         return input_data
 
 
-class CellList(Cell):
+class CellList(_CellSequence):
     """A list of Cells, registered as children ``0``, ``1``, ... (no construct of its own)."""
 
     def __init__(self, *args):
@@ -243,23 +248,6 @@ class CellList(Cell):
         cells = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
         for c in cells:
             self.append(c)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return CellList(list(self._cells.values())[index])
-        return list(self._cells.values())[index]
-
-    def __len__(self):
-        return len(self._cells)
-
-    def __iter__(self):
-        return iter(self._cells.values())
-
-    def append(self, cell):
-        if not isinstance(cell, Cell):
-            raise TypeError(f"CellList.append: expected a Cell, got {type(cell).__name__}")
-        setattr(self, str(len(self._cells)), cell)
-        return self
 
     def extend(self, cells):
         for c in cells:
