@@ -14,6 +14,7 @@ Graph fuse_bias(const Graph& g);  // fuse_bias.cpp: bias add into the matmul epi
 Graph fuse_bce(const Graph& g);   // fuse_bce.cpp: BCE loss and logits gradient in one kernel
 Graph fuse_update(const Graph& g);  // fuse_update.cpp: an SGD update accumulated in its matmul
 Graph dce(const Graph& g);       // dce.cpp: dead code
+Graph schedule_collectives(const Graph& g);  // schedule_collectives.cpp: start early, wait late
 
 struct Stage {
   std::string name;

@@ -12,7 +12,8 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
   };
   // Folding makes the fills that simplify looks for; simplify and CSE leave dead nodes for DCE.
   static const Pass passes[] = {{"fold", fold}, {"simplify", simplify}, {"cse", cse}, {"fuse_bias", fuse_bias},
-                                {"fuse_bce", fuse_bce}, {"fuse_update", fuse_update}, {"dce", dce}};
+                                {"fuse_bce", fuse_bce}, {"fuse_update", fuse_update}, {"dce", dce},
+                                {"schedule_collectives", schedule_collectives}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
   const Graph* current = &g;

@@ -39,25 +39,27 @@ PyTensor concrete(Tensor t) {
   return p;
 }
 
+// numpy's name for each DType, in DType code order.
+static constexpr const char* kNumpyNames[kNumDTypes] = {"float32", "float64", "float16", "int32", "int64", "bool"};
+
+py::dtype numpy_dtype(DType d) { return py::dtype(kNumpyNames[static_cast<int>(d)]); }
+
 }  // namespace gg::pyapi
 
 namespace py = pybind11;
 using namespace gg;
 using gg::pyapi::PyTensor;
+using gg::pyapi::numpy_dtype;
 
 namespace {
 
 py::object g_converter;  // graphgrad._tensor.convert: user data -> C-contiguous float array or Tensor
 
-// numpy's name for each DType, in DType code order.
-constexpr const char* kNumpyNames[kNumDTypes] = {"float32", "float64", "float16", "int32", "int64", "bool"};
-
-py::dtype numpy_dtype(DType d) { return py::dtype(kNumpyNames[static_cast<int>(d)]); }
 
 Tensor from_numpy(const py::array& a) {
   int code = -1;
   for (int c = 0; c < kNumDTypes; ++c)
-    if (a.dtype().equal(py::dtype(kNumpyNames[c]))) code = c;
+    if (a.dtype().equal(numpy_dtype(static_cast<DType>(c)))) code = c;
   if (code < 0) throw py::type_error("unsupported array dtype " + std::string(py::str(a.dtype())));
   const DType d = static_cast<DType>(code);
   if (!(a.flags() & py::array::c_style)) throw py::value_error("array must be C-contiguous");
@@ -194,6 +196,7 @@ PYBIND11_MODULE(_core, m) {
   gg::pyapi::bind_dlpack(m);
   gg::pyapi::bind_profile(m);
   gg::pyapi::bind_config(m);
+  gg::pyapi::bind_comm(m);
 
   m.def("run_op", [](const std::string& op, const std::vector<const PyTensor*>& inputs, const py::dict& attrs) {
     const OpDef& def = op_def(op);

@@ -1,6 +1,7 @@
 // The Python-visible tensor (graphgrad.Tensor is this class, with methods added in Python) and
 // the call path's pieces shared by the binding files.
 #pragma once
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include "runtime/tensor.h"
@@ -20,10 +21,12 @@ struct PyTensor {
 
 int intern_type(const Type& t);  // a small integer per distinct type, stable for the process
 PyTensor concrete(Tensor t);     // a concrete PyTensor with its type interned
+py::dtype numpy_dtype(DType d);
 
 void bind_call_path(py::module_& m);  // call.cpp
 void bind_dlpack(py::module_& m);     // dlpack.cpp
 void bind_profile(py::module_& m);    // profile_bindings.cpp
 void bind_config(py::module_& m);     // config.cpp
+void bind_comm(py::module_& m);       // comm_bindings.cpp
 
 }  // namespace gg::pyapi

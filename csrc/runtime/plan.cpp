@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/comm.h"
 #include "runtime/profile.h"
 
 namespace gg {
@@ -207,10 +208,12 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
     else outputs.push_back(Tensor::empty(graph_.nodes[output_roots_[i]].type).storage);
   }
 
-  struct Lease {  // the arena goes back to the pool however the call ends
-    const Plan* plan;
+  struct Lease {  // the arena goes back to the pool however the call ends, unless a failed
+    const Plan* plan;  // call left a collective in flight on it (the transfer may still write it)
     void* arena;
-    ~Lease() { plan->release_arena(arena); }
+    ~Lease() {
+      if (!comm::in_flight_within(arena, plan->arena_bytes_)) plan->release_arena(arena);
+    }
   } lease{this, acquire_arena()};
   char* arena = static_cast<char*>(lease.arena);
 
@@ -243,6 +246,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
     for (const Step& s : steps_) {
       for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
       s.kernel(args, ptr[s.out]);
+      if (comm::in_flight.load(std::memory_order_relaxed)) [[unlikely]] comm::progress();
       timer.lap();
     }
     timer.commit();
@@ -250,6 +254,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
     for (const Step& s : steps_) {
       for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
       s.kernel(args, ptr[s.out]);
+      if (comm::in_flight.load(std::memory_order_relaxed)) [[unlikely]] comm::progress();
     }
   }
 

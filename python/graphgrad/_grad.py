@@ -213,6 +213,9 @@ class _GraphFunction:
             start = time.perf_counter()
             check = os.environ.get("GRAPHGRAD_VERIFY", "") not in ("", "0")
             trace, outs, is_tuple, positions = self._trace(args)
+            if trace.collectives:  # every rank must have traced the same collectives (communication)
+                from .communication import backend
+                backend().check(trace.collectives)
             e = _Entry()
             stages = self._build(trace, outs, is_tuple, positions)
             if check:

@@ -72,6 +72,7 @@ class Trace:
         self.parent = current()
         self.captured = {}  # id(tensor) -> (tensor, node): tensors from outside read while tracing
         self.updates = {}  # id(Parameter) -> (Parameter, node): its value after the call (ops.assign)
+        self.collectives = []  # (kind, name, dtype, shape) of each collective, in order (communication)
 
     def arg(self, t, name):
         """A graph input for a positional argument of the traced function."""

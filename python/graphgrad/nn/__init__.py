@@ -8,9 +8,9 @@ from .layers import (GELU, BatchNorm1d, Dense, Dropout, Flatten, LayerNorm, LogS
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, LossBase, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .optim import SGD, Adam, AdamWeightDecay, Momentum, Optimizer
-from .wrap import TrainOneStepCell, WithLossCell
+from .wrap import DistributedGradReducer, TrainOneStepCell, WithLossCell
 
 __all__ = ["Cell", "CellList", "SequentialCell", "GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm",
            "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss", "SGD", "Adam",
-           "AdamWeightDecay", "Momentum", "Optimizer", "TrainOneStepCell", "WithLossCell"] + list(_lr_all)
+           "AdamWeightDecay", "Momentum", "Optimizer", "TrainOneStepCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)

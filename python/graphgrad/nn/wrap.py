@@ -1,5 +1,13 @@
-"""Wrapper cells: a network with its loss, and MindSpore's packaged train step."""
+"""Wrapper cells: a network with its loss, MindSpore's packaged train step, and the gradient
+reducer of data-parallel training."""
+from .. import communication
+from .._context import data_parallel, get_auto_parallel_context
 from .._grad import jit, value_and_grad
+from .._tensor import Parameter
+from .._trace import apply
+from ..communication import GlobalComm
+from ..communication.comm_func import broadcast, collective
+from ..ops import concat, reshape
 from .cell import Cell
 from .optim import Optimizer
 
@@ -43,15 +51,85 @@ class TrainOneStepCell(Cell):
         self.sens = 1.0 if sens is None else float(sens)
         self.return_grad = bool(return_grad)
         self.grad_fn = value_and_grad(network, None, self.weights)
+        # Data parallel (set_auto_parallel_context): the ranks' gradients are reduced before the update.
+        self.grad_reducer = DistributedGradReducer(self.weights) if data_parallel() else None
         self._compiled = jit(self._step)
 
     def _step(self, *inputs):
         loss, grads = self.grad_fn(*inputs)
         if self.sens != 1.0:
             grads = tuple(g * self.sens for g in grads)
+        if self.grad_reducer is not None:
+            grads = self.grad_reducer(grads)
         self.optimizer(grads)
         return (loss, grads) if self.return_grad else loss
 
     def construct(self, *inputs):
         self.optimizer._check_lr_steps()  # a compiled step cannot raise for it: look before the call
         return self._compiled(*inputs)
+
+
+class DistributedGradReducer(Cell):
+    """Data-parallel gradients: takes each rank's gradients of ``parameters`` and returns, in the
+    same order, their sum over the ranks, or their mean (``mean``; by default the auto-parallel
+    context's gradients_mean) dividing by ``degree`` (by default the group size).
+
+    Made, it broadcasts the parameters from rank 0, so every rank starts from the same weights.
+    Inside a compiled step the gradients travel in buckets of about comm_fusion's size (1 MB by
+    default: ``set_auto_parallel_context(comm_fusion={"allreduce": {"mode": "size", "config": MB}})``),
+    filled in the order the backward pass produces them; each bucket is one all-reduce that the
+    graph starts as soon as its last gradient exists and waits for where the optimizer first reads
+    it, so the transfer runs behind the rest of the backward pass (the dump shows where)."""
+
+    def __init__(self, parameters, mean=None, degree=None, fusion_type=1, group=GlobalComm.WORLD_COMM_GROUP):
+        super().__init__(auto_prefix=False)
+        communication._check_group(group, "DistributedGradReducer")
+        self.weights = tuple(parameters)
+        for i, p in enumerate(self.weights):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"DistributedGradReducer: parameters[{i}] must be a Parameter, got {type(p).__name__}")
+        self.size = communication.get_group_size()
+        self.mean = get_auto_parallel_context("gradients_mean") if mean is None else bool(mean)
+        self.degree = self.size if degree is None else degree
+        if isinstance(self.degree, bool) or not isinstance(self.degree, int) or self.degree <= 0:
+            raise ValueError(f"DistributedGradReducer: degree must be a positive int, got {degree!r}")
+        megabytes = get_auto_parallel_context("comm_fusion")["allreduce"]["config"]
+        self.bucket_bytes = int(megabytes * 2 ** 20)
+        if self.size > 1 and get_auto_parallel_context("parameter_broadcast"):
+            for p in self.weights:
+                p.set_data(broadcast(p, 0))
+
+    def _buckets(self, grads):
+        """Lists of gradient indices: in the order the graph computes them (a traced gradient's
+        node number), one dtype each, about bucket_bytes each (a larger gradient goes alone)."""
+        order = sorted(range(len(grads)), key=lambda i: grads[i]._node if grads[i]._symbolic_ else i)
+        buckets, size = [], 0
+        for i in order:
+            nbytes = grads[i].size * grads[i].dtype.np.itemsize
+            if not buckets or size + nbytes > self.bucket_bytes or grads[buckets[-1][0]].dtype != grads[i].dtype:
+                buckets.append([])
+                size = 0
+            buckets[-1].append(i)
+            size += nbytes
+        return buckets
+
+    def construct(self, grads):
+        grads = tuple(grads)
+        if len(grads) != len(self.weights):
+            raise ValueError(f"DistributedGradReducer: got {len(grads)} gradients for {len(self.weights)} parameters")
+        out = list(grads)
+        for bucket in self._buckets(grads):
+            parts = [grads[i] for i in bucket]
+            flat = parts[0] if len(parts) == 1 else concat([reshape(g, (-1,)) for g in parts])
+            if self.mean:
+                flat = flat * (1.0 / self.degree)  # before the sum: the division overlaps too
+            name = ",".join(self.weights[i].name or f"grad{i}" for i in bucket)
+            reduced = collective("all_reduce", flat, "sum", name=name) if self.size > 1 else flat
+            if len(parts) == 1:
+                out[bucket[0]] = reduced
+                continue
+            offset = 0
+            for i, g in zip(bucket, parts):  # the parts are views of the reduced bucket
+                out[i] = apply("view", [reduced], {"offset": offset, "shape": list(g.shape)})
+                offset += g.size
+        return tuple(out)

@@ -271,6 +271,9 @@ def save_checkpoint(save_obj, ckpt_file_name, integrated_save=True, async_save=F
         raise NotImplementedError("save_checkpoint: graphgrad saves synchronously (async_save=False)")
     if not isinstance(crc_check, bool):
         raise TypeError(f"save_checkpoint: crc_check must be a bool, got {crc_check!r}")
+    from .. import communication
+    if communication.is_initialized() and communication.get_rank() != 0:
+        return  # data parallel: every rank holds the same weights, rank 0 writes them
     entries = _entries(save_obj, append_dict, choice_func)
     write = _write_ckpt if format == "ckpt" else _write_safetensors
     _atomic_write(ckpt_file_name, lambda f: write(f, entries, crc_check))
