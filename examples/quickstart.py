@@ -1,9 +1,9 @@
 """MindSpore's Quick Start (https://www.mindspore.cn/tutorials/en/master/beginner/quick_start.html)
 as written, imports changed, on the handwritten digits scikit-learn ships (so it runs offline).
 
-The digits are 8x8 with values 0..16; each is scaled to a 24x24 uint8 image and padded to
-28x28, as MNIST centres its 20x20 digits, so the tutorial's pipeline and network run
-unchanged: Rescale, Normalize, HWC2CHW; Flatten, Dense 784-512-512-10; CrossEntropyLoss; SGD.
+The digits are scaled and padded to MNIST's 28x28 (examples/digits.py), so the tutorial's pipeline
+and network run unchanged: Rescale, Normalize, HWC2CHW; Flatten, Dense 784-512-512-10;
+CrossEntropyLoss; SGD.
 
     pip install '.[examples]' && python examples/quickstart.py [--quick] [--out-dir DIR]
 """
@@ -12,13 +12,13 @@ import os
 import time
 
 import numpy as np
-from scipy import ndimage
-from sklearn.datasets import load_digits
 from tqdm import tqdm
 
 import graphgrad as mindspore
 from graphgrad import nn
 from graphgrad.dataset import GeneratorDataset, transforms, vision
+
+from digits import test_source, train_source
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--quick", action="store_true", help="a few epochs, for CI (accuracy not checked)")
@@ -29,30 +29,9 @@ os.makedirs(args.out_dir, exist_ok=True)
 mindspore.set_seed(1)
 start = time.perf_counter()
 
-# Data: the digits as 28x28 single-channel images, 80% to train, 20% to test.
-digits = load_digits()
-images = np.stack([np.pad(ndimage.zoom(d, 3, order=1), 2) for d in digits.images])  # 8x8 -> 24x24 -> 28x28
-images = (np.clip(images, 0, 16) * (255 / 16)).astype(np.uint8)[..., None]  # HWC, as MNIST's files
-order = np.random.default_rng(0).permutation(len(images))
-split = int(0.8 * len(images))
-
-
-class Digits:
-    """A random-access source for GeneratorDataset: (image, label) by index."""
-
-    def __init__(self, idx):
-        self.idx = idx
-
-    def __getitem__(self, i):
-        j = self.idx[i]
-        return images[j], np.int64(digits.target[j])
-
-    def __len__(self):
-        return len(self.idx)
-
-
-train_dataset = GeneratorDataset(Digits(order[:split]), ["image", "label"], shuffle=True)
-test_dataset = GeneratorDataset(Digits(order[split:]), ["image", "label"], shuffle=False)
+# Data: the digits as 28x28 single-channel images, 80% to train, 20% to test (examples/digits.py).
+train_dataset = GeneratorDataset(train_source, ["image", "label"], shuffle=True)
+test_dataset = GeneratorDataset(test_source, ["image", "label"], shuffle=False)
 
 
 def datapipe(dataset, batch_size):

@@ -55,23 +55,20 @@ Graph schedule_collectives(const Graph& g) {
     return true;
   };
   // place(v): v after its inputs (late ones are placed on demand), then every early node that
-  // became ready.
+  // became ready (v = -1: only those).
   auto place = [&](auto& self, int v) -> void {
-    if (placed(v)) return;
-    for (int in : g.nodes[v].inputs) self(self, in);
-    rw.map[v] = rw.push(rw.mapped(v));
-    for (bool again = true; again;) {
-      again = false;
-      for (auto it = waiting.begin(); it != waiting.end(); ++it)
-        if (!placed(*it) && ready(*it)) {
-          const int e = *it;
-          waiting.erase(it);
-          self(self, e);
-          again = true;
-          break;
-        }
+    if (v >= 0 && !placed(v)) {
+      for (int in : g.nodes[v].inputs) self(self, in);
+      rw.map[v] = rw.push(rw.mapped(v));
     }
+    for (auto it = waiting.begin(); it != waiting.end(); ++it)
+      if (!placed(*it) && ready(*it)) {
+        const int e = *it;
+        waiting.erase(it);
+        return self(self, e);  // which looks again
+      }
   };
+  place(place, -1);  // the early nodes that need only graph inputs
   // First what needs no collective's result; then what does, in the order the collectives
   // started (the first to finish is used first, while the later ones are still in flight).
   std::vector<bool> needs_wait(n, false);

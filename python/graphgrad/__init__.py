@@ -35,7 +35,7 @@ __all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingE
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
-from . import common, communication, dataset  # noqa: E402
+from . import common, communication, context, dataset  # noqa: E402
 from ._random import get_seed, set_seed  # noqa: E402
 from .train import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
 from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)
