@@ -2,10 +2,12 @@
 """Data-parallel scaling on this machine: MindSpore's Quick Start network (Dense 784-512-512-10,
 CrossEntropyLoss, SGD), batch --batch per process, one thread per process, compiled train step.
 
-    python bench/compare_distributed.py [--ranks 1,2] [--batch 256] [--rounds 3]
+    python bench/compare_distributed.py [--ranks 1,2] [--batch 256] [--rounds 3] [--impls graphgrad,torch]
 
-For each rank count it launches `mpirun -n N` on this file (workers: --worker), alternating the
-configurations over --rounds so that the machine's load hits both alike. Each worker times blocks
+For each implementation and rank count it launches `mpirun -n N` on this file (workers:
+--worker), alternating the configurations over --rounds so that the machine's load hits all alike.
+The peer is PyTorch's DistributedDataParallel over gloo (the backend its CPU wheel has; DDP also
+all-reduces in buckets behind the backward pass), when torch is installed. Each worker times blocks
 of steps between barriers and reports the median step time; the throughput is samples/s over
 all ranks. With 2 or more ranks the worker also times, in the same job:
   - the step without the gradient all-reduce (each rank alone: the compute), and
@@ -85,11 +87,54 @@ def worker(batch, blocks, steps):
         print("RESULT " + json.dumps(result), flush=True)
 
 
-def launch(n, args):
+def torch_worker(batch, blocks, steps):
+    """PyTorch DDP on the same network and batch, one thread per process, gloo over loopback."""
+    import torch
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", 0)))
+    size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", os.environ.get("PMI_SIZE", 1)))
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    os.environ.setdefault("MASTER_PORT", "29517")
+    dist.init_process_group("gloo", rank=rank, world_size=size)
+    torch.manual_seed(0)
+    layers = [torch.nn.Flatten()]
+    for k, (i, o) in enumerate(SHAPES):
+        layers += [torch.nn.Linear(i, o)] + ([torch.nn.ReLU()] if k < len(SHAPES) - 1 else [])
+    model = torch.nn.Sequential(*layers)
+    if size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(rank)
+    x, y = torch.randn(batch, 1, 28, 28, generator=g), torch.randint(0, 10, (batch,), generator=g)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    step()
+    samples = []
+    for _ in range(blocks):
+        dist.barrier()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        samples.append((time.perf_counter() - t0) / steps)
+    if rank == 0:
+        print("RESULT " + json.dumps({"ranks": size, "step": statistics.median(samples)}), flush=True)
+    dist.destroy_process_group()
+
+
+def launch(n, impl, args):
     mpirun = shutil.which("mpirun", path=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_COMM", "PMIX_", "PMI_"))}
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1")
-    cmd = [mpirun, "-n", str(n), "--bind-to", "core", sys.executable, __file__, "--worker", "--batch", str(args.batch),
+    cmd = [mpirun, "-n", str(n), "--bind-to", "core", sys.executable, __file__, "--worker", impl, "--batch", str(args.batch),
            "--blocks", str(args.blocks), "--steps", str(args.steps)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
@@ -102,37 +147,50 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--blocks", type=int, default=7)
     p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--worker", action="store_true")
+    p.add_argument("--impls", default="graphgrad,torch")
+    p.add_argument("--worker", choices=["graphgrad", "torch"])
     args = p.parse_args()
     if args.worker:
-        return worker(args.batch, args.blocks, args.steps)
+        return (worker if args.worker == "graphgrad" else torch_worker)(args.batch, args.blocks, args.steps)
     ranks = [int(r) for r in args.ranks.split(",")]
-    runs = {n: [] for n in ranks}
+    impls = args.impls.split(",")
+    if "torch" in impls:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("torch is not installed: graphgrad only")
+            impls.remove("torch")
+    runs = {(impl, n): [] for impl in impls for n in ranks}
     for _ in range(args.rounds):
-        for n in ranks:
-            runs[n].append(launch(n, args))
+        for impl, n in runs:
+            runs[impl, n].append(launch(n, impl, args))
     print(f"load average {os.getloadavg()[0]:.1f}; batch {args.batch} per process, 1 thread per process; medians "
           f"of {args.rounds} runs x {args.blocks} blocks of {args.steps} steps")
-    base = None
-    for n in ranks:
-        step = statistics.median(r["step"] for r in runs[n])
-        throughput = n * args.batch / step
-        base = base or throughput
-        line = f"{n} rank(s): step {step * 1e3:.2f} ms, {throughput:.0f} samples/s, {throughput / base:.2f}x one rank"
-        if n > 1:
-            compute = statistics.median(r["compute"] for r in runs[n])
-            comm = statistics.median(r["communication"] for r in runs[n])
-            hidden = (compute + comm - step) / comm
-            line += (f"; compute alone {compute * 1e3:.2f} ms, all-reduces alone {comm * 1e3:.2f} ms "
-                     f"({sum(runs[n][0]['bucket_bytes']) / 2**20:.2f} MB in {len(runs[n][0]['bucket_bytes'])} buckets), "
-                     f"hidden {100 * hidden:.0f}%")
-            fit = np.array([[b, statistics.median(r["fit"][k][1] for r in runs[n])]
-                            for k, (b, _) in enumerate(runs[n][0]["fit"])])
-            beta, alpha = np.polyfit(fit[:, 0], fit[:, 1], 1)
-            line += (f"\n  all-reduce on {n} ranks: " + ", ".join(f"{int(b)} B {t * 1e6:.0f} us" for b, t in fit)
-                     + f"; fit a = {alpha * 1e6:.1f} us, b = {beta * 1e9:.3f} ns/B ({1 / beta / 1e9:.2f} GB/s)")
-        print(line)
+    for impl in impls:
+        base = None
+        for n in ranks:
+            step = statistics.median(r["step"] for r in runs[impl, n])
+            throughput = n * args.batch / step
+            base = base or throughput
+            line = (f"{impl:9s} {n} rank(s): step {step * 1e3:.2f} ms, {throughput:.0f} samples/s, "
+                    f"{throughput / base:.2f}x one rank")
+            if impl == "graphgrad" and n > 1:
+                line += "\n" + overlap_and_fit(runs[impl, n], step)
+            print(line)
 
+
+def overlap_and_fit(runs, step):
+    """The share of the all-reduce time the step hides, and the alpha-beta fit of one all-reduce."""
+    compute = statistics.median(r["compute"] for r in runs)
+    comm = statistics.median(r["communication"] for r in runs)
+    hidden = (compute + comm - step) / comm
+    buckets = runs[0]["bucket_bytes"]
+    fit = np.array([[b, statistics.median(r["fit"][k][1] for r in runs)] for k, (b, _) in enumerate(runs[0]["fit"])])
+    beta, alpha = np.polyfit(fit[:, 0], fit[:, 1], 1)
+    return (f"  compute alone {compute * 1e3:.2f} ms, all-reduces alone {comm * 1e3:.2f} ms ({sum(buckets) / 2**20:.2f} "
+            f"MB in {len(buckets)} buckets): {100 * hidden:.0f}% of the all-reduce time hidden\n"
+            "  one all-reduce: " + ", ".join(f"{int(b)} B {t * 1e6:.0f} us" for b, t in fit)
+            + f"; fit a = {alpha * 1e6:.1f} us, b = {beta * 1e9:.3f} ns/B ({1 / beta / 1e9:.2f} GB/s)")
 
 if __name__ == "__main__":
     main()

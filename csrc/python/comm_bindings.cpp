@@ -44,7 +44,9 @@ class PyBackend : public comm::Backend {
 
 void bind_comm(py::module_& m) {
   m.def("_set_comm_backend", [](py::object backend) {
-    comm::set_backend(backend.is_none() ? nullptr : std::make_shared<PyBackend>(std::move(backend)));
+    auto b = backend.is_none() ? nullptr : std::make_shared<PyBackend>(std::move(backend));
+    py::gil_scoped_release unlocked;  // the progress thread may be waiting for the GIL to finish
+    comm::set_backend(std::move(b));
   });
 }
 

@@ -1,8 +1,10 @@
 #include "runtime/comm.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace gg::comm {
@@ -12,6 +14,42 @@ std::mutex mutex;
 std::shared_ptr<Backend> current;
 std::unordered_map<const void*, std::pair<std::shared_ptr<Backend>, int64_t>> pending;  // work -> handle
 std::atomic<int64_t> last_progress_ns{0};
+
+// MPI moves a non-blocking collective along only inside MPI calls, and a matmul of several
+// milliseconds makes none: while collectives are in flight this thread calls progress() every
+// 200 us (a few microseconds each), so the transfer runs behind long kernels too.
+std::thread progress_thread;
+std::condition_variable wake;
+bool stopping = false;
+
+void progress_loop() {
+  std::unique_lock<std::mutex> lock(mutex);
+  while (!stopping) {
+    if (pending.empty()) {
+      wake.wait(lock);
+      continue;
+    }
+    std::shared_ptr<Backend> b = pending.begin()->second.first;
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    try {
+      b->progress();
+    } catch (...) {  // the wait reports what went wrong
+    }
+    lock.lock();
+  }
+}
+
+void stop_progress_thread() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+  }
+  wake.notify_all();
+  if (progress_thread.joinable()) progress_thread.join();
+  std::lock_guard<std::mutex> lock(mutex);
+  stopping = false;
+}
 
 std::shared_ptr<Backend> backend_for(const Collective& c) {
   std::lock_guard<std::mutex> lock(mutex);
@@ -23,6 +61,7 @@ std::shared_ptr<Backend> backend_for(const Collective& c) {
 }  // namespace
 
 void set_backend(std::shared_ptr<Backend> backend) {
+  stop_progress_thread();
   std::lock_guard<std::mutex> lock(mutex);
   current = std::move(backend);
 }
@@ -33,6 +72,8 @@ void start(const Collective& c, const void* in, const Type& in_type, void* work,
   std::lock_guard<std::mutex> lock(mutex);
   pending[work] = {std::move(b), handle};
   in_flight.fetch_add(1, std::memory_order_relaxed);
+  if (!progress_thread.joinable()) progress_thread = std::thread(progress_loop);
+  wake.notify_one();
 }
 
 void wait(const void* work, const std::string& name) {

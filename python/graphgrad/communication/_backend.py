@@ -5,6 +5,7 @@ views of the graph's buffers), so eager and compiled collectives run the same co
 import hashlib
 import itertools
 import os
+import threading
 import time
 
 import numpy as np
@@ -80,6 +81,9 @@ class MPIBackend:
         self._ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "prod": MPI.PROD}
         self._pending = {}  # handle -> (request, what to do when it is done, kind, name)
         self._handles = itertools.count(1)
+        # The executor's progress thread tests requests too: MPI forbids two threads completing
+        # one request at once, so every Test (and _pending) is under this lock.
+        self._lock = threading.Lock()
 
     def start(self, kind, op, root, name, data, work):
         MPI, comm, finish = self.MPI, self.comm, None
@@ -108,13 +112,15 @@ class MPIBackend:
         else:
             raise ValueError(f"unknown collective {kind!r}")
         handle = next(self._handles)
-        self._pending[handle] = (request, finish, kind, name)
+        with self._lock:
+            self._pending[handle] = (request, finish, kind, name)
         return handle
 
     def wait(self, handle):
         request, finish, kind, name = self._pending[handle]
         self._complete(request, f"{kind} of '{name}'")
-        del self._pending[handle]
+        with self._lock:
+            del self._pending[handle]
         if finish is not None:
             finish()
 
@@ -134,15 +140,20 @@ class MPIBackend:
 
     def _test(self, request, what):
         try:
-            return request.Test()
+            with self._lock:
+                return request.Test()
         except self.MPI.Exception as e:
             raise RuntimeError(f"{what} failed on rank {self.rank} of {self.size}: {e.Get_error_string()} (the "
                                "ranks' collectives do not match: one skipped this one or called another)") from None
 
     def progress(self):
-        for request, *_ in self._pending.values():
-            request.Test()  # any MPI call moves every pending transfer along
-            return
+        if self._lock.acquire(blocking=False):  # else a wait is testing: that moves them along
+            try:
+                entry = next(iter(self._pending.values()), None)
+                if entry is not None:
+                    entry[0].Test()  # any MPI call moves every pending transfer along
+            finally:
+                self._lock.release()
 
     def check(self, signatures):
         """Every rank must run the same collectives on the same shapes and dtypes: compares this
