@@ -175,22 +175,52 @@ def main():
             line = (f"{impl:9s} {n} rank(s): step {step * 1e3:.2f} ms, {throughput:.0f} samples/s, "
                     f"{throughput / base:.2f}x one rank")
             if impl == "graphgrad" and n > 1:
-                line += "\n" + overlap_and_fit(runs[impl, n], step)
+                line += "\n" + overlap_and_fit(runs[impl, n], step, args.batch / base)
             print(line)
 
 
-def overlap_and_fit(runs, step):
-    """The share of the all-reduce time the step hides, and the alpha-beta fit of one all-reduce."""
+# Networks for the scaling estimate: (name, alpha in s, beta in s/byte). The first is fitted here;
+# the others are typical figures, assumed, not measured: TCP over 10 GbE (about 1.2 GB/s of
+# payload, tens of microseconds per message) and 100 Gb/s InfiniBand (about 11 GB/s, a few us).
+ASSUMED = [("10 GbE (assumed)", 30e-6, 0.85e-9), ("100 Gb IB (assumed)", 3e-6, 0.09e-9)]
+
+
+def allreduce_time(p, nbytes, alpha, beta):
+    """Rabenseifner's all-reduce (MPI's choice for large buffers): a reduce-scatter then an
+    all-gather by recursive halving and doubling, 2 log2(p) messages and 2 (p-1)/p of the buffer."""
+    return 2 * np.log2(p) * alpha + 2 * (p - 1) / p * nbytes * beta
+
+
+def scaling_model(compute, bucket_bytes, hidden, networks):
+    """Throughput of p ranks over one rank's, each rank a step of `compute` seconds plus the
+    all-reduce time it does not hide: none hidden, and the share measured here hidden."""
+    lines = ["  estimate (alpha-beta, Rabenseifner; speed-up over one rank, all-reduce not hidden .. "
+             f"{100 * hidden:.0f}% hidden):"]
+    for name, alpha, beta in networks:
+        cells = []
+        for p in (2, 8, 64):
+            comm = sum(allreduce_time(p, b, alpha, beta) for b in bucket_bytes)
+            worst, best = p * compute / (compute + comm), p * compute / (compute + (1 - hidden) * comm)
+            cells.append(f"p={p}: {comm * 1e3:.2f} ms, {worst:.1f}..{best:.1f}x")
+        lines.append(f"    {name:22s} " + "; ".join(cells))
+    return "\n".join(lines)
+
+
+def overlap_and_fit(runs, step, one_rank_step):
+    """The share of the all-reduce time the step hides, the alpha-beta fit of one all-reduce, and
+    what they give for more ranks (each with one rank's step time of compute: a machine each)."""
     compute = statistics.median(r["compute"] for r in runs)
     comm = statistics.median(r["communication"] for r in runs)
     hidden = (compute + comm - step) / comm
     buckets = runs[0]["bucket_bytes"]
     fit = np.array([[b, statistics.median(r["fit"][k][1] for r in runs)] for k, (b, _) in enumerate(runs[0]["fit"])])
     beta, alpha = np.polyfit(fit[:, 0], fit[:, 1], 1)
+    networks = [("this machine (fitted)", max(alpha, 0.0) / 2, beta)] + ASSUMED  # p=2: a = 2 alpha, b = beta
     return (f"  compute alone {compute * 1e3:.2f} ms, all-reduces alone {comm * 1e3:.2f} ms ({sum(buckets) / 2**20:.2f} "
             f"MB in {len(buckets)} buckets): {100 * hidden:.0f}% of the all-reduce time hidden\n"
             "  one all-reduce: " + ", ".join(f"{int(b)} B {t * 1e6:.0f} us" for b, t in fit)
-            + f"; fit a = {alpha * 1e6:.1f} us, b = {beta * 1e9:.3f} ns/B ({1 / beta / 1e9:.2f} GB/s)")
+            + f"; fit a = {alpha * 1e6:.1f} us, b = {beta * 1e9:.3f} ns/B ({1 / beta / 1e9:.2f} GB/s)\n"
+            + scaling_model(one_rank_step, buckets, min(max(hidden, 0.0), 1.0), networks))
 
 if __name__ == "__main__":
     main()

@@ -60,6 +60,14 @@ np.testing.assert_allclose(dx.asnumpy(), np.concatenate([data(r, np.float64)[:2]
 g2 = ms.grad(lambda t: (ops.AllReduce()(t) ** 2).sum() / 2)(x)
 np.testing.assert_allclose(g2.asnumpy(), size * expect["sum"], rtol=1e-6)
 
+# The reducer eagerly (PyNative): the ranks' mean, each gradient in its own shape.
+from graphgrad import nn  # noqa: E402
+ms.set_auto_parallel_context(gradients_mean=True, comm_fusion={"allreduce": {"mode": "size", "config": 0.0001}})
+dense = nn.Dense(3, 2)
+grads = (ms.Tensor(data(rank, np.float32, (2, 3))), ms.Tensor(data(rank, np.float32, (2,))))
+for got, shape in zip(nn.DistributedGradReducer(dense.trainable_params())(grads), ((2, 3), (2,))):
+    np.testing.assert_allclose(got.asnumpy(), sum(data(r, np.float64, shape) for r in range(size)) / size, rtol=1e-6)
+
 # Errors a user meets are clear and name the collective.
 for bad, kind in ((lambda: comm_func.all_reduce(ms.Tensor(np.ones(3, np.float16))), TypeError),
                   (lambda: comm_func.all_reduce(x, "avg"), ValueError),
