@@ -47,6 +47,9 @@ def init(backend_name=None):
     else:
         _backend = LocalBackend()
     _core._set_comm_backend(_backend)
+    # Registered after mpi4py's own exit handler, so it runs first: the executor lets go of the
+    # backend (and stops its progress thread) before MPI is finalised.
+    atexit.register(_core._set_comm_backend, None)
     GlobalComm.INITED = True
     if _backend.size > 1:
         _abort_on_uncaught_exception()
@@ -58,9 +61,6 @@ def release():
     _core._set_comm_backend(None)
     _backend = None
     GlobalComm.INITED = False
-
-
-atexit.register(lambda: _core._set_comm_backend(None))  # before the interpreter is gone
 
 
 def _abort_on_uncaught_exception():
