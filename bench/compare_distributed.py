@@ -30,6 +30,20 @@ import numpy as np
 SHAPES = [(784, 512), (512, 512), (512, 10)]
 
 
+def median_step(fn, barrier, blocks, steps):
+    """One warm-up call, then `blocks` timed blocks of `steps` calls, each after a barrier: the
+    median time per call."""
+    fn()
+    samples = []
+    for _ in range(blocks):
+        barrier()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        samples.append((time.perf_counter() - t0) / steps)
+    return statistics.median(samples)
+
+
 def worker(batch, blocks, steps):
     import graphgrad as ms
     from graphgrad import nn
@@ -53,15 +67,7 @@ def worker(batch, blocks, steps):
         return nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.SGD(net.trainable_params(), 1e-3))
 
     def timed(fn):
-        fn()
-        samples = []
-        for _ in range(blocks):
-            comm_func.barrier()
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                fn()
-            samples.append((time.perf_counter() - t0) / steps)
-        return statistics.median(samples)
+        return median_step(fn, comm_func.barrier, blocks, steps)
 
     result = {"ranks": size}
     parallel = size > 1
@@ -117,16 +123,9 @@ def torch_worker(batch, blocks, steps):
         opt.step()
         return float(loss)
 
-    step()
-    samples = []
-    for _ in range(blocks):
-        dist.barrier()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        samples.append((time.perf_counter() - t0) / steps)
+    result = {"ranks": size, "step": median_step(step, dist.barrier, blocks, steps)}
     if rank == 0:
-        print("RESULT " + json.dumps({"ranks": size, "step": statistics.median(samples)}), flush=True)
+        print("RESULT " + json.dumps(result), flush=True)
     dist.destroy_process_group()
 
 
