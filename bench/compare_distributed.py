@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -101,8 +102,6 @@ def torch_worker(batch, blocks, steps):
     torch.set_num_threads(1)
     rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", 0)))
     size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", os.environ.get("PMI_SIZE", 1)))
-    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
-    os.environ.setdefault("MASTER_PORT", "29517")
     dist.init_process_group("gloo", rank=rank, world_size=size)
     torch.manual_seed(0)
     layers = [torch.nn.Flatten()]
@@ -121,7 +120,7 @@ def torch_worker(batch, blocks, steps):
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        return float(loss)
+        return loss.item()
 
     result = {"ranks": size, "step": median_step(step, dist.barrier, blocks, steps)}
     if rank == 0:
@@ -132,7 +131,11 @@ def torch_worker(batch, blocks, steps):
 def launch(n, impl, args):
     mpirun = shutil.which("mpirun", path=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_COMM", "PMIX_", "PMI_"))}
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1")
+    with socket.socket() as s:  # a free port for torch's rendezvous
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1",
+               MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     cmd = [mpirun, "-n", str(n), "--bind-to", "core", sys.executable, __file__, "--worker", impl, "--batch", str(args.batch),
            "--blocks", str(args.blocks), "--steps", str(args.steps)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
