@@ -13,7 +13,6 @@ namespace {
 std::mutex mutex;
 std::shared_ptr<Backend> current;
 std::unordered_map<const void*, std::pair<std::shared_ptr<Backend>, int64_t>> pending;  // work -> handle
-std::atomic<int64_t> last_progress_ns{0};
 
 // MPI moves a non-blocking collective along only inside MPI calls, and a matmul of several
 // milliseconds makes none: while collectives are in flight this thread calls progress() every
@@ -71,7 +70,6 @@ void start(const Collective& c, const void* in, const Type& in_type, void* work,
   const int64_t handle = b->start(c, in, in_type, work, work_type);
   std::lock_guard<std::mutex> lock(mutex);
   pending[work] = {std::move(b), handle};
-  in_flight.fetch_add(1, std::memory_order_relaxed);
   if (!progress_thread.joinable()) progress_thread = std::thread(progress_loop);
   wake.notify_one();
 }
@@ -87,26 +85,9 @@ void wait(const void* work, const std::string& name) {
   entry.first->wait(entry.second);  // if this throws, the collective stays pending: its memory is not reused
   std::lock_guard<std::mutex> lock(mutex);
   pending.erase(work);
-  in_flight.fetch_sub(1, std::memory_order_relaxed);
-}
-
-void progress() {
-  // At most one backend call every 20 us: a step's small kernels need not each pay for one.
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (now - last_progress_ns.load(std::memory_order_relaxed) < 20'000) return;
-  last_progress_ns.store(now, std::memory_order_relaxed);
-  std::shared_ptr<Backend> b;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (pending.empty()) return;
-    b = pending.begin()->second.first;
-  }
-  b->progress();
 }
 
 bool in_flight_within(const void* begin, size_t bytes) {
-  if (in_flight.load(std::memory_order_relaxed) == 0) return false;
   const char* lo = static_cast<const char*>(begin);
   std::lock_guard<std::mutex> lock(mutex);
   for (const auto& [work, entry] : pending)

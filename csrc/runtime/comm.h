@@ -2,10 +2,9 @@
 // mpi4py, or a group of one); the core never links an MPI library. A collective in a graph is a
 // pair of nodes: collective_start hands its buffer to the backend and returns at once,
 // collective_wait blocks until it is done, and the kernels in between overlap the transfer
-// (the executor calls progress() between kernels while a collective is in flight, because MPI
-// moves a non-blocking collective along only inside MPI calls).
+// (a thread calls the backend's progress() while a collective is in flight, because MPI moves a
+// non-blocking collective along only inside MPI calls).
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,11 +40,8 @@ void set_backend(std::shared_ptr<Backend> backend);  // nullptr: none (collectiv
 void start(const Collective& c, const void* in, const Type& in_type, void* work, const Type& work_type);
 void wait(const void* work, const std::string& name);
 
-// For the executor: are collectives in flight (one relaxed load), and a throttled progress call.
-inline std::atomic<int> in_flight{0};
-void progress();
-// Is a collective in flight on memory in [begin, begin + bytes) (then that memory must not be
-// reused: the transfer may still write it).
+// For the executor: is a collective in flight on memory in [begin, begin + bytes) (then that
+// memory must not be reused: the transfer may still write it).
 bool in_flight_within(const void* begin, size_t bytes);
 
 }  // namespace gg::comm
