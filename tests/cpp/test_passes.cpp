@@ -1,6 +1,7 @@
 // Each pass on small graphs: it does its rewrite, keeps verify()'s invariants, and the graph
 // computes the same outputs as before (run through the executor on random inputs).
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "ir/graph.h"
 #include "passes/autodiff.h"
 #include "passes/passes.h"
+#include "runtime/comm.h"
 #include "runtime/plan.h"
 
 using namespace gg;
@@ -70,6 +72,22 @@ Graph tutorial_grad() {
   a["has_pos_weight"] = int64_t{1};
   g.outputs = {g.add("bce_with_logits", {z, y, g.add("ones_like", {z}), g.add("ones_like", {z})}, a)};
   return autodiff(g, {2, 3}, 1);
+}
+
+// A group of one: a collective's result is its input.
+struct LocalBackend : comm::Backend {
+  int64_t start(const comm::Collective&, const void* in, const Type& t, void* work, const Type&) override {
+    if (in != work) std::memcpy(work, in, t.bytes());
+    return 0;
+  }
+  void wait(int64_t) override {}
+  void progress() override {}
+};
+
+int position(const Graph& g, const std::string& op) {
+  for (size_t v = 0; v < g.nodes.size(); ++v)
+    if (g.nodes[v].op->name == op) return static_cast<int>(v);
+  return -1;
 }
 }  // namespace
 
@@ -219,6 +237,26 @@ int main() {
     const double got = p.run(in)[0].data<double>()[0];
     const Plan q(chain);
     CHECK(got == q.run(in)[0].data<double>()[0]);
+  }
+  // schedule_collectives: an all-reduce traced after an unrelated matmul starts before it and is
+  // waited for after it; the values are the same (a group of one runs it).
+  {
+    comm::set_backend(std::make_shared<LocalBackend>());
+    Graph g;
+    const int x = g.add_input({DType::F64, {4, 4}}, "x", "arg");
+    const int y = g.add_input({DType::F64, {4, 4}}, "y", "arg");
+    const int m = g.add("matmul", {y, y});
+    const Attrs a = {{"kind", std::string("all_reduce")}, {"n", int64_t{1}}, {"name", std::string("g")}};
+    Attrs start = a;
+    start["op"] = std::string("sum");
+    const int s = g.add("collective_start", {g.add("exp", {x})}, start);
+    g.outputs = {g.add("add", {g.add("collective_wait", {s}, a), m})};
+    const Graph h = schedule_collectives(g);
+    CHECK(verifies(h));
+    CHECK(position(h, "collective_start") < position(h, "matmul"));
+    CHECK(position(h, "matmul") < position(h, "collective_wait"));
+    CHECK(same_outputs(g, h));
+    comm::set_backend(nullptr);
   }
   return CHECK_MAIN_RESULT();
 }
