@@ -415,6 +415,39 @@ def gg_bce(x, y, *rest, reduction="mean", layout=""):
     return ops.binary_cross_entropy_with_logits(x, y, w, pw, reduction)
 
 
+def _ce_samples(rng, dtype):
+    """Logits (N, C) or (C,) and int class indices; ignore_index sometimes among the labels."""
+    cases = [((4, 3), "mean", -100), ((4, 3), "sum", -100), ((5, 4), "mean", 2), ((5, 4), "sum", 0), ((3,), "mean", -100),
+             ((1, 1), "sum", -100), ((37, 11), "mean", -100), ((0, 3), "sum", -100)]
+    for k, (shape, red, ignore) in enumerate(cases):
+        labels = rng.integers(0, shape[-1], shape[:1] if len(shape) == 2 else ()).astype(np.int32 if k % 2 else np.int64)
+        yield Sample(arr(rng, shape, dtype, -3, 3), Idx(labels), reduction=red, ignore_index=ignore,
+                     grad=small(shape) and 0 not in shape)
+
+
+def _ce_smoothed_samples(rng, dtype):
+    """What the fused kernel leaves to the decomposition: label smoothing, reduction 'none'."""
+    for shape, red, ls in [((4, 3), "mean", 0.1), ((4, 3), "none", 0.0), ((3,), "sum", 0.2)]:
+        labels = rng.integers(0, shape[-1], shape[:1] if len(shape) == 2 else ()).astype(np.int64)
+        yield Sample(arr(rng, shape, dtype, -3, 3), Idx(labels), reduction=red, label_smoothing=ls, grad=small(shape))
+
+
+def np_cross_entropy(x, y, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+    x2, y2 = x.reshape(-1, x.shape[-1]), y.reshape(-1)
+    m = x2.max(1, keepdims=True) if x2.size else 0.0
+    logp = x2 - m - np.log(np.exp(x2 - m).sum(1, keepdims=True))
+    keep = y2 != ignore_index
+    picked = logp[np.arange(len(y2)), np.where(keep, y2, 0)]
+    loss = (-(1 - label_smoothing) * picked - label_smoothing * logp.mean(1)) * keep
+    if reduction == "none":
+        return loss.reshape(y.shape)
+    return loss.sum() / keep.sum() if reduction == "mean" else loss.sum()
+
+
+def t_cross_entropy(x, y, **kw):
+    return _torch().nn.functional.cross_entropy(x, y.long(), **kw)
+
+
 def _where_samples(rng, dtype):
     for sc, sa, sb in [((3,), (3,), (3,)), ((2, 3), (3,), ()), ((2, 1), (1, 3), (2, 3)), ((), (2,), (2,)),
                        ((0,), (0,), ())]:
@@ -603,6 +636,10 @@ OPS = [
     OpInfo("matmul", ops.matmul, np.matmul, T("matmul"), _matmul_samples, FLOATS, rejects=(I32, I64, BOOL)),
     OpInfo("binary_cross_entropy_with_logits", gg_bce, np_bce, t_bce, _bce_samples, FLOATS, rejects=(),
            tol=(2e-5, 1e-6)),
+    OpInfo("cross_entropy", lambda x, y, **kw: ops.cross_entropy(x, y, **kw), np_cross_entropy, t_cross_entropy,
+           _ce_samples, FLOATS, rejects=INTS, tol=(2e-5, 1e-6)),
+    OpInfo("cross_entropy_smoothed", lambda x, y, **kw: ops.cross_entropy(x, y, **kw), np_cross_entropy,
+           t_cross_entropy, _ce_smoothed_samples, FLOATS, rejects=INTS, tol=(2e-5, 1e-6)),
 ]
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS)

@@ -15,11 +15,12 @@ typename S::V exp_nonpositive(typename S::V a) {
   else return vexp<S>(a);
 }
 
+// The maximum, NaN if any element is NaN (then every output is NaN, as the reference's); 0
+// when every element is -inf: exp(-inf) = 0 (softmax is then 0/0).
 template <class T>
-void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
+T row_max(const T* x, int64_t n) {
   using S = Vec<T>;
   using V = typename S::V;
-  // The maximum, NaN if any element is NaN (then every output is NaN, as the reference's).
   V vm = S::set1(-__builtin_inf());
   int64_t i = 0;
   for (; i + S::W <= n; i += S::W) {
@@ -31,7 +32,14 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   T mx = lanes[0];
   for (int k = 1; k < S::W; ++k) mx = lanes[k] > mx || lanes[k] != lanes[k] ? lanes[k] : mx;
   for (; i < n; ++i) mx = x[i] > mx || x[i] != x[i] ? x[i] : mx;
-  if (mx == -__builtin_inf()) mx = 0;  // every element -inf: exp(-inf) = 0 (softmax is then 0/0)
+  return mx == -__builtin_inf() ? T(0) : mx;
+}
+
+template <class T>
+void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  const T mx = row_max(x, n);
   const V shift = S::set1(mx);
   // exp(x - max), stored for softmax, summed in a fixed order (lanes, then a tree over them).
   V acc{};
@@ -58,11 +66,40 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   }
 }
 
+// log(sum exp(x - max)) - (x[label] - max), the log_softmax's own rounding; the exps go to grad
+// on the way and are scaled there in a second pass over the row.
+template <class T>
+T xent_row_impl(const T* x, int64_t label, int64_t n, T coef, T* grad) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  const T mx = row_max(x, n);
+  const V shift = S::set1(mx);
+  V acc{};
+  for_lanes<S>(n, [&](int64_t i, int m) {
+    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
+    if (grad) S::store(grad + i, e, m);
+    acc += e;
+  });
+  const T sum = S::hsum(acc);
+  if (grad) {
+    const V scale = S::set1(coef / sum);
+    for_lanes<S>(n, [&](int64_t i, int m) { S::store(grad + i, S::load(grad + i, m) * scale, m); });
+    grad[label] -= coef;
+  }
+  return (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum)) - (x[label] - mx);
+}
+
 template <class T>
 detail::SoftmaxRow<T> softmax_row() {
   return &softmax_row_impl<T>;
 }
 template detail::SoftmaxRow<float> softmax_row<float>();
 template detail::SoftmaxRow<double> softmax_row<double>();
+template <class T>
+detail::XentRow<T> xent_row() {
+  return &xent_row_impl<T>;
+}
+template detail::XentRow<float> xent_row<float>();
+template detail::XentRow<double> xent_row<double>();
 
 }  // namespace gg::kernels::GG_SIMD_NS
