@@ -1022,6 +1022,54 @@ def test_float16_runs_as_float16_or_raises_type_error():
             f(x)
 
 
+# --- pow: float32 is vmath.h's vpowf, a scalar exponent of 2, 0.5, -1 (and integers up to 16 for
+# float32) a row of its own; float64 is the C library's pow ------------------------------------
+
+POW_SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -2.5, 1e30,
+                -1e30, 1e-30, 1e-45, 0.3, 16.0, -16.0, 17.0, 100.0, -100.0, 1 + 2 ** -23, 1 - 2 ** -24]
+
+
+def ulp_distance(got, want):
+    """Per element, how many floats of got's dtype lie between got and want (0 for two NaNs)."""
+    it = np.int32 if got.dtype == np.float32 else np.int64
+    a, b = got.view(it).astype(object), want.astype(got.dtype).view(it).astype(object)
+    to_ordered = np.vectorize(lambda v: v if v >= 0 else -(v & ((1 << (8 * got.itemsize - 1)) - 1)), otypes=[object])
+    d = np.abs(to_ordered(a) - to_ordered(b))
+    return np.where(np.isnan(got) & np.isnan(want.astype(got.dtype)), 0, d).astype(np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_special_values_as_c99_pow(dtype):
+    a, b = (g.ravel().astype(dtype) for g in np.meshgrid(POW_SPECIALS, POW_SPECIALS))
+    want = np.power(a.astype(np.float64), b.astype(np.float64))  # libm's pow: C99's special cases
+    assert ulp_distance(ops.pow(Tensor(a), Tensor(b)).asnumpy(), want).max() <= 1
+    for e in POW_SPECIALS:  # the scalar exponent's rows, (-inf) ** 0.5 = +inf as C99 (numpy's sqrt gives NaN)
+        got = ops.pow(Tensor(np.array(POW_SPECIALS, dtype)), Tensor(np.array(e, dtype))).asnumpy()
+        want = np.power(np.array(POW_SPECIALS, dtype).astype(np.float64), np.full(len(POW_SPECIALS), dtype(e), np.float64))
+        assert ulp_distance(got, want).max() <= 1, e
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_is_within_one_ulp(dtype):
+    """float32 against the float64 power rounded once, float64 against numpy's (both 1 ulp)."""
+    rng = np.random.default_rng(9)
+    for lo, hi, blo, bhi, integer in [(0, 3, -3, 3, False), (0, 100, -20, 20, False), (1e-30, 1e30, -2, 2, False),
+                                      (-5, 5, -9, 9, True), (0.99, 1.01, -3000, 3000, False)]:
+        a = rng.uniform(lo, hi, 50000).astype(dtype)
+        b = rng.uniform(blo, bhi, 50000).astype(dtype)
+        b = np.round(b) if integer else b
+        want = np.power(a.astype(np.float64), b.astype(np.float64))
+        if dtype == np.float64:
+            want = np.power(a, b)
+        assert ulp_distance(ops.pow(Tensor(a), Tensor(b)).asnumpy(), want).max() <= 1, (lo, hi, blo, bhi)
+        for e in (2, 0.5, -1, 3, -3, 16, -7, 2.5):
+            eager = ops.pow(Tensor(a), Tensor(np.array(e, dtype)))
+            want = np.power(a.astype(np.float64), np.full(a.shape, e)) if dtype == np.float32 else \
+                np.power(a, np.full(a.shape, e, dtype))  # (arrays: numpy's scalar 0.5 is sqrt, -0 for -0)
+            assert ulp_distance(eager.asnumpy(), want).max() <= 1, (lo, hi, e)
+            same_bits(eager, gg.jit(lambda x: x ** e)(Tensor(a)), f"x ** {e}")
+
+
 # --- MindSpore's semantics where numpy has none or differs ---------------------------------------
 
 def test_mindspore_special_values():
