@@ -28,23 +28,24 @@ T softmax_xent_rows(const T* x, const I* labels, int64_t rows, int64_t n, int64_
 namespace detail {
 template <class T>
 using SoftmaxRow = void (*)(const T* x, T* out, int64_t n, SoftmaxMode mode);
-// One row of softmax_xent_rows, label in [0, n): returns its loss; when grad is not null writes
-// coef * (softmax(x) - onehot(label)) there.
+// Rows of softmax_xent_rows with labels in [0, n), or -1 for a row to skip: writes each row's
+// loss to loss[r] and, when grad is not null, coef * (softmax(x) - onehot(label)) to its grad
+// row (a skipped row's loss and grad row are left to the caller).
 template <class T>
-using XentRow = T (*)(const T* x, int64_t label, int64_t n, T coef, T* grad);
+using XentRows = void (*)(const T* x, const int64_t* labels, int64_t rows, int64_t n, T coef, T* grad, T* loss);
 }  // namespace detail
 
 }  // namespace gg::kernels
 
 namespace gg::kernels::avx512 {
 template <class T> detail::SoftmaxRow<T> softmax_row();
-template <class T> detail::XentRow<T> xent_row();
+template <class T> detail::XentRows<T> xent_rows();
 }  // namespace gg::kernels::avx512
 namespace gg::kernels::avx2 {
 template <class T> detail::SoftmaxRow<T> softmax_row();
-template <class T> detail::XentRow<T> xent_row();
+template <class T> detail::XentRows<T> xent_rows();
 }  // namespace gg::kernels::avx2
 namespace gg::kernels::portable {
 template <class T> detail::SoftmaxRow<T> softmax_row();
-template <class T> detail::XentRow<T> xent_row();
+template <class T> detail::XentRows<T> xent_rows();
 }  // namespace gg::kernels::portable

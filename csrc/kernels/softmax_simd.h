@@ -1,5 +1,5 @@
-// One softmax row, generic over Vec<T>; compiled per ISA by softmax_avx512.cpp, softmax_avx2.cpp
-// and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h (its argument is
+// One softmax row, and rows of sparse softmax cross-entropy, generic over Vec<T>; compiled per
+// ISA by softmax_avx512.cpp, softmax_avx2.cpp and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h (its argument is
 // never positive here), float64 vmath.h's vexp.
 #pragma once
 #include "kernels/simd.h"
@@ -69,7 +69,7 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
 // log(sum exp(x - max)) - (x[label] - max), the log_softmax's own rounding; the exps go to grad
 // on the way and are scaled there in a second pass over the row.
 template <class T>
-T xent_row_impl(const T* x, int64_t label, int64_t n, T coef, T* grad) {
+T xent_row(const T* x, int64_t label, int64_t n, T coef, T* grad) {
   using S = Vec<T>;
   using V = typename S::V;
   const T mx = row_max(x, n);
@@ -89,6 +89,51 @@ T xent_row_impl(const T* x, int64_t label, int64_t n, T coef, T* grad) {
   return (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum)) - (x[label] - mx);
 }
 
+// Up to 16 classes: W rows at once, one row per lane, transposed through a local buffer (a
+// short row alone would leave most lanes idle and pay a horizontal sum and a scalar log).
+constexpr int64_t kXentBlockClasses = 16;
+
+template <class T>
+void xent_block(const T* x, const int64_t* labels, int64_t n, T coef, T* grad, T* loss) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  T buf[kXentBlockClasses][S::W], picked[S::W];
+  for (int k = 0; k < S::W; ++k) {
+    for (int64_t j = 0; j < n; ++j) buf[j][k] = x[k * n + j];
+    picked[k] = labels[k] >= 0 ? x[k * n + labels[k]] : T(0);
+  }
+  V mx = S::load(buf[0]);
+  for (int64_t j = 1; j < n; ++j) {
+    const V v = S::load(buf[j]);
+    mx = v > mx || v != v ? v : mx;
+  }
+  mx = mx == S::set1(-__builtin_inf()) ? V{} : mx;  // an all -inf row, as row_max
+  V sum{};
+  for (int64_t j = 0; j < n; ++j) {
+    const V e = exp_nonpositive<S>(S::load(buf[j]) - mx);
+    S::store(buf[j], e);
+    sum += e;
+  }
+  S::store(loss, vlog<S>(sum) - (S::load(picked) - mx));
+  if (!grad) return;
+  const V scale = S::set1(coef) / sum;
+  for (int64_t j = 0; j < n; ++j) S::store(buf[j], S::load(buf[j]) * scale);
+  for (int k = 0; k < S::W; ++k) {
+    for (int64_t j = 0; j < n; ++j) grad[k * n + j] = buf[j][k];
+    if (labels[k] >= 0) grad[k * n + labels[k]] -= coef;
+  }
+}
+
+template <class T>
+void xent_rows_impl(const T* x, const int64_t* labels, int64_t rows, int64_t n, T coef, T* grad, T* loss) {
+  constexpr int W = Vec<T>::W;
+  int64_t r = 0;
+  if (W > 1 && n <= kXentBlockClasses)
+    for (; r + W <= rows; r += W) xent_block(x + r * n, labels + r, n, coef, grad ? grad + r * n : nullptr, loss + r);
+  for (; r < rows; ++r)
+    if (labels[r] >= 0) loss[r] = xent_row(x + r * n, labels[r], n, coef, grad ? grad + r * n : nullptr);
+}
+
 template <class T>
 detail::SoftmaxRow<T> softmax_row() {
   return &softmax_row_impl<T>;
@@ -96,10 +141,10 @@ detail::SoftmaxRow<T> softmax_row() {
 template detail::SoftmaxRow<float> softmax_row<float>();
 template detail::SoftmaxRow<double> softmax_row<double>();
 template <class T>
-detail::XentRow<T> xent_row() {
-  return &xent_row_impl<T>;
+detail::XentRows<T> xent_rows() {
+  return &xent_rows_impl<T>;
 }
-template detail::XentRow<float> xent_row<float>();
-template detail::XentRow<double> xent_row<double>();
+template detail::XentRows<float> xent_rows<float>();
+template detail::XentRows<double> xent_rows<double>();
 
 }  // namespace gg::kernels::GG_SIMD_NS
