@@ -233,7 +233,8 @@ struct Pow {
     };
     if (b == 2) return each([](V x) { return x * x; });
     if (b == -1) return each([](V x) { return S::set1(1) / x; });
-    if (b == T(0.5)) return each([](V x) { return x == S::set1(-__builtin_inf()) ? S::set1(__builtin_inf()) : S::sqrt(x) + S::set1(0); });
+    if (b == T(0.5))
+      return each([](V x) { return x == S::set1(-__builtin_inf()) ? S::set1(__builtin_inf()) : S::sqrt(x) + S::set1(0); });
     if constexpr (S::W > 1 && sizeof(T) == 4) {
       if (b != roundeven(b) || fabs(b) > 16) return false;
       using D = Vec<double>;

@@ -1,6 +1,6 @@
 // One softmax row, and rows of sparse softmax cross-entropy, generic over Vec<T>; compiled per
-// ISA by softmax_avx512.cpp, softmax_avx2.cpp and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h (its argument is
-// never positive here), float64 vmath.h's vexp.
+// ISA by softmax_avx512.cpp, softmax_avx2.cpp and softmax.cpp (portable). float32 uses the
+// vector exp_neg of simd_math.h (its argument is never positive here), float64 vmath.h's vexp.
 #pragma once
 #include "kernels/simd.h"
 #include "kernels/simd_math.h"
