@@ -163,3 +163,28 @@ def test_dump_command_line(tmp_path):
     assert (tmp_path / "graphgrad_dump" / "01_forward_double_loss.ir").exists()
     assert "01_forward_double_loss.ir" in r.stderr and "graphgrad.dump:" in r.stderr
     assert "0.293599" in r.stdout  # the script ran as __main__: d/dx mean(bce(2x, 0)) = 2 sigmoid(2) / 6
+
+
+def test_quickstart_train_step_loss_is_two_fused_kernels():
+    # The Quick Start step (bench/compare_train.py, smaller): CrossEntropyLoss was ~35 kernels of
+    # log_softmax, masks, gather and scatter_add before softmax_cross_entropy fused them.
+    import numpy as np
+    from graphgrad import Tensor, nn
+
+    model = nn.SequentialCell(nn.Flatten(), nn.Dense(12, 8), nn.ReLU(), nn.Dense(8, 8), nn.ReLU(), nn.Dense(8, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = nn.SGD(model.trainable_params(), 1e-2)
+    grad_fn = gg.value_and_grad(lambda x, y: loss_fn(model(x), y), None, optimizer.parameters)
+
+    def train_step(x, y):
+        loss, grads = grad_fn(x, y)
+        optimizer(grads)
+        return loss
+
+    x = Tensor(np.ones((4, 3, 4), np.float32))
+    y = Tensor(np.array([1, 0, 9, 3], np.int32))
+    plan = gg.dump.trace(train_step, x, y)
+    text = str(plan)
+    assert "softmax_cross_entropy(" in text and "softmax_cross_entropy_grad(" in text
+    assert "log_softmax" not in text and "gather" not in text and "scatter_add" not in text
+    assert plan.kernel_count <= 26, text

@@ -157,3 +157,22 @@ def test_a_label_out_of_range_in_a_compiled_call_gives_nan_not_a_wrong_loss():
     assert np.isnan(f(x, Tensor(np.array([0, -3, 1], np.int32))).asnumpy())
     assert np.isnan(f(x, Tensor(np.array([0, 5, 1], np.int32))).asnumpy())
     np.testing.assert_allclose(f(x, Tensor(np.array([0, -100, 1], np.int32))).asnumpy(), np.log(4), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_cross_entropy_with_logits_sparse_and_dense_agree(reduction):
+    x = rng.standard_normal((6, 5))
+    t = rng.integers(0, 5, 6)
+    want = -log_softmax(x, 1)[np.arange(6), t]
+    want = want.mean() if reduction == "mean" else want.sum() if reduction == "sum" else want
+    sparse = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction=reduction)
+    dense = nn.SoftmaxCrossEntropyWithLogits(reduction=reduction)
+    np.testing.assert_allclose(sparse(Tensor(x), Tensor(t)).asnumpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(dense(Tensor(x), Tensor(np.eye(5)[t].astype(np.int32))).asnumpy(), want, rtol=1e-12)
+    assert nn.SoftmaxCrossEntropyWithLogits().reduction == "none"  # MindSpore's default
+
+
+def test_a_label_out_of_range_gives_a_zero_gradient_row_in_a_compiled_call():
+    x = Tensor(rng.standard_normal((3, 4)))
+    g = gg.jit(gg.grad(lambda x, t: ops.cross_entropy(x, t)))(x, Tensor(np.array([0, 7, -100], np.int64)))
+    assert np.all(np.isfinite(g.asnumpy()[0])) and np.all(g.asnumpy()[1:] == 0)

@@ -415,6 +415,39 @@ def gg_bce(x, y, *rest, reduction="mean", layout=""):
     return ops.binary_cross_entropy_with_logits(x, y, w, pw, reduction)
 
 
+def _ce_samples(rng, dtype):
+    """Logits (N, C) or (C,) and int class indices; ignore_index sometimes among the labels."""
+    cases = [((4, 3), "mean", -100), ((4, 3), "sum", -100), ((5, 4), "mean", 2), ((5, 4), "sum", 0), ((3,), "mean", -100),
+             ((1, 1), "sum", -100), ((37, 11), "mean", -100), ((0, 3), "sum", -100)]
+    for k, (shape, red, ignore) in enumerate(cases):
+        labels = rng.integers(0, shape[-1], shape[:1] if len(shape) == 2 else ()).astype(np.int32 if k % 2 else np.int64)
+        yield Sample(arr(rng, shape, dtype, -3, 3), Idx(labels), reduction=red, ignore_index=ignore,
+                     grad=small(shape) and 0 not in shape)
+
+
+def _ce_smoothed_samples(rng, dtype):
+    """What the fused kernel leaves to the decomposition: label smoothing, reduction 'none'."""
+    for shape, red, ls in [((4, 3), "mean", 0.1), ((4, 3), "none", 0.0), ((3,), "sum", 0.2)]:
+        labels = rng.integers(0, shape[-1], shape[:1] if len(shape) == 2 else ()).astype(np.int64)
+        yield Sample(arr(rng, shape, dtype, -3, 3), Idx(labels), reduction=red, label_smoothing=ls, grad=small(shape))
+
+
+def np_cross_entropy(x, y, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+    x2, y2 = x.reshape(-1, x.shape[-1]), y.reshape(-1)
+    m = x2.max(1, keepdims=True) if x2.size else 0.0
+    logp = x2 - m - np.log(np.exp(x2 - m).sum(1, keepdims=True))
+    keep = y2 != ignore_index
+    picked = logp[np.arange(len(y2)), np.where(keep, y2, 0)]
+    loss = (-(1 - label_smoothing) * picked - label_smoothing * logp.mean(1)) * keep
+    if reduction == "none":
+        return loss.reshape(y.shape)
+    return loss.sum() / keep.sum() if reduction == "mean" else loss.sum()
+
+
+def t_cross_entropy(x, y, **kw):
+    return _torch().nn.functional.cross_entropy(x, y.long(), **kw)
+
+
 def _where_samples(rng, dtype):
     for sc, sa, sb in [((3,), (3,), (3,)), ((2, 3), (3,), ()), ((2, 1), (1, 3), (2, 3)), ((), (2,), (2,)),
                        ((0,), (0,), ())]:
@@ -603,6 +636,10 @@ OPS = [
     OpInfo("matmul", ops.matmul, np.matmul, T("matmul"), _matmul_samples, FLOATS, rejects=(I32, I64, BOOL)),
     OpInfo("binary_cross_entropy_with_logits", gg_bce, np_bce, t_bce, _bce_samples, FLOATS, rejects=(),
            tol=(2e-5, 1e-6)),
+    OpInfo("cross_entropy", lambda x, y, **kw: ops.cross_entropy(x, y, **kw), np_cross_entropy, t_cross_entropy,
+           _ce_samples, FLOATS, rejects=INTS, tol=(2e-5, 1e-6)),
+    OpInfo("cross_entropy_smoothed", lambda x, y, **kw: ops.cross_entropy(x, y, **kw), np_cross_entropy,
+           t_cross_entropy, _ce_smoothed_samples, FLOATS, rejects=INTS, tol=(2e-5, 1e-6)),
 ]
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS)
@@ -983,6 +1020,54 @@ def test_float16_runs_as_float16_or_raises_type_error():
     for f in F16_NO:
         with pytest.raises(TypeError):
             f(x)
+
+
+# --- pow: float32 is vmath.h's vpowf, a scalar exponent of 2, 0.5, -1 (and integers up to 16 for
+# float32) a row of its own; float64 is the C library's pow ------------------------------------
+
+POW_SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -2.5, 1e30,
+                -1e30, 1e-30, 1e-45, 0.3, 16.0, -16.0, 17.0, 100.0, -100.0, 1 + 2 ** -23, 1 - 2 ** -24]
+
+
+def ulp_distance(got, want):
+    """Per element, how many floats of got's dtype lie between got and want (0 for two NaNs)."""
+    it = np.int32 if got.dtype == np.float32 else np.int64
+    a, b = got.view(it).astype(object), want.astype(got.dtype).view(it).astype(object)
+    to_ordered = np.vectorize(lambda v: v if v >= 0 else -(v & ((1 << (8 * got.itemsize - 1)) - 1)), otypes=[object])
+    d = np.abs(to_ordered(a) - to_ordered(b))
+    return np.where(np.isnan(got) & np.isnan(want.astype(got.dtype)), 0, d).astype(np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_special_values_as_c99_pow(dtype):
+    a, b = (g.ravel().astype(dtype) for g in np.meshgrid(POW_SPECIALS, POW_SPECIALS))
+    want = np.power(a.astype(np.float64), b.astype(np.float64))  # libm's pow: C99's special cases
+    assert ulp_distance(ops.pow(Tensor(a), Tensor(b)).asnumpy(), want).max() <= 1
+    for e in POW_SPECIALS:  # the scalar exponent's rows, (-inf) ** 0.5 = +inf as C99 (numpy's sqrt gives NaN)
+        got = ops.pow(Tensor(np.array(POW_SPECIALS, dtype)), Tensor(np.array(e, dtype))).asnumpy()
+        want = np.power(np.array(POW_SPECIALS, dtype).astype(np.float64), np.full(len(POW_SPECIALS), dtype(e), np.float64))
+        assert ulp_distance(got, want).max() <= 1, e
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_is_within_one_ulp(dtype):
+    """float32 against the float64 power rounded once, float64 against numpy's (both 1 ulp)."""
+    rng = np.random.default_rng(9)
+    for lo, hi, blo, bhi, integer in [(0, 3, -3, 3, False), (0, 100, -20, 20, False), (1e-30, 1e30, -2, 2, False),
+                                      (-5, 5, -9, 9, True), (0.99, 1.01, -3000, 3000, False)]:
+        a = rng.uniform(lo, hi, 50000).astype(dtype)
+        b = rng.uniform(blo, bhi, 50000).astype(dtype)
+        b = np.round(b) if integer else b
+        want = np.power(a.astype(np.float64), b.astype(np.float64))
+        if dtype == np.float64:
+            want = np.power(a, b)
+        assert ulp_distance(ops.pow(Tensor(a), Tensor(b)).asnumpy(), want).max() <= 1, (lo, hi, blo, bhi)
+        for e in (2, 0.5, -1, 3, -3, 16, -7, 2.5):
+            eager = ops.pow(Tensor(a), Tensor(np.array(e, dtype)))
+            want = np.power(a.astype(np.float64), np.full(a.shape, e)) if dtype == np.float32 else \
+                np.power(a, np.full(a.shape, e, dtype))  # (arrays: numpy's scalar 0.5 is sqrt, -0 for -0)
+            assert ulp_distance(eager.asnumpy(), want).max() <= 1, (lo, hi, e)
+            same_bits(eager, gg.jit(lambda x: x ** e)(Tensor(a)), f"x ** {e}")
 
 
 # --- MindSpore's semantics where numpy has none or differs ---------------------------------------

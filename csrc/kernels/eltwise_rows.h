@@ -214,6 +214,45 @@ struct Pow {
     if constexpr (is_fp<T>) return pow(a, b);
     else return int_pow(a, b);
   }
+  // float32 by vmath.h's vpowf (float64 stays the C library's pow).
+  template <class S>
+    requires(S::W > 1 && sizeof(typename S::T) == 4)
+  static typename S::V v(typename S::V a, typename S::V b) { return vpowf<S>(a, b); }
+  // A scalar exponent of 2, -1 or 0.5 is one correctly rounded operation, as exact as pow: x * x
+  // (numpy's x ** 2), 1 / x, sqrt(x) + 0 (pow's +0 for -0) with +inf for -inf. float32 also
+  // takes any integer exponent up to 16 in magnitude by repeated multiplication in double (no
+  // rounding that reaches the float result). Returns false for any other exponent.
+  template <class T>
+    requires(std::is_same_v<T, float> || std::is_same_v<T, double>)
+  static bool row_b(const T* a, T b, T* out, int64_t n) {
+    using S = Vec<T>;
+    using V = typename S::V;
+    auto each = [&](auto op) {
+      for_lanes_aligned<S>(n, out, [&](int64_t i, int m) { S::store(out + i, op(S::load(a + i, m)), m); });
+      return true;
+    };
+    if (b == 2) return each([](V x) { return x * x; });
+    if (b == -1) return each([](V x) { return S::set1(1) / x; });
+    if (b == T(0.5))
+      return each([](V x) { return x == S::set1(-__builtin_inf()) ? S::set1(__builtin_inf()) : S::sqrt(x) + S::set1(0); });
+    if constexpr (S::W > 1 && sizeof(T) == 4) {
+      if (b != roundeven(b) || fabs(b) > 16) return false;
+      using D = Vec<double>;
+      const int k = static_cast<int>(fabs(b));
+      auto power = [&](typename D::V x) {
+        typename D::V r = D::set1(1);
+        for (int e = k; e; e >>= 1, x = x * x)
+          if (e & 1) r = r * x;
+        return b < 0 ? D::set1(1) / r : r;
+      };
+      return each([&](V x) {
+        typename D::V lo, hi;
+        S::to_f64(x, lo, hi);
+        return S::from_f64(power(lo), power(hi));
+      });
+    }
+    return false;
+  }
 };
 struct Maximum {  // NaN in either gives NaN (numpy's maximum)
   template <class T> static T f(T a, T b) { return a > b || a != a ? a : b; }
@@ -300,6 +339,9 @@ void binary_row(const void* ap, int64_t sa, const void* bp, int64_t sb, void* op
   const T* a = static_cast<const T*>(ap);
   const T* b = static_cast<const T*>(bp);
   O* out = static_cast<O*>(op);
+  if constexpr (requires { F::row_b(a, *a, out, n); }) {
+    if (sa && !sb && F::row_b(a, *b, out, n)) return;  // the functor's own row for a scalar b
+  }
   if constexpr (vector_row2<F, T, O>) {
     using S = Vec<T>;
     // One body per stride case, so each loop is a plain vector loop.

@@ -111,6 +111,16 @@ struct Vec<float> {
     acc.hi += _mm512_maskz_cvtps_pd(0xff, _mm512_maskz_extractf32x8_ps(0xff, v, 1));
   }
   static double sum_wide(const Wide& acc) { return sum_lanes<double, 8>(acc.lo + acc.hi); }
+  // The low and high eight lanes as doubles, and back (each rounded once): for math done in double.
+  // (Intrinsics: GCC 12 splits __builtin_convertvector of these widths into four-lane pieces.)
+  static void to_f64(V v, __m512d& lo, __m512d& hi) {
+    lo = _mm512_maskz_cvtps_pd(0xff, _mm512_maskz_extractf32x8_ps(0xff, v, 0));
+    hi = _mm512_maskz_cvtps_pd(0xff, _mm512_maskz_extractf32x8_ps(0xff, v, 1));
+  }
+  static V from_f64(__m512d lo, __m512d hi) {
+    return __builtin_shufflevector(_mm512_maskz_cvtpd_ps(0xff, lo), _mm512_maskz_cvtpd_ps(0xff, hi), 0, 1, 2, 3, 4, 5, 6,
+                                   7, 8, 9, 10, 11, 12, 13, 14, 15);
+  }
   static T hsum(V v) { return sum_lanes<float, 16>(v); }
   // A fixed pairwise tree over the lanes: the same order on every call.
   template <class E, int N, class U>
@@ -148,6 +158,8 @@ struct Vec<double> {
   static VI to_int(V v) { return (VI)_mm512_maskz_cvtpd_epi64(0xff, v); }  // nearest even; out of range: INT64_MIN
   static V from_int(VI i) { return _mm512_maskz_cvtepi64_pd(0xff, (__m512i)i); }
   static V ldexp(V v, V n) { return _mm512_maskz_scalef_pd(0xff, v, n); }
+  // t[i & 15] per lane: two registers and one permute (it reads only the index's low 4 bits).
+  static V lut16(const T* t, VI i) { return _mm512_permutex2var_pd(load(t), (__m512i)i, load(t + 8)); }
   static V rcp(V v) { return _mm512_maskz_rcp14_pd(0xff, v); }
   static constexpr int kRcpBits = 14;
   static V hw_min(V a, V b) { return _mm512_maskz_min_pd(0xff, a, b); }
@@ -203,6 +215,14 @@ struct Vec<float> {
     acc.hi += __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), __m256d);
   }
   static double sum_wide(const Wide& acc) { return sum_lanes<double, 4>(acc.lo + acc.hi); }
+  static void to_f64(V v, __m256d& lo, __m256d& hi) {
+    lo = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), __m256d);
+    hi = __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), __m256d);
+  }
+  static V from_f64(__m256d lo, __m256d hi) {
+    return __builtin_shufflevector(__builtin_convertvector(lo, __m128), __builtin_convertvector(hi, __m128), 0, 1, 2, 3, 4,
+                                   5, 6, 7);
+  }
   static T hsum(V v) { return sum_lanes<float, 8>(v); }
   template <class E, int N, class U>
   static E sum_lanes(U v) {
@@ -244,6 +264,7 @@ struct Vec<double> {
   static VI to_int(V v) { return (VI)((U)(v + 6755399441055744.0) - (U)set1(6755399441055744.0)); }
   static V from_int(VI i) { return (V)((U)i + (U)set1(6755399441055744.0)) - 6755399441055744.0; }
   static V rcp(V v) { return 1.0 / v; }  // no double estimate in AVX2
+  static V lut16(const T* t, VI i) { return _mm256_i64gather_pd(t, (__m256i)(i & 15), 8); }  // t[i & 15]
   static constexpr int kRcpBits = 53;
   static V hw_min(V a, V b) { return _mm256_min_pd(a, b); }
   static V hw_max(V a, V b) { return _mm256_max_pd(a, b); }

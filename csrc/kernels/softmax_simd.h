@@ -1,6 +1,6 @@
-// One softmax row, generic over Vec<T>; compiled per ISA by softmax_avx512.cpp, softmax_avx2.cpp
-// and softmax.cpp (portable). float32 uses the vector exp_neg of simd_math.h (its argument is
-// never positive here), float64 vmath.h's vexp.
+// One softmax row, and rows of sparse softmax cross-entropy, generic over Vec<T>; compiled per
+// ISA by softmax_avx512.cpp, softmax_avx2.cpp and softmax.cpp (portable). float32 uses the
+// vector exp_neg of simd_math.h (its argument is never positive here), float64 vmath.h's vexp.
 #pragma once
 #include "kernels/simd.h"
 #include "kernels/simd_math.h"
@@ -15,11 +15,12 @@ typename S::V exp_nonpositive(typename S::V a) {
   else return vexp<S>(a);
 }
 
+// The maximum, NaN if any element is NaN (then every output is NaN, as the reference's); 0
+// when every element is -inf: exp(-inf) = 0 (softmax is then 0/0).
 template <class T>
-void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
+T row_max(const T* x, int64_t n) {
   using S = Vec<T>;
   using V = typename S::V;
-  // The maximum, NaN if any element is NaN (then every output is NaN, as the reference's).
   V vm = S::set1(-__builtin_inf());
   int64_t i = 0;
   for (; i + S::W <= n; i += S::W) {
@@ -31,7 +32,14 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   T mx = lanes[0];
   for (int k = 1; k < S::W; ++k) mx = lanes[k] > mx || lanes[k] != lanes[k] ? lanes[k] : mx;
   for (; i < n; ++i) mx = x[i] > mx || x[i] != x[i] ? x[i] : mx;
-  if (mx == -__builtin_inf()) mx = 0;  // every element -inf: exp(-inf) = 0 (softmax is then 0/0)
+  return mx == -__builtin_inf() ? T(0) : mx;
+}
+
+template <class T>
+void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  const T mx = row_max(x, n);
   const V shift = S::set1(mx);
   // exp(x - max), stored for softmax, summed in a fixed order (lanes, then a tree over them).
   V acc{};
@@ -58,11 +66,85 @@ void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   }
 }
 
+// log(sum exp(x - max)) - (x[label] - max), the log_softmax's own rounding; the exps go to grad
+// on the way and are scaled there in a second pass over the row.
+template <class T>
+T xent_row(const T* x, int64_t label, int64_t n, T coef, T* grad) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  const T mx = row_max(x, n);
+  const V shift = S::set1(mx);
+  V acc{};
+  for_lanes<S>(n, [&](int64_t i, int m) {
+    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
+    if (grad) S::store(grad + i, e, m);
+    acc += e;
+  });
+  const T sum = S::hsum(acc);
+  if (grad) {
+    const V scale = S::set1(coef / sum);
+    for_lanes<S>(n, [&](int64_t i, int m) { S::store(grad + i, S::load(grad + i, m) * scale, m); });
+    grad[label] -= coef;
+  }
+  return (sizeof(T) == 4 ? __builtin_logf(sum) : __builtin_log(sum)) - (x[label] - mx);
+}
+
+// Up to 16 classes: W rows at once, one row per lane, transposed through a local buffer (a
+// short row alone would leave most lanes idle and pay a horizontal sum and a scalar log).
+constexpr int64_t kXentBlockClasses = 16;
+
+template <class T>
+void xent_block(const T* x, const int64_t* labels, int64_t n, T coef, T* grad, T* loss) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  T buf[kXentBlockClasses][S::W], picked[S::W];
+  for (int k = 0; k < S::W; ++k) {
+    for (int64_t j = 0; j < n; ++j) buf[j][k] = x[k * n + j];
+    picked[k] = labels[k] >= 0 ? x[k * n + labels[k]] : T(0);
+  }
+  V mx = S::load(buf[0]);
+  for (int64_t j = 1; j < n; ++j) {
+    const V v = S::load(buf[j]);
+    mx = v > mx || v != v ? v : mx;
+  }
+  mx = mx == S::set1(-__builtin_inf()) ? V{} : mx;  // an all -inf row, as row_max
+  V sum{};
+  for (int64_t j = 0; j < n; ++j) {
+    const V e = exp_nonpositive<S>(S::load(buf[j]) - mx);
+    S::store(buf[j], e);
+    sum += e;
+  }
+  S::store(loss, vlog<S>(sum) - (S::load(picked) - mx));
+  if (!grad) return;
+  const V scale = S::set1(coef) / sum;
+  for (int64_t j = 0; j < n; ++j) S::store(buf[j], S::load(buf[j]) * scale);
+  for (int k = 0; k < S::W; ++k) {
+    for (int64_t j = 0; j < n; ++j) grad[k * n + j] = buf[j][k];
+    if (labels[k] >= 0) grad[k * n + labels[k]] -= coef;
+  }
+}
+
+template <class T>
+void xent_rows_impl(const T* x, const int64_t* labels, int64_t rows, int64_t n, T coef, T* grad, T* loss) {
+  constexpr int W = Vec<T>::W;
+  int64_t r = 0;
+  if (W > 1 && n <= kXentBlockClasses)
+    for (; r + W <= rows; r += W) xent_block(x + r * n, labels + r, n, coef, grad ? grad + r * n : nullptr, loss + r);
+  for (; r < rows; ++r)
+    if (labels[r] >= 0) loss[r] = xent_row(x + r * n, labels[r], n, coef, grad ? grad + r * n : nullptr);
+}
+
 template <class T>
 detail::SoftmaxRow<T> softmax_row() {
   return &softmax_row_impl<T>;
 }
 template detail::SoftmaxRow<float> softmax_row<float>();
 template detail::SoftmaxRow<double> softmax_row<double>();
+template <class T>
+detail::XentRows<T> xent_rows() {
+  return &xent_rows_impl<T>;
+}
+template detail::XentRows<float> xent_rows<float>();
+template detail::XentRows<double> xent_rows<double>();
 
 }  // namespace gg::kernels::GG_SIMD_NS

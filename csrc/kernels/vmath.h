@@ -25,6 +25,8 @@
 //   vsigmoid   all, no overflow: +inf -> 1, -inf -> +0     3    3             2.12  2.17
 //   vsoftplus  log1p(exp(x)), all: +inf -> inf, -inf -> 0  2    2             1.65  1.84
 //   verf       all; +-inf -> +-1, -0 -> -0                 3    2             2.73  1.05
+//   vpowf      float only (SIMD builds), C99's powf special 1    -             (tests/test_opinfo.py
+//              cases (odd integer powers keep the sign, ...)                   against float64)
 //
 // Every function propagates NaN. Double erf calls the C library lane by lane (right, not fast).
 #pragma once
@@ -425,6 +427,83 @@ typename S::V verf(typename S::V x) {
     __builtin_memcpy(&x, a, sizeof a);
     return x;
   }
+}
+
+// a^b for float lanes, by glibc's powf method in double: log2|a| = k + log2(c) + log2(z / c) with
+// |a| = 2^k z (z in [0.7, 1.4), on the float bits), c the centre of z's sixteenth of that range
+// (tables of 1/c and log2 c) and a degree-7 series in r = z / c - 1 (|r| < 0.03, error < 2^-40);
+// then 2^(b log2|a|) = 2^n 2^(j/16) 2^f with a table of 2^(j/16) and a degree-5 series in f
+// (|f| <= 1/32). The double result is within about 2^-38 of the exact power, so rounding it to
+// float is within 1 ulp. Then C99's special cases for 0, inf, NaN, b = 0, a = 1, b = +-inf, odd
+// integer powers of negative bases, and NaN for a negative finite base with a non-integer b.
+alignas(64) inline constexpr double kPowInvC[16] = {
+    0x1.661ec6a5122f9p+0, 0x1.571ed3c506b3ap+0, 0x1.49539e3b2d067p+0, 0x1.3c995a47babe7p+0,
+    0x1.30d190130d190p+0, 0x1.25e22708092f1p+0, 0x1.1bb4a4046ed29p+0, 0x1.12358e75d3033p+0,
+    0x1.0953f39010954p+0, 0x1.ff007fc01ff00p-1, 0x1.e573ac901e574p-1, 0x1.ca4b3055ee191p-1,
+    0x1.b2036406c80d9p-1, 0x1.9c2d14ee4a102p-1, 0x1.886e5f0abb04ap-1, 0x1.767dce434a9b1p-1};
+alignas(64) inline constexpr double kPowLog2C[16] = {  // -log2 of the double 1/c above
+    -0x1.efec61b011f85p-2, -0x1.b0b67f4f46812p-2, -0x1.7418acebbf18fp-2, -0x1.39de8e1559f6ep-2,
+    -0x1.01d9bbcfa61d4p-2, -0x1.97c1cb13c7ec0p-3, -0x1.2f9e32d5bfdd1p-3, -0x1.960caf9abb7c1p-4,
+    -0x1.a6f9c377dd31dp-5, 0x1.70f83ff0a761dp-9,  0x1.3aa2fdd27f1bfp-4,  0x1.476a9f983f74dp-3,
+    0x1.e840be74e6a4dp-3,  0x1.406463b1b0448p-2,  0x1.88e9c72e0b224p-2,  0x1.ce0a4923a587dp-2};
+alignas(64) inline constexpr double kPowExp2[16] = {  // 2^(j/16)
+    0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+
+// The double half of vpowf: 2^(b log2(2^k z)), i the index of z's interval.
+template <class D>
+[[gnu::always_inline]] inline typename D::V pow_core(typename D::V z, typename D::V k, typename D::V i, typename D::V b) {
+  using V = typename D::V;
+  auto c = [](double v) { return D::set1(v); };
+  const typename D::VI ii = D::to_int(i);
+  const V r = D::fma(z, D::lut16(kPowInvC, ii), c(-1.0)), r2 = r * r, r4 = r2 * r2;
+  // log2(1 + r) = r (c1 + c2 r + ... + c7 r^6), the series' own coefficients (-1)^(n+1) / (n ln 2)
+  const V p01 = D::fma(c(-0.7213475204444817), r, c(1.4426950408889634));
+  const V p23 = D::fma(c(-0.36067376022224085), r, c(0.48089834696298783));
+  const V p45 = D::fma(c(-0.24044917348149392), r, c(0.28853900817779266));
+  const V p = D::fma(D::fma(c(0.20609929155556622), r2, p45), r4, D::fma(p23, r2, p01));
+  const V t = clamp<D>(b * D::fma(r, p, k + D::lut16(kPowLog2C, ii)), -200.0, 200.0);
+  // t = n + j/16 + f: kd = 16 n + j
+  const V kd = D::rint(t * 16.0), f = D::fma(kd, c(-1.0 / 16), t), n = D::floor(kd * (1.0 / 16));
+  const V f2 = f * f;  // 2^f = sum (f ln2)^m / m!, m <= 5
+  const V e01 = D::fma(c(0.6931471805599453), f, c(1.0)), e23 = D::fma(c(0.055504108664821576), f, c(0.2402265069591007));
+  const V e45 = D::fma(c(0.0013333558146428441), f, c(0.009618129107628477));
+  const V e = D::fma(D::fma(e45, f2, e23), f2, e01);
+  return D::ldexp(D::lut16(kPowExp2, D::to_int(D::fma(n, c(-16.0), kd))) * e, n);
+}
+
+// Inlined into the row loop, which then keeps the constants in registers across vectors.
+template <class S>
+[[gnu::always_inline]] inline typename S::V vpowf(typename S::V a, typename S::V b) {
+  using V = typename S::V;
+  using VI = typename S::VI;
+  using D = Vec<double>;
+  const V ax = S::abs(a), inf = S::set1(__builtin_inff()), one = S::set1(1.0f);
+  VI ix = (VI)ax;
+  ix = ix < 0x00800000 ? (VI)(ax * 0x1p23f) - (23 << 23) : ix;  // subnormal: scaled to normal
+  const VI tmp = ix - 0x3f330000;  // 0.69921875: z = |a| / 2^k in [0.7, 1.4)
+  const V z = (V)(ix - (tmp & int32_t(0xff800000))), k = S::from_int(tmp >> 23), i = S::from_int((tmp >> 19) & 15);
+  typename D::V z0, z1, k0, k1, i0, i1, b0, b1;
+  S::to_f64(z, z0, z1);
+  S::to_f64(k, k0, k1);
+  S::to_f64(i, i0, i1);
+  S::to_f64(b, b0, b1);
+  V r = S::from_f64(pow_core<D>(z0, k0, i0, b0), pow_core<D>(z1, k1, i1, b1));
+  // The special cases, skipped when no lane has one: a not positive, normal and finite, a = 1
+  // (whose log2 the tables give as about 1e-18, not 0), b inf or NaN. b = 0 needs nothing: 2^0
+  // is 1 exactly.
+  const V big = S::set1(0x1.fffffep127f);
+  if (!S::any(!(a >= 0x1p-126f && a <= big) || a == 1 || !(S::abs(b) <= big))) return r;
+  r = ax == 0 ? (b < 0 ? inf : V{}) : r;
+  r = ax == inf ? (b < 0 ? V{} : inf) : r;
+  r = S::abs(b) == inf ? ((ax > 1) == (b > 0) ? inf : V{}) : r;
+  r = ax == 1 ? one : r;
+  const V half = b * 0.5f;
+  r = S::rint(b) == b && S::rint(half) != half && (VI)a < 0 ? -r : r;  // an odd power keeps the sign
+  r = (a < 0 && a != -inf && S::rint(b) != b) || a != a || b != b ? S::set1(__builtin_nanf("")) : r;
+  return b == 0 || a == 1 ? one : r;
 }
 
 #endif

@@ -15,6 +15,7 @@ std::vector<OpDef> shape_ops();        // shape.cpp
 std::vector<OpDef> reduce_ops();       // reduce.cpp
 std::vector<OpDef> matmul_ops();       // matmul.cpp
 std::vector<OpDef> bce_ops();          // bce.cpp
+std::vector<OpDef> softmax_xent_ops(); // softmax_xent.cpp
 std::vector<OpDef> random_ops();       // random.cpp
 std::vector<OpDef> collective_ops();   // collective.cpp
 
@@ -24,8 +25,8 @@ struct Registry {
   std::vector<const OpDef*> list;
   std::unordered_map<std::string, const OpDef*> by_name;
   Registry() {
-    for (auto family : {core_ops, elementwise_ops, shape_ops, reduce_ops, matmul_ops, bce_ops, random_ops,
-                        collective_ops})
+    for (auto family : {core_ops, elementwise_ops, shape_ops, reduce_ops, matmul_ops, bce_ops, softmax_xent_ops,
+                        random_ops, collective_ops})
       for (OpDef& d : family()) {
         if (by_name.count(d.name)) throw std::logic_error("op '" + d.name + "' registered twice");
         owned.push_back(std::make_unique<OpDef>(std::move(d)));

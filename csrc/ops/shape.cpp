@@ -1,6 +1,7 @@
 // Ops that move elements without computing: reshape, broadcast_to, transpose, slice and its
-// adjoint unslice, concat, gather and its adjoint scatter_add. Each vjp is another op of this
-// file, so gradients of any order stay within it.
+// adjoint unslice, concat, gather and its adjoint scatter_add; and one_hot. Each vjp is another
+// op of this file, so gradients of any order stay within it.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/eltwise.h"
@@ -350,10 +351,39 @@ OpDef scatter_add() {
   };
   return d;
 }
+
+// one_hot(indices) {depth}: bool [..., depth], true where the last axis' position equals the
+// index (an index outside [0, depth) gives a row of false).
+OpDef one_hot() {
+  OpDef d;
+  d.name = "one_hot";
+  d.attrs = {"depth"};
+  d.min_inputs = d.max_inputs = 1;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs& a) {
+    if (!is_int(in[0]->dtype)) throw DTypeError("one_hot: indices must be int32 or int64, got " + in[0]->str());
+    const int64_t depth = attr_int(a, "depth", -1);
+    if (depth < 0) throw ShapeError("one_hot: depth must be >= 0, got " + std::to_string(depth));
+    Shape s = in[0]->shape;
+    s.push_back(depth);
+    return Type{DType::Bool, s};
+  };
+  d.compile = [](const std::vector<const Type*>& in, const Type&, const Attrs& a) -> Kernel {
+    return [m = in[0]->numel(), depth = attr_int(a, "depth", -1), wide = in[0]->dtype == DType::I64](
+               const void* const* x, void* o) {
+      bool* out = static_cast<bool*>(o);
+      std::fill(out, out + m * depth, false);
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t i = wide ? in_as<int64_t>(x, 0)[j] : in_as<int32_t>(x, 0)[j];
+        if (i >= 0 && i < depth) out[j * depth + i] = true;
+      }
+    };
+  };
+  return d;
+}
 }  // namespace
 
 std::vector<OpDef> shape_ops() {
-  return {reshape(), broadcast_to(), transpose(), slice(), unslice(), concat(), gather(), scatter_add()};
+  return {reshape(), broadcast_to(), transpose(), slice(), unslice(), concat(), gather(), scatter_add(), one_hot()};
 }
 
 }  // namespace gg

@@ -163,14 +163,21 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
     for (int r : dying) arena.release(values_[r].offset, g.nodes[r].type.bytes());
   }
   arena_bytes_ = arena.peak();
+  size_t input_bytes = 0;
+  for (int in : g.inputs) input_bytes += g.nodes[in].type.bytes();
+  // A collective may wait long for the other ranks: never with the GIL held.
+  light_ = input_bytes + arena_bytes_ + output_bytes_ <= (64 << 10) &&
+           std::none_of(g.nodes.begin(), g.nodes.end(), [](const Node& node) { return node.op == &GG_OP("collective_wait"); });
 }
 
 Plan::~Plan() {
   profile::forget(this);
+  std::free(spare_arena_.load());
   for (void* a : arena_pool_) std::free(a);
 }
 
 void* Plan::acquire_arena() const {
+  if (void* a = spare_arena_.exchange(nullptr)) return a;
   {
     std::lock_guard<std::mutex> lock(pool_mutex_);
     if (!arena_pool_.empty()) {
@@ -185,6 +192,8 @@ void* Plan::acquire_arena() const {
 }
 
 void Plan::release_arena(void* arena) const {
+  void* empty = nullptr;
+  if (spare_arena_.compare_exchange_strong(empty, arena)) return;
   std::lock_guard<std::mutex> lock(pool_mutex_);
   arena_pool_.push_back(arena);
 }

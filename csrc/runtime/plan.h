@@ -11,6 +11,7 @@
 // nothing reads the input after it and the caller holds the input's storage alone (buffer
 // donation: a train step allocates no weight-sized buffers).
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,9 @@ class Plan {
 
   const Graph& graph() const { return graph_; }
   size_t arena_bytes() const { return arena_bytes_; }
+  // Inputs, arena and outputs within 64 KiB: a run of a few microseconds at most, less than
+  // releasing and retaking the GIL around it would cost a caller that holds it.
+  bool light() const { return light_; }
   int kernel_count() const { return static_cast<int>(steps_.size()); }
   // The graph's text with each value's buffer and the planned peak.
   std::string describe() const;
@@ -64,7 +68,11 @@ class Plan {
   std::vector<int> donor_;         // per output root: the input whose buffer it may take, or -1
   std::vector<std::pair<int, size_t>> copied_from_;  // per value: (root, byte offset) it is copied out of
   size_t arena_bytes_ = 0, output_bytes_ = 0;
+  bool light_ = false;
 
+  // Arenas of finished runs: one in a lock-free slot (the usual one-caller case), more under the
+  // mutex when several threads run the plan at once.
+  mutable std::atomic<void*> spare_arena_{nullptr};
   mutable std::mutex pool_mutex_;
   mutable std::vector<void*> arena_pool_;
 

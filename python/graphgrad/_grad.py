@@ -10,7 +10,7 @@ import warnings
 from . import _core
 from ._errors import type_name
 from ._tensor import Parameter, Tensor
-from ._trace import Trace, TracingError, current, inline, tracing
+from ._trace import Trace, TracingError, _local, current, inline, tracing
 from . import dump as _dump
 
 
@@ -251,16 +251,15 @@ class _GraphFunction:
         entry = self._cache.get(key)
         return entry if entry is not None else self._compile(args, key)
 
+    # __call__ is C++ (installed below): it runs a hit in self._fast, else calls this.
     def _call(self, args, kwargs):
+        if current() is not None:  # inside another trace (a jit, a grad): part of its graph
+            return self._inside_trace(args, kwargs)
         if self._generation != _generation[0]:  # a Parameter was replaced: recompile
             with self._lock:
                 self._cache.clear()
                 self._fast = _core.CallCache()
                 self._generation = _generation[0]
-        if not kwargs:  # the fast path: all-tensor signatures looked up and run in C++
-            result = self._fast.call(args)
-            if result is not None:
-                return result
         args = self._positional(args, kwargs)
         return self._entry(args).compiled(args)
 
@@ -269,6 +268,9 @@ class _GraphFunction:
         (stage name, graph) pairs, from the traced "forward" graph to the one that runs (the
         last). A graph's str() is its text IR; graph.to_dot() is Graphviz."""
         return list(self._entry(args).stages)
+
+
+_core.install_call(_GraphFunction, _generation, _local)
 
 
 class _Jit(_GraphFunction):
@@ -281,10 +283,8 @@ class _Jit(_GraphFunction):
     def _result(self, n_out, is_tuple, n_updates=0):
         return tuple(range(n_out)) if is_tuple else 0
 
-    def __call__(self, *args, **kwargs):
-        if current() is not None:  # inside another trace: part of its graph
-            return self.fn(*args, **kwargs)
-        return self._call(args, kwargs)
+    def _inside_trace(self, args, kwargs):
+        return self.fn(*args, **kwargs)
 
 
 class _Grad(_GraphFunction):
@@ -345,10 +345,8 @@ class _Grad(_GraphFunction):
         _GraphFunction.__init__(g, fn)
         return g
 
-    def __call__(self, *args, **kwargs):
-        if current() is not None:  # inside another trace (a jit, a grad): part of its graph
-            return self._inline(self._positional(args, kwargs))
-        return self._call(args, kwargs)
+    def _inside_trace(self, args, kwargs):
+        return self._inline(self._positional(args, kwargs))
 
 
 def mutable(input_data, dynamic_len=False):

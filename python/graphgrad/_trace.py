@@ -8,7 +8,13 @@ from . import _core
 from ._tensor import Parameter, Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-_local = threading.local()
+
+
+class _Local(threading.local):
+    trace = None  # this thread's current Trace (None: not tracing)
+
+
+_local = _Local()
 
 
 class TracingError(TypeError):
@@ -115,7 +121,7 @@ class Trace:
 
 
 def current():
-    return getattr(_local, "trace", None)
+    return _local.trace
 
 
 class tracing:

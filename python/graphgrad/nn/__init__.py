@@ -6,11 +6,12 @@ from .cell import Cell, CellList, SequentialCell
 from .layers import (GELU, BatchNorm1d, Dense, Dropout, Flatten, LayerNorm, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
                      get_activation)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, LossBase, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+                   SmoothL1Loss, SoftmaxCrossEntropyWithLogits)
 from .optim import SGD, Adam, AdamWeightDecay, Momentum, Optimizer
 from .wrap import DistributedGradReducer, TrainOneStepCell, WithLossCell
 
 __all__ = ["Cell", "CellList", "SequentialCell", "GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm",
            "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss", "SGD", "Adam",
-           "AdamWeightDecay", "Momentum", "Optimizer", "TrainOneStepCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)
+           "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss",
+           "SoftmaxCrossEntropyWithLogits", "SGD", "Adam", "AdamWeightDecay", "Momentum", "Optimizer",
+           "TrainOneStepCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)

@@ -84,3 +84,18 @@ class CrossEntropyLoss(LossBase):
 
     def construct(self, logits, labels):
         return ops.cross_entropy(logits, labels, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class SoftmaxCrossEntropyWithLogits(LossBase):
+    """MindSpore's: softmax cross-entropy of logits (N, C) against class probabilities (N, C)
+    (sparse=False) or int32/int64 class indices (N,) (sparse=True); see ops.cross_entropy.
+    MindSpore's default reduction here is 'none'."""
+
+    def __init__(self, sparse=False, reduction="none"):
+        super().__init__(reduction)
+        self.sparse = bool(sparse)
+
+    def construct(self, logits, labels):
+        if not self.sparse:
+            labels = ops.cast(labels, logits.dtype)
+        return ops.cross_entropy(logits, labels, reduction=self.reduction)

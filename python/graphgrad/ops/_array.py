@@ -295,8 +295,9 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
     check_tensor(indices, "one_hot", "indices")
     if indices.dtype.kind != "i":
         raise TypeError(f"one_hot: indices must be int32 or int64, got {indices.dtype}")
-    positions = Tensor(np.arange(depth, dtype=indices.dtype.np))
-    hot = apply("eq", [expand_dims(indices, -1), positions])
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise ValueError(f"one_hot: depth must be a non-negative int, got {depth!r}")
+    hot = apply("one_hot", [indices], {"depth": int(depth)})
     on, off = (on_value, off_value)
     from ._math import where
     out = where(hot, on, off) if isinstance(on, Tensor) or isinstance(off, Tensor) else \

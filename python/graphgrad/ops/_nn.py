@@ -121,6 +121,16 @@ def _check_weight(op, weight, n_classes, dtype):
     return cast(weight, dtype)
 
 
+def _check_label_range(op, target, n_classes, ignore_index):
+    """Concrete labels: say which is out of range (a trace cannot look: its loss is NaN)."""
+    if not target._symbolic_ and target.size:
+        v = target.asnumpy()
+        bad = v[(v != ignore_index) & ((v < 0) | (v >= n_classes))]
+        if bad.size:
+            raise ValueError(f"{op}: target holds class index {int(bad.flat[0])}, outside [0, {n_classes}) "
+                             f"(ignore_index is {ignore_index})")
+
+
 def _nll(input, target, weight, ignore_index, reduction, label_smoothing, op):
     """NLL of log-probabilities `input` at class indices `target`, ignore_index and label
     smoothing as MindSpore's nll_loss (PyTorch's rule: 'mean' divides by the summed weights of
@@ -141,12 +151,7 @@ def _nll(input, target, weight, ignore_index, reduction, label_smoothing, op):
         x = reshape(transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,)), (-1, n_classes))
     t = reshape(target, (-1,))
     m = t.shape[0]
-    if not t._symbolic_ and m:  # concrete labels: say which is out of range (a trace cannot look)
-        v = t.asnumpy()
-        bad = v[(v != ignore_index) & ((v < 0) | (v >= n_classes))]
-        if bad.size:
-            raise ValueError(f"{op}: target holds class index {int(bad[0])}, outside [0, {n_classes}) "
-                             f"(ignore_index is {ignore_index})")
+    _check_label_range(op, t, n_classes, ignore_index)
     keep = ne(t, ignore_index)
     bad = None
     if t._symbolic_:  # a compiled call cannot raise per value: a label out of range makes its loss NaN
@@ -218,10 +223,17 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError("cross_entropy: input must be (C,) or (N, C, ...) scores, got a scalar")
     class_dim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[class_dim]
-    logp = log_softmax(input, class_dim)
     if target.dtype.kind != "f":
         _check_class_indices("cross_entropy", input, target)
-        return _nll(logp, target, weight, ignore_index, reduction, ls, "cross_entropy")
+        if weight is None and ls == 0 and reduction != "none" and input.ndim <= 2 and input.dtype.np.itemsize >= 4:
+            # The common case in one fused kernel, and its gradient in another (ops/softmax_xent.cpp).
+            from ._array import reshape
+            _check_label_range("cross_entropy", target, n_classes, ignore_index)
+            if input.ndim == 1:
+                input, target = reshape(input, (1, n_classes)), reshape(target, (1,))
+            return apply("softmax_cross_entropy", [input, target], {"reduction": reduction, "ignore_index": ignore_index})
+        return _nll(log_softmax(input, class_dim), target, weight, ignore_index, reduction, ls, "cross_entropy")
+    logp = log_softmax(input, class_dim)
     # class probabilities
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"cross_entropy: a float target holds class probabilities and must have the input's shape "
