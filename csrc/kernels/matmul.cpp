@@ -129,7 +129,7 @@ void finish(T* c, int64_t n, const Epilogue<T>& ep, bool zero, int64_t i0, int64
     for (int64_t j = j0; j < j1; ++j) {
       T x = zero ? (ep.accumulate ? c[i * n + j] : T(0)) : c[i * n + j];
       if (ep.bias) x += ep.bias[j];
-      if (ep.relu) x = x < T(0) ? T(0) : x;
+      if (ep.relu) x = x > T(0) ? x : T(0);
       if (ep.relu_mask) x = ep.relu_mask[i * n + j] > T(0) ? x : T(0);
       c[i * n + j] = x;
     }
