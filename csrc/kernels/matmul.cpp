@@ -120,7 +120,9 @@ void run(bool parallel, int64_t tasks, const F& f) {
   }
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// A 64-bit division costs 20-odd cycles, and a 16^3 product makes several: a single panel or
+// block (a <= b), the usual case at small sizes, skips it.
+int64_t ceil_div(int64_t a, int64_t b) { return a <= b ? a > 0 : (a + b - 1) / b; }
 
 // The epilogue after the direct path (which overwrites C) or for k == 0 (v = 0 there).
 template <class T>
@@ -299,8 +301,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   // The kernels take any height up to the table's, and every height costs the same per FMA
   // when the chains cover the latency, so large m loses nothing (MR stays 13 or 14).
   // m_panels panels of MR rows still cover m exactly: (m_panels - 1) * MR <= (m_panels - 1) *
-  // blk.mr < m. Each 64-bit division costs about 5 ns here, a few percent of a 16^3 product, so
-  // the panel counts are computed once.
+  // blk.mr < m. The panel counts are computed once (divisions are dear at small sizes).
   const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
   const int MR = static_cast<int>(ceil_div(m, m_panels));
   const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes;
