@@ -94,7 +94,8 @@ thread_local Scratch t_pack_a, t_pack_b, t_shared;
 // path never depends on the thread count, so results do not either.
 constexpr int64_t kParallelFlops = int64_t(1) << 22;    // ~ 128^3 * 2
 constexpr int64_t kMinTaskFlops = int64_t(1) << 21;     // a task is worth a pool hand-off
-constexpr int64_t kSmallFlops = int64_t(2) * 8 * 8 * 8;  // direct loops at or below this (measured crossover)
+constexpr int64_t kSmallFlops = int64_t(2) * 4 * 4 * 4;  // direct loops at or below this (measured crossover:
+                                                         // 6^3 and 8^3 run 1.7-2.6x faster blocked)
 // Matrix-vector products are bound by memory bandwidth, which a second core adds to early.
 constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // An operand is read in place, unpacked, when it fits in L1 whole, or when it is used once:
@@ -119,7 +120,9 @@ void run(bool parallel, int64_t tasks, const F& f) {
   }
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// A 64-bit division costs 20-odd cycles, and a 16^3 product makes several: a single panel or
+// block (a <= b), the usual case at small sizes, skips it.
+int64_t ceil_div(int64_t a, int64_t b) { return a <= b ? a > 0 : (a + b - 1) / b; }
 
 // The epilogue after the direct path (which overwrites C) or for k == 0 (v = 0 there).
 template <class T>
@@ -128,7 +131,7 @@ void finish(T* c, int64_t n, const Epilogue<T>& ep, bool zero, int64_t i0, int64
     for (int64_t j = j0; j < j1; ++j) {
       T x = zero ? (ep.accumulate ? c[i * n + j] : T(0)) : c[i * n + j];
       if (ep.bias) x += ep.bias[j];
-      if (ep.relu) x = x < T(0) ? T(0) : x;
+      if (ep.relu) x = x > T(0) ? x : T(0);
       if (ep.relu_mask) x = ep.relu_mask[i * n + j] > T(0) ? x : T(0);
       c[i * n + j] = x;
     }
@@ -174,6 +177,7 @@ struct Problem {
   int64_t a_ri, a_cp;  // op(A)[i,p] = a[i*a_ri + p*a_cp]
   int64_t b_rp, b_cj;  // op(B)[p,j] = b[p*b_rp + j*b_cj]
   int nv, MR, NR;      // microkernel: MR rows (edges fewer), NR = nv vectors
+  int64_t m_pad, n_pad;  // m and n rounded up to MR and NR
   bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
   bool direct_b;       // full B panels are read in place (b_cj == 1)
   const Epilogue<T>& ep;
@@ -194,22 +198,31 @@ T* pack_a_block(const Problem<T>& P, T* dst, int64_t ic, int64_t i1, int64_t pc,
 
 // Packs the NR-wide panels of op(B)[pc:pc+kc, jc:j1] that are not read in place (panel jp at
 // dst + jp*NR*kc) and, when col_sums, adds their column sums over this K block to col_sum_b.
+// When op(B) rows are contiguous (B not transposed) it packs kBRows rows of every panel at a
+// time, so B is read along its rows: packing one panel down the whole K block read 128 bytes
+// from each of kc rows, a page apart at n = 1024, and those loads were two thirds of the
+// packing time and 8% of a 1024^3 product's.
 template <class T>
 void pack_b_panels(const Problem<T>& P, T* dst, int64_t jc, int64_t j1, int64_t pc, int64_t kc, bool col_sums) {
+  constexpr int64_t kBRows = 16;
   const int NR = P.NR;
-  for (int64_t j = jc; j < j1; j += NR) {
-    const int64_t nr = std::min<int64_t>(NR, j1 - j);
-    const bool in_place = P.direct_b && nr == NR;
-    T* panel = dst + (j - jc) * kc;
-    if (!in_place) P.ks.pack(P.b + pc * P.b_rp + j * P.b_cj, P.b_cj, P.b_rp, nr, kc, NR, panel);
-    if (col_sums) {  // from the panel just packed (or about to be read): in cache either way
-      const T* src = in_place ? P.b + pc * P.n + j : panel;
-      const int64_t ld = in_place ? P.n : NR;
-      T* out = P.ep.col_sum_b + j;
-      if (pc == 0)
-        for (int64_t s = 0; s < nr; ++s) out[s] = T(0);
-      for (int64_t p = 0; p < kc; ++p)
-        for (int64_t s = 0; s < nr; ++s) out[s] += src[p * ld + s];
+  const int64_t step = P.b_cj == 1 ? kBRows : kc;
+  for (int64_t p0 = 0; p0 < kc; p0 += step) {
+    const int64_t rows = std::min(step, kc - p0);
+    for (int64_t j = jc; j < j1; j += NR) {
+      const int64_t nr = std::min<int64_t>(NR, j1 - j);
+      const bool in_place = P.direct_b && nr == NR;
+      T* panel = dst + (j - jc) * kc + p0 * NR;
+      if (!in_place) P.ks.pack(P.b + (pc + p0) * P.b_rp + j * P.b_cj, P.b_cj, P.b_rp, nr, rows, NR, panel);
+      if (col_sums) {  // from the rows just packed (or about to be read): in cache either way
+        const T* src = in_place ? P.b + (pc + p0) * P.n + j : panel;
+        const int64_t ld = in_place ? P.n : NR;
+        T* out = P.ep.col_sum_b + j;
+        if (pc + p0 == 0)
+          for (int64_t s = 0; s < nr; ++s) out[s] = T(0);
+        for (int64_t p = 0; p < rows; ++p)
+          for (int64_t s = 0; s < nr; ++s) out[s] += src[p * ld + s];
+      }
     }
   }
 }
@@ -222,10 +235,11 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   const KernelSet<T>& ks = P.ks;
   const int MR = P.MR, NR = P.NR;
   const int64_t KC = ks.blk.kc, NC = ks.blk.nc, k = P.k, n = P.n;
-  // Equal M blocks (a multiple of MR) rather than full ones plus a sliver.
-  const int64_t MC = ceil_div(ceil_div(i1 - i0, ceil_div(i1 - i0, ks.blk.mc)), MR) * MR;
-  T* own_b = P.packed_b ? nullptr : t_pack_b.get<T>(std::min(KC, k) * ceil_div(std::min(NC, j1 - j0), NR) * NR);
-  const int64_t m_pad = ceil_div(P.m, MR) * MR, n_pad = ceil_div(n, NR) * NR;
+  // Equal M blocks (a multiple of MR) rather than full ones plus a sliver; one block needs no
+  // divisions.
+  const int64_t mrange = i1 - i0;
+  const int64_t MC = mrange <= ks.blk.mc ? mrange : ceil_div(ceil_div(mrange, ceil_div(mrange, ks.blk.mc)), MR) * MR;
+  T* own_b = P.packed_b ? nullptr : t_pack_b.get<T>(std::min(KC, k) * std::min(NC, P.n_pad));
   // Packed A panels and A in place with trans_a are read as columns; A in place otherwise as rows.
   const bool rows = P.direct_a && P.a_cp == 1;
   const auto& ukr = ks.ukr[rows][P.nv - 1];
@@ -237,12 +251,12 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const bool last = pc + kc == k;
-      const T* pb = P.packed_b ? P.packed_b + n_pad * pc + jc * kc : own_b;
+      const T* pb = P.packed_b ? P.packed_b + P.n_pad * pc + jc * kc : own_b;
       if (!P.packed_b) pack_b_panels(P, own_b, jc, jc + nc, pc, kc, col_sums_here);
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic), m_panels = ceil_div(mc, MR);
         const bool pack_a = !P.direct_a && !P.packed_a;
-        const T* pa = P.packed_a ? P.packed_a + m_pad * pc + ic * kc : nullptr;
+        const T* pa = P.packed_a ? P.packed_a + P.m_pad * pc + ic * kc : nullptr;
         if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
         for (int64_t jp = 0; jp < n_panels; ++jp) {
           const int64_t j = jc + jp * NR;
@@ -279,24 +293,32 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
 template <class T>
 void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
                   bool ta, bool tb, const Epilogue<T>& ep) {
-  const int W = ks.width, MR = ks.blk.mr;
+  const int W = ks.width;
   const int nv = static_cast<int>(std::min<int64_t>(ks.blk.nr / W, ceil_div(n, W)));
   const int NR = nv * W;
+  // The fewest row panels, of equal height: 16 rows as 8 + 8 rather than 14 + 2, whose 2-row
+  // tile waits on FMA latency (2 chains per vector) for as long as the 14-row one computes.
+  // The kernels take any height up to the table's, and every height costs the same per FMA
+  // when the chains cover the latency, so large m loses nothing (MR stays 13 or 14).
+  // m_panels panels of MR rows still cover m exactly: (m_panels - 1) * MR <= (m_panels - 1) *
+  // blk.mr < m. The panel counts are computed once (divisions are dear at small sizes).
+  const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
+  const int MR = static_cast<int>(ceil_div(m, m_panels));
   const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes;
-  const bool direct_b = !tb && (m <= kDirectBUses * MR || k * n * int64_t(sizeof(T)) <= kDirectBytes);
+  const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-               nv, MR, NR, direct_a, direct_b, ep};
+               nv, MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
-  const bool split_n = m <= n ? ceil_div(n, NR) >= 2 : ceil_div(m, MR) < 2;
-  const int64_t panels = split_n ? ceil_div(n, NR) : ceil_div(m, MR);
+  const bool split_n = m <= n ? n_panels >= 2 : m_panels < 2;
+  const int64_t panels = split_n ? n_panels : m_panels;
   const int64_t tasks = threads > 1 && flops >= kParallelFlops
                             ? std::max<int64_t>(1, std::min({panels, int64_t(2) * threads, flops / kMinTaskFlops}))
                             : 1;
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
   // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
   // instead, by the caller, before the hand-off (serial, but once rather than once per task).
-  const int64_t m_pad = ceil_div(m, MR) * MR, n_pad = ceil_div(n, NR) * NR, KC = ks.blk.kc;
+  const int64_t m_pad = P.m_pad, n_pad = P.n_pad, KC = ks.blk.kc;
   bool col_sums_done = false;
   if (tasks > 1 && split_n && !direct_a && m_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
     T* all = t_shared.get<T>(m_pad * k);
@@ -311,7 +333,8 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
     col_sums_done = true;
   }
   const bool col_sums = ep.col_sum_b != nullptr && !col_sums_done;
-  run(tasks > 1, tasks, [&](int64_t t) {
+  if (tasks == 1) return gemm_range(P, 0, m, 0, n, col_sums);
+  parallel_for(tasks, [&](int64_t t) {
     const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
     if (split_n)
       gemm_range(P, 0, m, lo * NR, std::min(n, hi * NR), col_sums);

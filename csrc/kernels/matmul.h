@@ -16,7 +16,8 @@ namespace gg::kernels {
 //   v = alpha * v                         alpha
 //   v = v + C[i, j]                       accumulate (beta = 1; otherwise C is only written)
 //   v = v + bias[j]                       bias: [n], or null
-//   v = max(v, 0)                         relu (NaN stays NaN)
+//   v = v > 0 ? v : 0                     relu (NaN gives 0: the relu op's own rule, so a fused
+//                                         relu is the same bits as relu after the product)
 //   v = relu_mask[i, j] > 0 ? v : 0       relu_mask: [m, n] row-major, or null: ReLU's gradient
 //                                         (relu_mask is the ReLU's input or output)
 //

@@ -26,8 +26,8 @@ struct F32x8 {
   }
   static V load_partial(const T* p, int count) { return _mm256_maskload_ps(p, lanes_below(count)); }
   static void store_partial(T* p, V v, int count) { _mm256_maskstore_ps(p, lanes_below(count), v); }
-  // max(v, 0) with MAXPS's rule (the second operand when either is NaN): NaN stays NaN.
-  static V max0(V v) { return _mm256_max_ps(zero(), v); }
+  // v > 0 ? v : 0, as relu: MAXPS gives its second operand when either is NaN (and for -0 vs +0).
+  static V max0(V v) { return _mm256_max_ps(v, zero()); }
   static V keep_if_positive(V m, V v) { return _mm256_and_ps(_mm256_cmp_ps(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -54,7 +54,7 @@ struct F64x4 {
   }
   static V load_partial(const T* p, int count) { return _mm256_maskload_pd(p, lanes_below(count)); }
   static void store_partial(T* p, V v, int count) { _mm256_maskstore_pd(p, lanes_below(count), v); }
-  static V max0(V v) { return _mm256_max_pd(zero(), v); }
+  static V max0(V v) { return _mm256_max_pd(v, zero()); }
   static V keep_if_positive(V m, V v) { return _mm256_and_pd(_mm256_cmp_pd(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) {
     const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));

@@ -32,8 +32,8 @@ struct F32x16 {
   static V set1(T x) { return _mm512_set1_ps(x); }
   static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p); }
   static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v); }
-  // max(v, 0) with MAXPS's rule (the second operand when either is NaN): NaN stays NaN.
-  static V max0(V v) { return _mm512_max_ps(zero(), v); }
+  // v > 0 ? v : 0, as relu: MAXPS gives its second operand when either is NaN (and for -0 vs +0).
+  static V max0(V v) { return _mm512_max_ps(v, zero()); }
   static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) { return _mm512_reduce_add_ps(v); }
 };
@@ -53,7 +53,7 @@ struct F64x8 {
   static V set1(T x) { return _mm512_set1_pd(x); }
   static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_pd(__mmask8((1u << count) - 1), p); }
   static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_pd(p, __mmask8((1u << count) - 1), v); }
-  static V max0(V v) { return _mm512_max_pd(zero(), v); }
+  static V max0(V v) { return _mm512_max_pd(v, zero()); }
   static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(m, zero(), _CMP_GT_OQ), v); }
   static T hsum(V v) { return _mm512_reduce_add_pd(v); }
 };

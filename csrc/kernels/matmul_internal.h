@@ -41,7 +41,7 @@ constexpr Blocking blocking(Isa isa) {
 }
 
 // What the microkernel does with a finished tile, in this order:
-//   v = alpha * tile (+ c if load_c) (+ bias[j]); relu: v = max(v, 0) (NaN stays NaN);
+//   v = alpha * tile (+ c if load_c) (+ bias[j]); relu: v = v > 0 ? v : 0 (NaN gives 0);
 //   mask: v = mask[i, j] > 0 ? v : 0.
 // load_c is set for every K block after the first and, with beta = 1, for the first too; bias,
 // relu and mask only on the last K block. Pointers are already at the tile's (i, j).

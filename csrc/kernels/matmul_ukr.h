@@ -111,7 +111,7 @@ void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T
       if (e.alpha != T(1)) x *= e.alpha;
       if (e.load_c) x += c[i * ldc + j];
       if (e.bias) x += e.bias[j];
-      if (e.relu) x = x < T(0) ? T(0) : x;
+      if (e.relu) x = x > T(0) ? x : T(0);
       if (e.mask) x = e.mask[i * e.ldm + j] > T(0) ? x : T(0);
       c[i * ldc + j] = x;
     }

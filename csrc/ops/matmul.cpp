@@ -1,9 +1,12 @@
-// matmul(a, b, [bias]) {trans_a, trans_b, has_bias}: numpy's matmul. A 1-D a is a row [1,K], a
-// 1-D b a column [K,1], the added dim dropped from the result; operands of 3 or more dims are
-// stacks of matrices whose batch dims broadcast. The transpose flags (on the last two dims of
-// operands with 2 or more) come from the gradient pass and simplify: the kernel reads A^T / B^T
-// in place. The bias [N] (2-D operands only) is added to every row: fuse_bias folds a following
-// broadcast add into it.
+// matmul(a, b, [bias], [mask]) {trans_a, trans_b, has_bias, relu, has_mask}: numpy's matmul. A
+// 1-D a is a row [1,K], a 1-D b a column [K,1], the added dim dropped from the result; operands
+// of 3 or more dims are stacks of matrices whose batch dims broadcast. The transpose flags (on the
+// last two dims of operands with 2 or more) come from the gradient pass and simplify: the kernel
+// reads A^T / B^T in place. The rest is the kernel's epilogue, in this order, made by passes from
+// the ops that followed the product: the bias [N] (2-D operands only) added to every row
+// (fuse_bias folds a broadcast add); relu, the relu op (fuse_relu); the mask, of the result's
+// type, keeping the elements where it is > 0 and zeroing the rest: relu_grad(mask, product)
+// (fuse_relu). Passes run after the gradient pass, so these forms have no vjp rule of their own.
 #include <cstring>
 
 #include "kernels/broadcast.h"
@@ -44,20 +47,25 @@ Type infer(const std::vector<const Type*>& in, const Attrs& at) {
     throw DTypeError("matmul: no kernel for " + in[0]->str() + " (float32 and float64 only; cast it first)");
   const Type &a = *in[0], &b = *in[1];
   const Dims d = matmul_dims(a, b, attr_int(at, "trans_a", 0), attr_int(at, "trans_b", 0));
-  const bool has_bias = attr_int(at, "has_bias", 0);
-  if (has_bias != (in.size() == 3)) throw std::invalid_argument("matmul: has_bias does not match the operand count");
+  const bool has_bias = attr_int(at, "has_bias", 0), has_mask = attr_int(at, "has_mask", 0);
+  if (in.size() != size_t(2 + has_bias + has_mask))
+    throw std::invalid_argument("matmul: has_bias and has_mask do not match the operand count");
   if (has_bias && (a.ndim() > 2 || b.ndim() != 2 || in[2]->shape != Shape{d.n}))
     throw ShapeError("matmul: bias " + in[2]->str() + " must be [" + std::to_string(d.n) + "] with a 2-D b " + b.str());
   Shape s = d.batch;
   if (a.ndim() >= 2) s.push_back(d.m);
   if (b.ndim() >= 2) s.push_back(d.n);
-  return {a.dtype, s};
+  const Type out{a.dtype, s};
+  if (has_mask && !(*in.back() == out))
+    throw ShapeError("matmul: mask " + in.back()->str() + " must have the result's type " + out.str());
+  return out;
 }
 
 Kernel compile(const std::vector<const Type*>& in, const Type&, const Attrs& at) {
   const bool ta = attr_int(at, "trans_a", 0), tb = attr_int(at, "trans_b", 0);
   const Dims d = matmul_dims(*in[0], *in[1], ta, tb);
-  const bool has_bias = in.size() == 3;
+  const bool has_bias = attr_int(at, "has_bias", 0), relu = attr_int(at, "relu", 0);
+  const int mask = attr_int(at, "has_mask", 0) ? static_cast<int>(in.size()) - 1 : -1;  // its operand
   // Per result matrix, its a and b matrices (broadcast batch dims repeat them).
   std::vector<std::pair<int64_t, int64_t>> pairs;
   if (d.batch.empty()) {
@@ -68,14 +76,20 @@ Kernel compile(const std::vector<const Type*>& in, const Type&, const Attrs& at)
       for (int64_t i = 0; i < bc.inner(); ++i) pairs.push_back({off[1] + i * bc.inner_stride(1), off[2] + i * bc.inner_stride(2)});
     });
   }
-  return [d, ta, tb, has_bias, pairs = std::move(pairs), dtype = in[0]->dtype](const void* const* x, void* out) {
+  return [d, ta, tb, has_bias, relu, mask, pairs = std::move(pairs), dtype = in[0]->dtype](const void* const* x,
+                                                                                          void* out) {
     dispatch_float(dtype, "matmul", [&](auto t) {
       using T = decltype(t);
       const int64_t sa = d.m * d.k, sb = d.k * d.n, sc = d.m * d.n;
-      for (size_t i = 0; i < pairs.size(); ++i)
+      kernels::Epilogue<T> e;
+      e.bias = has_bias ? in_as<T>(x, 2) : nullptr;
+      e.relu = relu;
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        const int64_t at_c = static_cast<int64_t>(i) * sc;
+        e.relu_mask = mask >= 0 ? in_as<T>(x, mask) + at_c : nullptr;
         kernels::matmul<T>(in_as<T>(x, 0) + pairs[i].first * sa, in_as<T>(x, 1) + pairs[i].second * sb,
-                           static_cast<T*>(out) + static_cast<int64_t>(i) * sc, d.m, d.n, d.k, ta, tb,
-                           has_bias ? in_as<T>(x, 2) : nullptr);
+                           static_cast<T*>(out) + at_c, d.m, d.n, d.k, ta, tb, e);
+      }
     });
   };
 }
@@ -93,6 +107,8 @@ Attrs flags(bool ta, bool tb) {
 // each summed over the batch dims the operand was broadcast along. A 1-D operand is reshaped to
 // its 2-D view first, so the same rule covers numpy's 1-D cases.
 void vjp(VjpContext& c, std::vector<int>& grads) {
+  if (attr_int(c.attrs, "relu", 0) || attr_int(c.attrs, "has_mask", 0))
+    throw std::logic_error("matmul: the fused relu forms are made after the gradient pass and have no vjp");
   const Builder& b = c.b;
   const Type a_t = c.in_type(0), b_t = c.in_type(1);
   const bool ta = attr_int(c.attrs, "trans_a", 0), tb = attr_int(c.attrs, "trans_b", 0);
@@ -155,9 +171,9 @@ OpDef matmul_update() {
 std::vector<OpDef> matmul_ops() {
   OpDef d;
   d.name = "matmul";
-  d.attrs = {"trans_a", "trans_b", "has_bias"};
+  d.attrs = {"trans_a", "trans_b", "has_bias", "relu", "has_mask"};
   d.min_inputs = 2;
-  d.max_inputs = 3;
+  d.max_inputs = 4;
   d.infer = infer;
   d.compile = compile;
   d.vjp = vjp;

@@ -11,6 +11,7 @@ Graph fold(const Graph& g);      // fold.cpp: constant folding into fills
 Graph simplify(const Graph& g);  // simplify.cpp: algebraic identities
 Graph cse(const Graph& g);       // cse.cpp: common subexpressions
 Graph fuse_bias(const Graph& g);  // fuse_bias.cpp: bias add into the matmul epilogue
+Graph fuse_relu(const Graph& g);  // fuse_relu.cpp: relu and relu_grad into the matmul epilogue
 Graph fuse_bce(const Graph& g);   // fuse_bce.cpp: BCE loss and logits gradient in one kernel
 Graph fuse_update(const Graph& g);  // fuse_update.cpp: an SGD update accumulated in its matmul
 Graph dce(const Graph& g);       // dce.cpp: dead code

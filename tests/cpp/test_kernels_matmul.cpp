@@ -113,7 +113,7 @@ bool check_epilogue(Shape s, bool ta, bool tb, int which) {
     T v = e.alpha * ref[idx];
     if (e.accumulate) v += c0[idx];
     if (e.bias) v += bias[idx % size_t(n)];
-    if (e.relu) v = v < T(0) ? T(0) : v;
+    if (e.relu) v = v > T(0) ? v : T(0);
     if (e.relu_mask) v = mask[idx] > T(0) ? v : T(0);
     ref[idx] = v;
   }
@@ -151,19 +151,20 @@ void check_epilogues() {
         CHECK(check_epilogue<T>(s, t & 1, t & 2, which));
 }
 
-// relu keeps NaN (as max(v, 0) with MAXPS's operand order, and the scalar v < 0 ? 0 : v), on
-// the direct path, the blocked path and its masked edge; a NaN mask element counts as not > 0.
+// relu gives 0 for NaN and +0 for -0, as the relu op does (v > 0 ? v : 0; MAXPS(v, 0)), on the
+// direct path, the blocked path and its masked edge; a NaN mask element counts as not > 0.
 template <class T>
 void check_relu_nan() {
   for (Shape s : {Shape{1, 20, 5}, Shape{20, 37, 300}}) {
     const auto [m, n, k] = s;
     std::vector<T> a = random_vec<T>(size_t(m * k), 3), b = random_vec<T>(size_t(k * n), 4), c(size_t(m * n));
-    a[0] = std::numeric_limits<T>::quiet_NaN();  // row 0 of C is all NaN
+    a[0] = std::numeric_limits<T>::quiet_NaN();  // row 0 of C would be all NaN
     Epilogue<T> e;
     e.relu = true;
     matmul(a.data(), b.data(), c.data(), m, n, k, false, false, e);
-    for (int64_t j = 0; j < n; ++j) CHECK_MSG(std::isnan(c[size_t(j)]), "relu NaN m=%lld j=%lld", (long long)m, (long long)j);
-    for (size_t i = size_t(n); i < c.size(); ++i) CHECK(c[i] >= T(0));
+    for (int64_t j = 0; j < n; ++j)
+      CHECK_MSG(c[size_t(j)] == T(0) && !std::signbit(c[size_t(j)]), "relu NaN m=%lld j=%lld", (long long)m, (long long)j);
+    for (size_t i = size_t(n); i < c.size(); ++i) CHECK(c[i] >= T(0) && !std::signbit(c[i]));
     std::vector<T> mask(c.size(), T(1));
     mask[1] = std::numeric_limits<T>::quiet_NaN();
     e.relu = false;
