@@ -14,7 +14,8 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
   // fuse_relu runs after fuse_update, which takes only plain matmuls; scheduling comes last.
   static const Pass passes[] = {{"fold", fold},          {"simplify", simplify},       {"cse", cse},
                                 {"fuse_bias", fuse_bias}, {"fuse_bce", fuse_bce},       {"fuse_update", fuse_update},
-                                {"fuse_relu", fuse_relu}, {"dce", dce},               {"schedule_collectives", schedule_collectives}};
+                                {"fuse_relu", fuse_relu}, {"dce", dce},
+                                {"schedule_collectives", schedule_collectives}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
   const Graph* current = &g;
