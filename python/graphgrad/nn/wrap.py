@@ -79,7 +79,8 @@ class DistributedGradReducer(Cell):
     default: ``set_auto_parallel_context(comm_fusion={"allreduce": {"mode": "size", "config": MB}})``),
     filled in the order the backward pass produces them; each bucket is one all-reduce that the
     graph starts as soon as its last gradient exists and waits for where the optimizer first reads
-    it, so the transfer runs behind the rest of the backward pass (the dump shows where)."""
+    it, so the transfer runs behind the rest of the backward pass (the dump shows where).
+    ``fusion_type`` is accepted for MindSpore's signature; the buckets come from comm_fusion."""
 
     def __init__(self, parameters, mean=None, degree=None, fusion_type=1, group=GlobalComm.WORLD_COMM_GROUP):
         super().__init__(auto_prefix=False)
@@ -117,6 +118,8 @@ class DistributedGradReducer(Cell):
         grads = tuple(grads)
         if len(grads) != len(self.weights):
             raise ValueError(f"DistributedGradReducer: got {len(grads)} gradients for {len(self.weights)} parameters")
+        if self.size == 1:  # nothing to exchange
+            return tuple(g * (1.0 / self.degree) for g in grads) if self.mean and self.degree != 1 else grads
         out = list(grads)
         for bucket in self._buckets(grads):
             parts = [grads[i] for i in bucket]
@@ -124,7 +127,7 @@ class DistributedGradReducer(Cell):
             if self.mean:
                 flat = flat * (1.0 / self.degree)  # before the sum: the division overlaps too
             name = ",".join(self.weights[i].name or f"grad{i}" for i in bucket)
-            reduced = collective("all_reduce", flat, "sum", name=name) if self.size > 1 else flat
+            reduced = collective("all_reduce", flat, "sum", name=name)
             if len(parts) == 1:
                 out[bucket[0]] = reduced
                 continue
