@@ -10,6 +10,8 @@ The peer is PyTorch's DistributedDataParallel over gloo (the backend its CPU whe
 all-reduces in buckets behind the backward pass), when torch is installed. Each worker times blocks
 of steps between barriers and reports the median step time; the throughput is samples/s over
 all ranks. With 2 or more ranks the worker also measures, in the same job:
+  - the ceiling: every rank stepping at once with nothing exchanged (cores that share a memory
+    bus or a physical core do not give N times one rank's speed even then),
   - the time the data-parallel step spends in its collective_start and collective_wait kernels
     (graphgrad.profile: what the step waits for, not hidden), and
   - the all-reduces alone, on buffers of the gradient buckets' sizes (the communication),
@@ -69,6 +71,10 @@ def worker(batch, blocks, steps):
     result = {"ranks": size}
     result["step"] = timed(lambda: step(x, y).asnumpy())
     if size > 1:
+        # The ceiling: every rank running its step at once, nothing exchanged (a step of its own).
+        ms.set_auto_parallel_context(parallel_mode="stand_alone")
+        alone = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), nn.SGD(net.trainable_params(), 1e-3))
+        result["alone"] = timed(lambda: alone(x, y).asnumpy())
         with ms.profile(file=None) as prof:  # the time the step spends in its collectives' kernels
             for _ in range(blocks * steps):
                 step(x, y)
@@ -175,6 +181,9 @@ def main():
             line = (f"{impl:9s} {n} rank(s): step {step * 1e3:.2f} ms, {throughput:.0f} samples/s, "
                     f"{throughput / base:.2f}x one rank")
             if impl == "graphgrad" and n > 1:
+                alone = statistics.median(r["alone"] for r in runs[impl, n])
+                line += (f"; the ceiling, {n} ranks stepping at once with no exchange: {alone * 1e3:.2f} ms, "
+                         f"{n * args.batch / alone / base:.2f}x")
                 line += "\n" + overlap_and_fit(runs[impl, n], step, args.batch / base)
             print(line)
 

@@ -16,7 +16,8 @@ std::unordered_map<const void*, std::pair<std::shared_ptr<Backend>, int64_t>> pe
 
 // MPI moves a non-blocking collective along only inside MPI calls, and a matmul of several
 // milliseconds makes none: while collectives are in flight this thread calls progress() every
-// 200 us (a few microseconds each), so the transfer runs behind long kernels too.
+// 500 us (a few microseconds each), so the transfer runs behind long kernels too. Each call
+// takes the core from this rank's compute for a moment: 200 us cost more than it hid here.
 std::thread progress_thread;
 std::condition_variable wake;
 bool stopping = false;
@@ -30,7 +31,7 @@ void progress_loop() {
     }
     std::shared_ptr<Backend> b = pending.begin()->second.first;
     lock.unlock();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
     try {
       b->progress();
     } catch (...) {  // the wait reports what went wrong
