@@ -17,7 +17,7 @@ std::unordered_map<const void*, std::pair<std::shared_ptr<Backend>, int64_t>> pe
 // MPI moves a non-blocking collective along only inside MPI calls, and a matmul of several
 // milliseconds makes none: while collectives are in flight this thread calls progress() every
 // 500 us (a few microseconds each), so the transfer runs behind long kernels too. Each call
-// takes the core from this rank's compute for a moment: 200 us cost more than it hid here.
+// takes the core from this rank's compute for a moment, so not more often.
 std::thread progress_thread;
 std::condition_variable wake;
 bool stopping = false;
