@@ -35,20 +35,29 @@ T row_max(const T* x, int64_t n) {
   return mx == -__builtin_inf() ? T(0) : mx;
 }
 
+// sum of exp(x - mx) over the row, in a fixed order (lanes, then a tree over them); each exp
+// also goes to `store` when it is given.
+template <class T>
+T exp_sum(const T* x, int64_t n, T mx, T* store) {
+  using S = Vec<T>;
+  using V = typename S::V;
+  const V shift = S::set1(mx);
+  V acc{};
+  for_lanes<S>(n, [&](int64_t i, int m) {
+    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
+    if (store) S::store(store + i, e, m);
+    acc += e;
+  });
+  return S::hsum(acc);
+}
+
 template <class T>
 void softmax_row_impl(const T* x, T* out, int64_t n, SoftmaxMode mode) {
   using S = Vec<T>;
   using V = typename S::V;
   const T mx = row_max(x, n);
   const V shift = S::set1(mx);
-  // exp(x - max), stored for softmax, summed in a fixed order (lanes, then a tree over them).
-  V acc{};
-  for_lanes<S>(n, [&](int64_t i, int m) {
-    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
-    if (mode == SoftmaxMode::Softmax) S::store(out + i, e, m);
-    acc += e;
-  });
-  const T sum = S::hsum(acc);
+  const T sum = exp_sum(x, n, mx, mode == SoftmaxMode::Softmax ? out : nullptr);  // softmax keeps the exps
   if (mode == SoftmaxMode::Softmax) {
     const V inv = S::set1(sum == 0 ? T(0) : T(1) / sum);  // an all--inf row gives zeros (MindSpore)
     for_lanes<S>(n, [&](int64_t i, int m) { S::store(out + i, S::load(out + i, m) * inv, m); });
@@ -73,14 +82,7 @@ T xent_row(const T* x, int64_t label, int64_t n, T coef, T* grad) {
   using S = Vec<T>;
   using V = typename S::V;
   const T mx = row_max(x, n);
-  const V shift = S::set1(mx);
-  V acc{};
-  for_lanes<S>(n, [&](int64_t i, int m) {
-    const V e = S::keep(exp_nonpositive<S>(S::load(x + i, m) - shift), m);
-    if (grad) S::store(grad + i, e, m);
-    acc += e;
-  });
-  const T sum = S::hsum(acc);
+  const T sum = exp_sum(x, n, mx, grad);
   if (grad) {
     const V scale = S::set1(coef / sum);
     for_lanes<S>(n, [&](int64_t i, int m) { S::store(grad + i, S::load(grad + i, m) * scale, m); });
