@@ -1,5 +1,6 @@
 #include "runtime/comm.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +14,7 @@ namespace {
 std::mutex mutex;
 std::shared_ptr<Backend> current;
 std::unordered_map<const void*, std::pair<std::shared_ptr<Backend>, int64_t>> pending;  // work -> handle
+std::atomic<int> pending_count{0};  // pending.size(), read without the lock by every plan run
 
 // MPI moves a non-blocking collective along only inside MPI calls, and a matmul of several
 // milliseconds makes none: while collectives are in flight this thread calls progress() every
@@ -71,6 +73,7 @@ void start(const Collective& c, const void* in, const Type& in_type, void* work,
   const int64_t handle = b->start(c, in, in_type, work, work_type);
   std::lock_guard<std::mutex> lock(mutex);
   pending[work] = {std::move(b), handle};
+  pending_count.store(static_cast<int>(pending.size()), std::memory_order_relaxed);
   if (!progress_thread.joinable()) progress_thread = std::thread(progress_loop);
   wake.notify_one();
 }
@@ -86,9 +89,11 @@ void wait(const void* work, const std::string& name) {
   entry.first->wait(entry.second);  // if this throws, the collective stays pending: its memory is not reused
   std::lock_guard<std::mutex> lock(mutex);
   pending.erase(work);
+  pending_count.store(static_cast<int>(pending.size()), std::memory_order_relaxed);
 }
 
 bool in_flight_within(const void* begin, size_t bytes) {
+  if (pending_count.load(std::memory_order_relaxed) == 0) return false;  // every run without collectives
   const char* lo = static_cast<const char*>(begin);
   std::lock_guard<std::mutex> lock(mutex);
   for (const auto& [work, entry] : pending)

@@ -55,9 +55,6 @@ class LocalBackend:
     def barrier(self):
         pass
 
-    def abort(self, code):
-        os._exit(code)
-
 
 class MPIBackend:
     """MPI_COMM_WORLD through mpi4py. Every collective is non-blocking (MPI_Iallreduce, ...) on
