@@ -39,7 +39,7 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, blk.nr, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>, small_gemm<ScalarTraits<T>, 4>};
+  return {blk, blk.nr, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>, small_gemm<ScalarTraits<T>, 4>, true};
 }
 }  // namespace detail
 
@@ -113,6 +113,16 @@ constexpr int64_t kDirectARowBytes = 1 << 10;
 // An operand every thread's task would pack in full is packed once by the caller instead, up to
 // this size (above it the copies per task stream from memory either way).
 constexpr int64_t kSharedPackBytes = 4 << 20;
+// The swapped path (gemm_blocked) runs K in one block, so its packed B panel is k x NR: at most
+// kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
+// kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
+constexpr int64_t kSwapMaxK = 1024, kSwapMinK = 128;
+// C read (accumulate) and K at most this: a tile's k loop is short, so loading and storing its
+// C tile is a large share, and tiles go along C's rows (row panels of A outer, B panels inner)
+// so that the prefetchers stream C in; the B panels of the block then come from L2 rather than
+// L1, cheap at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x. Where
+// C is only written it measured 0.9x at k = 10 and 0.97x at 64^3.
+constexpr int64_t kRowOrderMaxK = 128;
 
 // Serial calls go straight to f: wrapping it in a std::function costs a heap allocation, which
 // is measurable on a 16x16x16 product.
@@ -185,6 +195,8 @@ struct Problem {
   int64_t m_pad, n_pad;  // m and n rounded up to MR and NR
   bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
   bool direct_b;       // full B panels are read in place (b_cj == 1)
+  bool trans_c;        // this is C^T = op(B)^T op(A)^T: element (i, j) is stored at c[j*m + i]
+  int64_t kc;          // K block depth
   const Epilogue<T>& ep;
   // Or all of A / B packed once, shared by the tasks: K block pc at m_pad * pc (n_pad * pc),
   // the panel of row i (column j) at i * kc (j * kc) within it.
@@ -232,14 +244,15 @@ void pack_b_panels(const Problem<T>& P, T* dst, int64_t jc, int64_t j1, int64_t 
   }
 }
 
-// C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir.
+// C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir
+// (ir -> jr when C is read and K is shallow: kRowOrderMaxK).
 // Every element is reduced over the same KC blocks in the same order whatever the range, so how
 // the output is cut into ranges (by the thread count) never changes a bit.
 template <class T>
 void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1, bool col_sums_here) {
   const KernelSet<T>& ks = P.ks;
   const int MR = P.MR, NR = P.NR;
-  const int64_t KC = ks.blk.kc, NC = ks.blk.nc, k = P.k, n = P.n;
+  const int64_t KC = P.kc, NC = ks.blk.nc, k = P.k, n = P.n;
   // Equal M blocks (a multiple of MR) rather than full ones plus a sliver; one block needs no
   // divisions.
   const int64_t mrange = i1 - i0;
@@ -247,7 +260,7 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   T* own_b = P.packed_b ? nullptr : t_pack_b.get<T>(std::min(KC, k) * std::min(NC, P.n_pad));
   // Packed A panels and A in place with trans_a are read as columns; A in place otherwise as rows.
   const bool rows = P.direct_a && P.a_cp == 1;
-  const auto& ukr = ks.ukr[rows][P.nv - 1];
+  const auto& ukr = ks.ukr[P.trans_c ? kTransposed : rows ? kRows : kColumns][P.nv - 1];
   const int64_t as = !P.direct_a ? MR : rows ? P.a_ri : P.a_cp;
   const Epilogue<T>& ep = P.ep;
 
@@ -263,26 +276,30 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
         const bool pack_a = !P.direct_a && !P.packed_a;
         const T* pa = P.packed_a ? P.packed_a + P.m_pad * pc + ic * kc : nullptr;
         if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
-        for (int64_t jp = 0; jp < n_panels; ++jp) {
-          const int64_t j = jc + jp * NR;
-          const int nr = static_cast<int>(std::min<int64_t>(NR, j1 - j));
-          const bool in_place = P.direct_b && nr == NR;
-          const T* bp = in_place ? P.b + pc * n + j : pb + jp * NR * kc;
-          const int64_t ldb = in_place ? n : NR;
-          for (int64_t ip = 0; ip < m_panels; ++ip) {
+        const bool row_order = ep.accumulate && k <= kRowOrderMaxK;
+        const int64_t outer = row_order ? m_panels : n_panels, inner = row_order ? n_panels : m_panels;
+        for (int64_t o = 0; o < outer; ++o) {
+          for (int64_t q = 0; q < inner; ++q) {
+            const int64_t jp = row_order ? q : o, ip = row_order ? o : q;
+            const int64_t j = jc + jp * NR;
+            const int nr = static_cast<int>(std::min<int64_t>(NR, j1 - j));
+            const bool in_place = P.direct_b && nr == NR;
+            const T* bp = in_place ? P.b + pc * n + j : pb + jp * NR * kc;
+            const int64_t ldb = in_place ? n : NR;
             const int64_t i = ic + ip * MR;
             const int mr = static_cast<int>(std::min<int64_t>(MR, i1 - i));
             TileEpilogue<T> e;
             e.alpha = ep.alpha;
             e.load_c = pc > 0 || ep.accumulate;
+            const int64_t at = P.trans_c ? j * P.m + i : i * n + j, ldc = P.trans_c ? P.m : n;
             if (last) {
-              e.bias = ep.bias ? ep.bias + j : nullptr;
+              e.bias = ep.bias ? ep.bias + (P.trans_c ? i : j) : nullptr;
               e.relu = ep.relu;
-              e.mask = ep.relu_mask ? ep.relu_mask + i * n + j : nullptr;
-              e.ldm = n;
+              e.mask = ep.relu_mask ? ep.relu_mask + at : nullptr;
+              e.ldm = ldc;
             }
             const T* ap = P.direct_a ? P.a + i * P.a_ri + pc * P.a_cp : pa + ip * MR * kc;
-            ukr[mr - 1](kc, ap, as, bp, ldb, P.c + i * n + j, n, nr, e);
+            ukr[mr - 1](kc, ap, as, bp, ldb, P.c + at, ldc, nr, e);
           }
         }
       }
@@ -298,6 +315,18 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
 template <class T>
 void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
                   bool ta, bool tb, const Epilogue<T>& ep) {
+  // C = A B^T with both stored k-contiguous and few rows of A (x w^T, a Dense layer's forward
+  // at batch 64): packing B would transpose all of it to use it a few times, a fifth of the
+  // time at 64x784x512. C^T = B A^T instead reads B in place as rows, packs A (the small one)
+  // and stores the tiles transposed. With ta and tb unchanged (op(B)^T = B is not transposed,
+  // op(A)^T = A^T is), this is the same problem with A and B, m and n exchanged. One K block,
+  // so each tile is transposed once; k beyond kSwapMaxK would make the B panel too deep.
+  const bool swap = !ta && tb && ks.transposed && !ep.col_sum_b && m <= kDirectBUses * ks.blk.mr && m < n &&
+                    k <= kSwapMaxK && k >= kSwapMinK;
+  if (swap) {
+    std::swap(a, b);
+    std::swap(m, n);
+  }
   const int W = ks.width;
   const int nv = static_cast<int>(std::min<int64_t>(ks.blk.nr / W, ceil_div(n, W)));
   const int NR = nv * W;
@@ -309,11 +338,11 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   // blk.mr < m. The panel counts are computed once (divisions are dear at small sizes).
   const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
   const int MR = static_cast<int>(ceil_div(m, m_panels));
-  const bool direct_a = n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes ||
+  const bool direct_a = swap || n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes ||
                         (!ta && k * int64_t(sizeof(T)) <= kDirectARowBytes);
   const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-               nv, MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, ep};
+               nv, MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : ks.blk.kc, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? n_panels >= 2 : m_panels < 2;
@@ -324,7 +353,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
   // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
   // instead, by the caller, before the hand-off (serial, but once rather than once per task).
-  const int64_t m_pad = P.m_pad, n_pad = P.n_pad, KC = ks.blk.kc;
+  const int64_t m_pad = P.m_pad, n_pad = P.n_pad, KC = P.kc;
   bool col_sums_done = false;
   if (tasks > 1 && split_n && !direct_a && m_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
     T* all = t_shared.get<T>(m_pad * k);

@@ -17,48 +17,7 @@
 namespace gg::kernels::detail {
 namespace {
 
-struct F32x16 {
-  using T = float;
-  using V = __m512;
-  static constexpr int kWidth = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const T* p) { return _mm512_load_ps(p); }
-  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
-  static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  static V set1(T x) { return _mm512_set1_ps(x); }
-  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p); }
-  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v); }
-  // v > 0 ? v : 0, as relu: MAXPS gives its second operand when either is NaN (and for -0 vs +0).
-  static V max0(V v) { return _mm512_max_ps(v, zero()); }
-  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(m, zero(), _CMP_GT_OQ), v); }
-  static T hsum(V v) { return _mm512_reduce_add_ps(v); }
-};
-
-struct F64x8 {
-  using T = double;
-  using V = __m512d;
-  static constexpr int kWidth = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V load(const T* p) { return _mm512_load_pd(p); }
-  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
-  static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-  static V set1(T x) { return _mm512_set1_pd(x); }
-  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_pd(__mmask8((1u << count) - 1), p); }
-  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_pd(p, __mmask8((1u << count) - 1), v); }
-  static V max0(V v) { return _mm512_max_pd(v, zero()); }
-  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(m, zero(), _CMP_GT_OQ), v); }
-  static T hsum(V v) { return _mm512_reduce_add_pd(v); }
-};
-
-// In-register transposes for packing: v[i] holds row i, afterwards v[q] holds column q.
+// In-register transposes (packing, transposed tiles): v[i] holds row i, afterwards v[q] holds column q.
 void transpose(__m512 v[16]) {
   __m512 t[16];
   for (int i = 0; i < 16; i += 2) {
@@ -100,6 +59,48 @@ void transpose(__m512d v[8]) {
     v[i + 4] = _mm512_shuffle_f64x2(u[i], u[i + 4], 0xdd);
   }
 }
+
+struct F32x16 {
+  using T = float;
+  using V = __m512;
+  static constexpr int kWidth = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const T* p) { return _mm512_load_ps(p); }
+  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
+  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
+  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p); }
+  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v); }
+  // v > 0 ? v : 0, as relu: MAXPS gives its second operand when either is NaN (and for -0 vs +0).
+  static V max0(V v) { return _mm512_max_ps(v, zero()); }
+  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(m, zero(), _CMP_GT_OQ), v); }
+  static T hsum(V v) { return _mm512_reduce_add_ps(v); }
+  static void transpose(V v[16]) { detail::transpose(v); }
+};
+
+struct F64x8 {
+  using T = double;
+  using V = __m512d;
+  static constexpr int kWidth = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const T* p) { return _mm512_load_pd(p); }
+  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
+  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V set1(T x) { return _mm512_set1_pd(x); }
+  static V load_partial(const T* p, int count) { return _mm512_maskz_loadu_pd(__mmask8((1u << count) - 1), p); }
+  static void store_partial(T* p, V v, int count) { _mm512_mask_storeu_pd(p, __mmask8((1u << count) - 1), v); }
+  static V max0(V v) { return _mm512_max_pd(v, zero()); }
+  static V keep_if_positive(V m, V v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(m, zero(), _CMP_GT_OQ), v); }
+  static T hsum(V v) { return _mm512_reduce_add_pd(v); }
+};
 
 __m512 maskz_loadu(__mmask16 m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
 __m512d maskz_loadu(__mmask8 m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
@@ -154,7 +155,8 @@ KernelSet<typename S::T> make() {
   static_assert(blk.nr % S::kWidth == 0);
   // Four vectors of dot-product partial sums per output, four outputs at a time: 16 FMA chains
   // (measured a few percent better than 8 on the L3-bound matrix-vector shapes).
-  return {blk, S::kWidth, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth>(), pack<S>, small_gemm<S, 4>};
+  return {blk, S::kWidth, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth>(), pack<S>, small_gemm<S, 4>,
+          blk.mr <= S::kWidth};
 }
 
 }  // namespace

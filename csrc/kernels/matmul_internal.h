@@ -60,12 +60,15 @@ struct TileEpilogue {
 // pa[i*as + p] (op(A) in place without trans_a, as = k). pb is a packed B panel (ldb = NR) or
 // op(B) in place (ldb = n, only ever with nr == NR). The tile sum always starts from zero and the
 // epilogue runs the same operations for every element, so a value never depends on which tile
-// or which kernel computed it.
+// or which kernel computed it. The transposed form (kTransposed, rows only) computes a tile of
+// C^T (the driver swapped the operands): tile element (i, j) is C[j, i], stored at c[j*ldc + i],
+// masked by mask[j*ldm + i], biased by bias[i].
 template <class T>
 using MicroKernel = void (*)(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc,
                              int nr, const TileEpilogue<T>& e);
 template <class T>
-using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 2>;  // [rows][nv-1][mr-1]
+using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 3>;  // [form][nv-1][mr-1]
+enum UkrForm { kColumns = 0, kRows = 1, kTransposed = 2 };
 
 // Direct path for small and matrix-vector problems, compiled once per ISA:
 //   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.
@@ -84,6 +87,7 @@ struct KernelSet {
   UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
+  bool transposed;  // ukr[kTransposed] exists: the vector holds at least blk.mr elements
 };
 
 // One per ISA; each lives in the file compiled for that ISA.

@@ -12,20 +12,71 @@
 namespace gg::kernels::detail {
 namespace {
 
+// The epilogue of TileEpilogue for one vector x of `lanes` elements (at most a full vector),
+// output row at cp, bias and mask already at the vector's first element.
+template <class S>
+[[gnu::always_inline]] inline typename S::V epilogue_vector(typename S::V x, typename S::T* cp, int lanes, const typename S::T* bias,
+                              const typename S::T* mask, const TileEpilogue<typename S::T>& e) {
+  using T = typename S::T;
+  constexpr int W = S::kWidth;
+  const auto load = [&](const T* p) { return lanes == W ? S::loadu(p) : S::load_partial(p, lanes); };
+  if (e.alpha != T(1)) x = S::mul(x, S::set1(e.alpha));
+  if (e.load_c) x = S::add(x, load(cp));
+  if (bias) x = S::add(x, load(bias));
+  if (e.relu) x = S::max0(x);
+  if (mask) x = S::keep_if_positive(load(mask), x);
+  return x;
+}
+
+// The transposed form: the MR x (NV*W) tile acc is C^T; C's rows j < nr get MR elements each. Columns of
+// acc become vectors through S::transpose (W x W in registers) where the traits have one, and
+// through a spill to the stack otherwise.
+template <class S, int MR, int NV>
+[[gnu::always_inline]] inline void store_transposed(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t ldc, int nr,
+                      const TileEpilogue<typename S::T>& e) {
+  using T = typename S::T;
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  for (int v = 0; v < NV && v * W < nr; ++v) {
+    V col[W];
+    if constexpr (requires { S::transpose(col); }) {
+#pragma GCC unroll 16
+      for (int i = 0; i < W; ++i) col[i] = i < MR ? acc[i][v] : S::zero();
+      S::transpose(col);
+    } else {
+      alignas(64) T spill[MR][W], row[W] = {};
+      for (int i = 0; i < MR; ++i) S::storeu(spill[i], acc[i][v]);
+      for (int j = 0; j < W; ++j) {
+        for (int i = 0; i < MR; ++i) row[i] = spill[i][j];
+        col[j] = S::loadu(row);
+      }
+    }
+    const int rows = std::min(W, nr - v * W);
+    for (int j = 0; j < rows; ++j) {
+      const int64_t r = v * W + j;
+      T* cp = c + r * ldc;
+      const V x = epilogue_vector<S>(col[j], cp, MR, e.bias, e.mask ? e.mask + r * e.ldm : nullptr, e);
+      if (MR == W) S::storeu(cp, x);
+      else S::store_partial(cp, x, MR);
+    }
+  }
+}
+
 // One MR x (NV * S::kWidth) tile held in registers. S wraps one vector type (load, broadcast,
 // fma, ...). Per k step: NV vector loads of the B row, MR broadcasts of A, MR * NV FMAs. Edge
 // tiles get their own MR (no padded rows computed) and masked loads and stores for a partial
-// last vector (no bounce buffer). A is read as columns (kRows false: element (i, p) at
-// pa[i + p*as], a packed panel with as = MR, or op(A) in place with trans_a) or as rows (kRows:
+// last vector (no bounce buffer). A is read as columns (kColumns: element (i, p) at pa[i + p*as],
+// a packed panel with as = MR, or op(A) in place with trans_a) or as rows (kRows, kTransposed:
 // at pa[i*as + p], op(A) in place without trans_a). For rows, the MR row addresses are kept as
 // a base pointer every third row plus 0, 1 or 2 row strides (x86 scaled-index addressing), so
-// 5 pointers, not 14, step along k.
-template <class S, bool kRows, int MR, int NV>
+// 5 pointers, not 14, step along k. kTransposed stores the tile transposed (MicroKernel).
+template <class S, int kForm, int MR, int NV>
 void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S::T* pb, int64_t ldb,
               typename S::T* c, int64_t ldc, int nr, const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
+  constexpr bool by_rows = kForm != kColumns;
   constexpr int NB = (MR + 2) / 3;
   const char* base[NB];
   const int64_t row_bytes = as * int64_t(sizeof(T));
@@ -48,12 +99,12 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
     for (int v = 0; v < NV; ++v) bv[v] = S::loadu(pb + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const V ai = kRows ? S::broadcast(reinterpret_cast<const T*>(base[i / 3] + (i % 3) * row_bytes))
+      const V ai = by_rows ? S::broadcast(reinterpret_cast<const T*>(base[i / 3] + (i % 3) * row_bytes))
                          : S::broadcast(pa + i);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
     }
-    if constexpr (kRows) {
+    if constexpr (by_rows) {
 #pragma GCC unroll 8
       for (int q = 0; q < NB; ++q) base[q] += sizeof(T);
     } else {
@@ -61,9 +112,10 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
     }
     pb += ldb;
   }
-  const V alpha = S::set1(e.alpha);
-  const bool scale = e.alpha != T(1);
-  if (!scale && !e.bias && !e.relu && !e.mask && nr == NV * W) {
+  if constexpr (kForm == kTransposed) {
+    return store_transposed<S, MR, NV>(acc, c, ldc, nr, e);
+  }
+  if (e.alpha == T(1) && !e.bias && !e.relu && !e.mask && nr == NV * W) {
     // The common full tile with nothing to fuse: no per-element tests in the way.
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
@@ -78,17 +130,11 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   for (int v = 0; v < NV; ++v) {
     const int lanes = std::clamp(nr - v * W, 0, W);
     if (lanes == 0) break;
-    const auto load = [&](const T* p) { return lanes == W ? S::loadu(p) : S::load_partial(p, lanes); };
-    const V bias = e.bias ? load(e.bias + v * W) : S::zero();
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       T* cp = c + i * ldc + v * W;
-      V x = acc[i][v];
-      if (scale) x = S::mul(x, alpha);
-      if (e.load_c) x = S::add(x, load(cp));
-      if (e.bias) x = S::add(x, bias);
-      if (e.relu) x = S::max0(x);
-      if (e.mask) x = S::keep_if_positive(load(e.mask + i * e.ldm + v * W), x);
+      const V x = epilogue_vector<S>(acc[i][v], cp, lanes, e.bias ? e.bias + v * W : nullptr,
+                                     e.mask ? e.mask + i * e.ldm + v * W : nullptr, e);
       if (lanes == W) S::storeu(cp, x);
       else S::store_partial(cp, x, lanes);
     }
@@ -96,39 +142,43 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
 }
 
 // The portable microkernel: the same computation and epilogue in scalar C++.
-template <class T, bool kRows, int MR, int NR>
+template <class T, int kForm, int MR, int NR>
 void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
                 const TileEpilogue<T>& e) {
+  constexpr bool by_rows = kForm != kColumns, trans = kForm == kTransposed;
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += (kRows ? pa[i * as + p] : pa[i + p * as]) * pb[j];
+      for (int j = 0; j < NR; ++j) acc[i][j] += (by_rows ? pa[i * as + p] : pa[i + p * as]) * pb[j];
     pb += ldb;
   }
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < nr; ++j) {
+      const int64_t at = trans ? j * ldc + i : i * ldc + j, mask_at = trans ? j * e.ldm + i : i * e.ldm + j;
       T x = acc[i][j];
       if (e.alpha != T(1)) x *= e.alpha;
-      if (e.load_c) x += c[i * ldc + j];
-      if (e.bias) x += e.bias[j];
+      if (e.load_c) x += c[at];
+      if (e.bias) x += e.bias[trans ? i : j];
       if (e.relu) x = x > T(0) ? x : T(0);
-      if (e.mask) x = e.mask[i * e.ldm + j] > T(0) ? x : T(0);
-      c[i * ldc + j] = x;
+      if (e.mask) x = e.mask[mask_at] > T(0) ? x : T(0);
+      c[at] = x;
     }
 }
 
-// The tables [rows][nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile.
+// The tables [form][nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile; the
+// transposed form only where a vector holds a whole column of the tile (PMR <= W).
 template <class S, int PMR, int NVMAX>
 UkrTable<typename S::T> ukr_table_simd() {
   static_assert(NVMAX >= 1 && NVMAX <= kMaxNv && PMR <= kMaxMr);
   UkrTable<typename S::T> t{};
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-    ((t[0][0][Ms] = ukr_simd<S, false, Ms + 1, 1>), ...);
-    ((t[1][0][Ms] = ukr_simd<S, true, Ms + 1, 1>), ...);
-    if constexpr (NVMAX == 2) {
-      ((t[0][1][Ms] = ukr_simd<S, false, Ms + 1, 2>), ...);
-      ((t[1][1][Ms] = ukr_simd<S, true, Ms + 1, 2>), ...);
-    }
+    const auto fill = [&]<int kForm>() {
+      ((t[kForm][0][Ms] = ukr_simd<S, kForm, Ms + 1, 1>), ...);
+      if constexpr (NVMAX == 2) ((t[kForm][1][Ms] = ukr_simd<S, kForm, Ms + 1, 2>), ...);
+    };
+    fill.template operator()<kColumns>();
+    fill.template operator()<kRows>();
+    if constexpr (PMR <= S::kWidth) fill.template operator()<kTransposed>();
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }
@@ -136,8 +186,9 @@ template <class T, int PMR, int NR>
 UkrTable<T> ukr_table_scalar() {
   UkrTable<T> t{};
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
-    ((t[0][0][Ms] = ukr_scalar<T, false, Ms + 1, NR>), ...);
-    ((t[1][0][Ms] = ukr_scalar<T, true, Ms + 1, NR>), ...);
+    ((t[kColumns][0][Ms] = ukr_scalar<T, kColumns, Ms + 1, NR>), ...);
+    ((t[kRows][0][Ms] = ukr_scalar<T, kRows, Ms + 1, NR>), ...);
+    ((t[kTransposed][0][Ms] = ukr_scalar<T, kTransposed, Ms + 1, NR>), ...);
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }

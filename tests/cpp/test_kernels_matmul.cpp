@@ -142,9 +142,12 @@ bool check_epilogue(Shape s, bool ta, bool tb, int which) {
 template <class T>
 void check_epilogues() {
   // The direct path (m or n of 1, tiny), the blocked path with edges, k above KC (several K
-  // blocks: alpha per block, the activation only after the last), k == 0, threaded sizes.
-  const Shape cases[] = {{1, 7, 9},   {9, 1, 7},     {3, 3, 3},      {15, 17, 33},  {64, 10, 512},
-                         {29, 45, 300}, {64, 64, 64}, {130, 70, 530}, {7, 5, 0},     {200, 150, 100}};
+  // blocks: alpha per block, the activation only after the last), k == 0, threaded sizes; with
+  // tb, {29, 45, 300}, {64, 200, 784} and {5, 77, 128} take the swapped path (C^T = B A^T,
+  // transposed tiles, partial ones at the edges).
+  const Shape cases[] = {{1, 7, 9},      {9, 1, 7},      {3, 3, 3},     {15, 17, 33},   {64, 10, 512},
+                         {29, 45, 300},  {64, 64, 64},   {130, 70, 530}, {7, 5, 0},     {200, 150, 100},
+                         {64, 200, 784}, {5, 77, 128}};
   for (Shape s : cases)
     for (int t = 0; t < 4; ++t)
       for (int which : {1, 2, 3, 4, 8, 12, 16, 20, 32, 63})
