@@ -117,11 +117,12 @@ constexpr int64_t kSharedPackBytes = 4 << 20;
 // kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
 // kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
 constexpr int64_t kSwapMaxK = 1024, kSwapMinK = 128;
-// C read (accumulate) and K at most this: a tile's k loop is short, so loading and storing its
-// C tile is a large share, and tiles go along C's rows (row panels of A outer, B panels inner)
-// so that the prefetchers stream C in; the B panels of the block then come from L2 rather than
-// L1, cheap at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x. Where
-// C is only written it measured 0.9x at k = 10 and 0.97x at 64^3.
+// An m x n matrix read in the epilogue (C with accumulate, or the relu mask) and K at most this:
+// a tile's k loop is short, so that matrix's traffic (from L3 once it outgrows L2) is a large
+// share, and tiles go along C's rows (row panels of A outer, B panels inner) so that the
+// prefetchers stream it in; the B panels of the block then come from L2 rather than L1, cheap
+// at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x; dz w with the relu
+// mask at 512x10x512: 1.24x. Where C is only written it measured 0.9x at k = 10, 0.97x at 64^3.
 constexpr int64_t kRowOrderMaxK = 128;
 
 // Serial calls go straight to f: wrapping it in a std::function costs a heap allocation, which
@@ -245,7 +246,7 @@ void pack_b_panels(const Problem<T>& P, T* dst, int64_t jc, int64_t j1, int64_t 
 }
 
 // C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir
-// (ir -> jr when C is read and K is shallow: kRowOrderMaxK).
+// (ir -> jr when the epilogue reads an m x n matrix and K is shallow: kRowOrderMaxK).
 // Every element is reduced over the same KC blocks in the same order whatever the range, so how
 // the output is cut into ranges (by the thread count) never changes a bit.
 template <class T>
@@ -276,7 +277,7 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
         const bool pack_a = !P.direct_a && !P.packed_a;
         const T* pa = P.packed_a ? P.packed_a + P.m_pad * pc + ic * kc : nullptr;
         if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
-        const bool row_order = ep.accumulate && k <= kRowOrderMaxK;
+        const bool row_order = (ep.accumulate || ep.relu_mask) && k <= kRowOrderMaxK;
         const int64_t outer = row_order ? m_panels : n_panels, inner = row_order ? n_panels : m_panels;
         for (int64_t o = 0; o < outer; ++o) {
           for (int64_t q = 0; q < inner; ++q) {
