@@ -18,7 +18,7 @@ namespace gg::kernels::detail {
 namespace {
 
 // In-register transposes (packing, transposed tiles): v[i] holds row i, afterwards v[q] holds column q.
-void transpose(__m512 v[16]) {
+[[gnu::always_inline]] inline void transpose(__m512 v[16]) {
   __m512 t[16];
   for (int i = 0; i < 16; i += 2) {
     t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
@@ -42,7 +42,7 @@ void transpose(__m512 v[16]) {
   }
 }
 
-void transpose(__m512d v[8]) {
+[[gnu::always_inline]] inline void transpose(__m512d v[8]) {
   __m512d t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm512_unpacklo_pd(v[i], v[i + 1]);
