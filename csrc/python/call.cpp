@@ -57,13 +57,18 @@ struct Compiled {
       ++uses.at(node.cast<size_t>());
   }
 
-  py::object make(std::vector<Tensor>& outs, size_t i) const {
+  // A new Tensor object for output i. As py::cast(PyTensor&&) does, but with the class's pybind11
+  // record looked up once rather than by typeid on every call.
+  py::object make(Tensor* outs, size_t i) const {
+    static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(PyTensor));
     PyTensor p;
-    p.value = move_outputs ? std::move(outs.at(i)) : outs.at(i);
-    p.type_id = out_type_ids.at(i);
-    return py::cast(std::move(p));
+    p.type_id = out_type_ids[i];  // (init() checked every index against the outputs' count)
+    p.value = move_outputs ? std::move(outs[i]) : outs[i];
+    auto move_new = [](const void* src) -> void* { return new PyTensor(std::move(*static_cast<PyTensor*>(const_cast<void*>(src)))); };
+    return py::reinterpret_steal<py::object>(
+        py::detail::type_caster_generic::cast(&p, py::return_value_policy::move, py::handle(), tinfo, nullptr, move_new));
   }
-  py::object build(std::vector<Tensor>& outs, const py::handle& node) const {
+  py::object build(Tensor* outs, const py::handle& node) const {
     if (PyTuple_Check(node.ptr())) {
       py::tuple t = py::reinterpret_borrow<py::tuple>(node);
       py::tuple r(t.size());
@@ -96,17 +101,20 @@ struct Compiled {
       copies.reserve(n);
       for (size_t i = 0; i < n; ++i) inputs[i] = &copies.emplace_back(*inputs[i]);
     }
-    std::vector<Tensor> outs(out_type_ids.size());
+    const size_t n_out = out_type_ids.size();
+    Tensor few_outs[4];
+    std::vector<Tensor> many_outs(n_out > 4 ? n_out : 0);
+    Tensor* outs = n_out > 4 ? many_outs.data() : few_outs;
     if (light) {
-      plan->run(inputs, n, outs.data(), 1);
+      plan->run(inputs, n, outs, 1);
     } else {
       py::gil_scoped_release unlocked;
-      plan->run(inputs, n, outs.data(), 2);  // (the caller's tensor and its copy)
+      plan->run(inputs, n, outs, 2);  // (the caller's tensor and its copy)
     }
     // Only after a run that succeeded: a failed call leaves every Parameter as it was.
     for (const auto& [param, i] : updates) {
       PyTensor* t = value_of<PyTensor>(param.ptr());
-      (t ? *t : param.cast<PyTensor&>()).value = move_outputs ? std::move(outs.at(i)) : outs.at(i);
+      (t ? *t : param.cast<PyTensor&>()).value = move_outputs ? std::move(outs[i]) : outs[i];
     }
     return single >= 0 ? make(outs, single) : build(outs, result);
   }

@@ -26,27 +26,34 @@ struct Recycler {
   unsigned next = 0;
   ~Recycler();
 };
-// Set when this thread's Recycler is gone (a Storage may die later in the thread's exit, or in
-// static destruction): then buffers go straight back to the C library. Trivially destructible,
-// so it can be read at any time.
+// This thread's Recycler once it exists, null before and after (a Storage may die later in the
+// thread's exit, or in static destruction: then buffers go straight back to the C library). A
+// plain pointer, so the usual call reads one thread-local and runs no initialisation check.
+thread_local Recycler* t_recycler = nullptr;
 thread_local bool t_recycler_gone = false;
-thread_local Recycler t_recycler;
 
 Recycler::~Recycler() {
+  t_recycler = nullptr;
   t_recycler_gone = true;
   for (Slot& s : slots) std::free(s.data);
 }
 
+Recycler* recycler() {
+  if (t_recycler || t_recycler_gone) return t_recycler;
+  thread_local Recycler r;  // constructed (and its destructor registered) on this first use
+  return t_recycler = &r;
+}
+
 void* recycled(size_t bytes) {
-  if (t_recycler_gone) return nullptr;
-  for (Recycler::Slot& s : t_recycler.slots)
-    if (s.data && s.bytes == bytes) return std::exchange(s.data, nullptr);
+  if (Recycler* r = recycler())
+    for (Recycler::Slot& s : r->slots)
+      if (s.data && s.bytes == bytes) return std::exchange(s.data, nullptr);
   return nullptr;
 }
 
 void recycle(void* data, size_t bytes) {
-  if (!t_recycler_gone) {
-    Recycler::Slot& s = t_recycler.slots[t_recycler.next++ % Recycler::kSlots];  // the oldest goes
+  if (Recycler* r = recycler()) {
+    Recycler::Slot& s = r->slots[r->next++ % Recycler::kSlots];  // the oldest goes
     std::swap(s.data, data);
     s.bytes = bytes;
   }
