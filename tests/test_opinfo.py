@@ -1070,6 +1070,22 @@ def test_pow_is_within_one_ulp(dtype):
             same_bits(eager, gg.jit(lambda x: x ** e)(Tensor(a)), f"x ** {e}")
 
 
+def test_pow_float32_across_the_whole_exponent_range():
+    """b log2 a spread over [-152, 129]: results from below the smallest subnormal to beyond the
+    largest float, where vpowf's clamps and its final ldexp act; a near 1 with large b too."""
+    rng = np.random.default_rng(10)
+    a = rng.uniform(0.25, 4, 60000)
+    a[::4] = 1 + rng.choice([-1, 1], a[::4].size) * rng.uniform(1e-6, 1e-2, a[::4].size)
+    a = a.astype(np.float32)
+    a[a == 1] = 1.5
+    y = rng.uniform(-152, 129, a.size)
+    b = (y / np.log2(a.astype(np.float64))).astype(np.float32)
+    want = np.power(a.astype(np.float64), b.astype(np.float64))
+    got = ops.pow(Tensor(a), Tensor(b)).asnumpy()
+    assert np.isinf(got).any() and (got == 0).any() and ((got > 0) & (got < np.finfo(np.float32).tiny)).any()
+    assert ulp_distance(got, want).max() <= 1
+
+
 # --- MindSpore's semantics where numpy has none or differs ---------------------------------------
 
 def test_mindspore_special_values():
