@@ -1022,8 +1022,8 @@ def test_float16_runs_as_float16_or_raises_type_error():
             f(x)
 
 
-# --- pow: float32 is vmath.h's vpowf, a scalar exponent of 2, 0.5, -1 (and integers up to 16 for
-# float32) a row of its own; float64 is the C library's pow ------------------------------------
+# --- pow: vmath.h's vpowf (float32) and vpow (float64), a scalar exponent of 2, 0.5, -1 (and
+# integers up to 16 for float32) a row of its own -------------------------------------------------
 
 POW_SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -2.5, 1e30,
                 -1e30, 1e-30, 1e-45, 0.3, 16.0, -16.0, 17.0, 100.0, -100.0, 1 + 2 ** -23, 1 - 2 ** -24]
@@ -1068,6 +1068,25 @@ def test_pow_is_within_one_ulp(dtype):
                 np.power(a, np.full(a.shape, e, dtype))  # (arrays: numpy's scalar 0.5 is sqrt, -0 for -0)
             assert ulp_distance(eager.asnumpy(), want).max() <= 1, (lo, hi, e)
             same_bits(eager, gg.jit(lambda x: x ** e)(Tensor(a)), f"x ** {e}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_across_the_whole_exponent_range(dtype):
+    """b log2 a spread over the whole exponent range: results from below the smallest subnormal
+    to beyond the largest float, where vpowf's / vpow's clamps and final ldexp act; a near 1 with
+    large b too. float32 against the float64 power, float64 against numpy's (both 1 ulp)."""
+    rng = np.random.default_rng(10)
+    a = rng.uniform(0.25, 4, 60000)
+    a[::4] = 1 + rng.choice([-1, 1], a[::4].size) * rng.uniform(1e-6, 1e-2, a[::4].size)
+    a = a.astype(dtype)
+    a[a == 1] = 1.5
+    y = rng.uniform(-152, 129, a.size) if dtype == np.float32 else rng.uniform(-1080, 1030, a.size)
+    b = (y / np.log2(a.astype(np.float64))).astype(dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        want = np.power(a.astype(np.float64), b.astype(np.float64)) if dtype == np.float32 else np.power(a, b)
+    got = ops.pow(Tensor(a), Tensor(b)).asnumpy()
+    assert np.isinf(got).any() and (got == 0).any() and ((got > 0) & (got < np.finfo(dtype).tiny)).any()
+    assert ulp_distance(got, want).max() <= 1
 
 
 # --- MindSpore's semantics where numpy has none or differs ---------------------------------------

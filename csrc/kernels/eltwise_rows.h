@@ -214,10 +214,13 @@ struct Pow {
     if constexpr (is_fp<T>) return pow(a, b);
     else return int_pow(a, b);
   }
-  // float32 by vmath.h's vpowf (float64 stays the C library's pow).
+  // float32 by vmath.h's vpowf, float64 by its vpow.
   template <class S>
-    requires(S::W > 1 && sizeof(typename S::T) == 4)
-  static typename S::V v(typename S::V a, typename S::V b) { return vpowf<S>(a, b); }
+    requires(S::W > 1)
+  static typename S::V v(typename S::V a, typename S::V b) {
+    if constexpr (sizeof(typename S::T) == 4) return vpowf<S>(a, b);
+    else return vpow<S>(a, b);
+  }
   // A scalar exponent of 2, -1 or 0.5 is one correctly rounded operation, as exact as pow: x * x
   // (numpy's x ** 2), 1 / x, sqrt(x) + 0 (pow's +0 for -0) with +inf for -inf. float32 also
   // takes any integer exponent up to 16 in magnitude by repeated multiplication in double (no

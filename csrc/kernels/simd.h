@@ -101,7 +101,8 @@ struct Vec<float> {
   // inf, e = inf; NaN gives NaN. Only AVX-512 has these; vmath.h tests for them.
   static V getmant(V x) { return _mm512_maskz_getmant_ps(0xffff, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
   static V getexp(V x) { return _mm512_maskz_getexp_ps(0xffff, x); }
-  // t[i] per lane for a 32-entry table and i in [0, 32): two registers and one permute, no gather.
+  // t[i & 31] per lane for a 32-entry table: two registers and one permute, no gather (the
+  // permute reads only the index's low 5 bits).
   static V lut32(const T* t, VI i) { return _mm512_permutex2var_ps(load(t), (__m512i)i, load(t + 16)); }
   // Wide accumulator for float sums: two double vectors (low and high eight lanes).
   struct Wide { __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd(); };

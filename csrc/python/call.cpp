@@ -15,6 +15,23 @@ namespace gg::pyapi {
 
 namespace {
 
+// The T inside the pybind11 object `o` (of T's class or a Python subclass of it), or nullptr when
+// `o` is anything else. pybind11's isinstance and cast find the class by typeid in a registry on
+// every call, which cost a fifth of a small compiled call; this compares Python types (the class
+// is looked up once) and reads the value pointer where pybind11 keeps it for a class with one C++
+// base (its "simple layout"; any other layout gets nullptr, and the caller's slow path).
+template <class T>
+T* value_of(PyObject* o) {
+  static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(py::type::of<T>().ptr());
+  if (!PyObject_TypeCheck(o, type)) return nullptr;
+  auto* inst = reinterpret_cast<py::detail::instance*>(o);
+  return inst->simple_layout ? static_cast<T*>(inst->get_value_and_holder().value_ptr()) : nullptr;
+}
+
+// This thread is tracing (_trace.tracing sets it beside _trace._local.trace, which Python reads):
+// one thread-local read on the call path instead of an attribute of a threading.local.
+thread_local bool t_tracing = false;
+
 // One compiled signature: the plan, where its inputs come from, how its outputs are returned.
 struct Compiled {
   std::shared_ptr<Plan> plan;
@@ -23,41 +40,83 @@ struct Compiled {
   py::object result;                 // nested tuples of output indices: the shape of the result
   std::vector<int> out_type_ids;     // interned output types (no interning per call)
   std::vector<std::pair<py::object, int>> updates;  // (Parameter, output): its value after the call
+  int single = -1;                   // result is this one output (no tuple)
+  bool move_outputs = false;         // every output is used once by result and updates together
 
-  py::object build(const std::vector<Tensor>& outs, const py::handle& node) const {
+  void init() {
+    std::vector<int> uses(out_type_ids.size());
+    count_uses(result, uses);
+    for (const auto& u : updates) ++uses.at(u.second);
+    move_outputs = std::ranges::all_of(uses, [](int n) { return n <= 1; });
+    if (!PyTuple_Check(result.ptr())) single = result.cast<int>();
+  }
+  static void count_uses(const py::handle& node, std::vector<int>& uses) {
+    if (PyTuple_Check(node.ptr()))
+      for (const py::handle& item : py::reinterpret_borrow<py::tuple>(node)) count_uses(item, uses);
+    else
+      ++uses.at(node.cast<size_t>());
+  }
+
+  // A new Tensor object for output i. As py::cast(PyTensor&&) does, but with the class's pybind11
+  // record looked up once rather than by typeid on every call.
+  py::object make(Tensor* outs, size_t i) const {
+    static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(PyTensor));
+    PyTensor p;
+    p.type_id = out_type_ids[i];  // (init() checked every index against the outputs' count)
+    p.value = move_outputs ? std::move(outs[i]) : outs[i];
+    auto move_new = [](const void* src) -> void* { return new PyTensor(std::move(*static_cast<PyTensor*>(const_cast<void*>(src)))); };
+    return py::reinterpret_steal<py::object>(
+        py::detail::type_caster_generic::cast(&p, py::return_value_policy::move, py::handle(), tinfo, nullptr, move_new));
+  }
+  py::object build(Tensor* outs, const py::handle& node) const {
     if (PyTuple_Check(node.ptr())) {
       py::tuple t = py::reinterpret_borrow<py::tuple>(node);
       py::tuple r(t.size());
       for (size_t i = 0; i < t.size(); ++i) r[i] = build(outs, t[i]);
       return r;
     }
-    const size_t i = node.cast<size_t>();
-    PyTensor p;
-    p.value = outs.at(i);
-    p.type_id = out_type_ids.at(i);
-    return py::cast(std::move(p));
+    return make(outs, node.cast<size_t>());
   }
 
   // `args[i]` already checked to be concrete tensors where the plan reads them.
   py::object run(const PyTensor* const* args) const {
-    std::vector<Tensor> inputs;
-    inputs.reserve(arg_positions.size() + captured.size());
-    for (int p : arg_positions) inputs.push_back(args[p]->value);
+    // The plan reads the callers' tensors in place. With the GIL released, another thread may
+    // replace a Parameter's value meanwhile (its own call's update, set_data): then the plan
+    // reads copies, which keep each input's storage alive.
+    const bool light = plan->light();
+    const size_t n = arg_positions.size() + captured.size();
+    const Tensor* few[16];
+    std::vector<const Tensor*> many(n > 16 ? n : 0);
+    const Tensor** inputs = n > 16 ? many.data() : few;
+    size_t j = 0;
+    for (int p : arg_positions) inputs[j++] = &args[p]->value;
     for (const py::object& c : captured) {
-      const PyTensor& t = c.cast<const PyTensor&>();
-      if (t.symbolic()) throw py::type_error("a captured tensor is symbolic (it leaked out of a trace)");
-      inputs.push_back(t.value);
+      const PyTensor* t = value_of<const PyTensor>(c.ptr());
+      if (!t) t = &c.cast<const PyTensor&>();
+      if (t->symbolic()) throw py::type_error("a captured tensor is symbolic (it leaked out of a trace)");
+      inputs[j++] = &t->value;
     }
-    std::vector<Tensor> outs;
-    if (plan->light()) {
-      outs = plan->run(inputs);
+    std::vector<Tensor> copies;
+    if (!light) {
+      copies.reserve(n);
+      for (size_t i = 0; i < n; ++i) inputs[i] = &copies.emplace_back(*inputs[i]);
+    }
+    const size_t n_out = out_type_ids.size();
+    Tensor few_outs[4];
+    std::vector<Tensor> many_outs(n_out > 4 ? n_out : 0);
+    Tensor* outs = n_out > 4 ? many_outs.data() : few_outs;
+    if (light) {
+      plan->run(inputs, n, outs, 1);
     } else {
       py::gil_scoped_release unlocked;
-      outs = plan->run(inputs);
+      plan->run(inputs, n, outs, 2);  // (the caller's tensor and its copy)
     }
     // Only after a run that succeeded: a failed call leaves every Parameter as it was.
-    for (const auto& [param, i] : updates) param.cast<PyTensor&>().value = outs.at(i);
-    return build(outs, result);
+    for (const auto& [param, i] : updates) {
+      PyTensor* t = value_of<PyTensor>(param.ptr());
+      (t ? *t : param.cast<PyTensor&>()).value = move_outputs ? std::move(outs[i]) : outs[i];
+    }
+    return single >= 0 ? make(outs, single) : build(outs, result);
   }
 
   py::object operator()(const py::tuple& args) const {
@@ -84,6 +143,11 @@ struct KeyEq {
 // The fast path's table: calls whose arguments are all concrete Tensors, keyed by their types.
 class CallCache {
  public:
+  // `generation`: _grad._generation[0] when the cache is made; the fast path serves it only
+  // while that is still the count (a replaced Parameter drops every cache).
+  explicit CallCache(long long generation) : generation_(generation) {}
+  long long generation() const { return generation_; }
+
   // The result, or None when this signature has no entry (the caller compiles and adds one) or
   // has more than kMaxArgs arguments (the caller's path runs those).
   py::object call(const py::tuple& args) const {
@@ -107,15 +171,14 @@ class CallCache {
   static bool key_of(const py::tuple& args, int* key, const PyTensor** ts) {
     if (args.size() > kMaxArgs) return false;
     for (size_t i = 0; i < args.size(); ++i) {
-      PyObject* a = PyTuple_GET_ITEM(args.ptr(), i);
-      if (!py::isinstance<PyTensor>(a)) return false;
-      const PyTensor& t = py::handle(a).cast<const PyTensor&>();
-      if (t.symbolic()) return false;
-      key[i] = t.type_id;
-      ts[i] = &t;
+      const PyTensor* t = value_of<const PyTensor>(PyTuple_GET_ITEM(args.ptr(), i));
+      if (!t || t->symbolic()) return false;
+      key[i] = t->type_id;
+      ts[i] = t;
     }
     return true;
   }
+  long long generation_;
   std::unordered_map<std::vector<int>, std::shared_ptr<Compiled>, KeyHash, KeyEq> entries_;
 };
 
@@ -124,12 +187,9 @@ class CallCache {
 // small plan: a cache hit runs here; anything else (keyword arguments, a replaced Parameter, a
 // call inside a trace, a new signature) goes to self._call(args, kwargs), the Python path.
 PyObject* g_generation = nullptr;  // _grad._generation, [count of Parameter replacements]
-PyObject* g_local = nullptr;       // _trace._local: .trace is this thread's current trace
 
 PyObject* graph_call(PyObject* self, PyObject* args, PyObject* kwargs) {
-  static PyObject* const kGeneration = PyUnicode_InternFromString("_generation");
   static PyObject* const kFast = PyUnicode_InternFromString("_fast");
-  static PyObject* const kTrace = PyUnicode_InternFromString("trace");
   static PyObject* const kCall = PyUnicode_InternFromString("_call");
   auto attr = [](PyObject* o, PyObject* name) {
     PyObject* v = PyObject_GetAttr(o, name);
@@ -137,10 +197,14 @@ PyObject* graph_call(PyObject* self, PyObject* args, PyObject* kwargs) {
     return py::reinterpret_steal<py::object>(v);
   };
   try {
-    if (!kwargs || PyDict_GET_SIZE(kwargs) == 0) {
-      const py::object generation = attr(self, kGeneration), trace = attr(g_local, kTrace);
-      if (generation.equal(py::handle(PyList_GET_ITEM(g_generation, 0))) && trace.is_none()) {
-        py::object result = attr(self, kFast).cast<const CallCache&>().call(py::reinterpret_borrow<py::tuple>(args));
+    if ((!kwargs || PyDict_GET_SIZE(kwargs) == 0) && !t_tracing) {
+      const py::object fast = attr(self, kFast);
+      const CallCache* cache = value_of<const CallCache>(fast.ptr());
+      if (!cache) cache = &fast.cast<const CallCache&>();
+      const long long generation = PyLong_AsLongLong(PyList_GET_ITEM(g_generation, 0));
+      if (generation == -1 && PyErr_Occurred()) throw py::error_already_set();
+      if (cache->generation() == generation) {
+        py::object result = cache->call(py::reinterpret_borrow<py::tuple>(args));
         if (!result.is_none()) return result.release().ptr();
       }
     }
@@ -162,8 +226,10 @@ void bind_call_path(py::module_& m) {
                        py::object result, std::vector<std::pair<py::object, int>> updates) {
              std::vector<int> ids;
              for (int out : plan->graph().outputs) ids.push_back(intern_type(plan->graph().type(out)));
-             return std::make_shared<Compiled>(Compiled{std::move(plan), std::move(positions), std::move(captured),
-                                                        std::move(result), std::move(ids), std::move(updates)});
+             auto c = std::make_shared<Compiled>(Compiled{std::move(plan), std::move(positions), std::move(captured),
+                                                          std::move(result), std::move(ids), std::move(updates)});
+             c->init();
+             return c;
            }),
            py::arg("plan"), py::arg("arg_positions"), py::arg("captured"), py::arg("result"),
            py::arg("updates") = std::vector<std::pair<py::object, int>>{})
@@ -171,18 +237,18 @@ void bind_call_path(py::module_& m) {
       .def_property_readonly("plan", [](const Compiled& c) { return c.plan; });
 
   py::class_<CallCache>(m, "CallCache")
-      .def(py::init<>())
+      .def(py::init<long long>(), py::arg("generation"))
       .def("call", &CallCache::call)
       .def("add", &CallCache::add)
       .def("__len__", &CallCache::size);
 
-  m.def("install_call", [](py::type cls, py::list generation, py::object local) {
+  m.def("install_call", [](py::type cls, py::list generation) {
     g_generation = generation.release().ptr();  // kept for the process, as the class is
-    g_local = local.release().ptr();
     PyObject* call = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), &kGraphCall);
     if (!call) throw py::error_already_set();
     cls.attr("__call__") = py::reinterpret_steal<py::object>(call);
   });
+  m.def("set_tracing", [](bool on) { t_tracing = on; }, "Whether this thread is tracing (_trace.tracing calls it).");
 }
 
 }  // namespace gg::pyapi

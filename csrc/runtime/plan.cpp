@@ -199,22 +199,33 @@ void Plan::release_arena(void* arena) const {
 }
 
 std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
-  if (inputs.size() != graph_.inputs.size())
-    throw std::invalid_argument("graph expects " + std::to_string(graph_.inputs.size()) + " inputs, got " +
-                                std::to_string(inputs.size()));
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (!(inputs[i].type == graph_.nodes[graph_.inputs[i]].type))
-      throw std::invalid_argument("graph input " + std::to_string(i) + " expects " +
-                                  graph_.nodes[graph_.inputs[i]].type.str() + ", got " + inputs[i].type.str());
+  std::vector<const Tensor*> in(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) in[i] = &inputs[i];
+  std::vector<Tensor> result(graph_.outputs.size());
+  run(in.data(), in.size(), result.data(), 2);  // (the caller's tensor and its copy in `inputs`)
+  return result;
+}
 
-  std::vector<std::shared_ptr<Storage>> outputs;
-  outputs.reserve(output_roots_.size());
-  for (size_t i = 0; i < output_roots_.size(); ++i) {
-    // A donated input's buffer is taken only when the caller's is its one other holder (the
-    // Parameter): a Tensor that shares it must never change.
+void Plan::run(const Tensor* const* inputs, size_t n_inputs, Tensor* result, long refs) const {
+  if (n_inputs != graph_.inputs.size())
+    throw std::invalid_argument("graph expects " + std::to_string(graph_.inputs.size()) + " inputs, got " +
+                                std::to_string(n_inputs));
+  for (size_t i = 0; i < n_inputs; ++i)
+    if (!(inputs[i]->type == graph_.nodes[graph_.inputs[i]].type))
+      throw std::invalid_argument("graph input " + std::to_string(i) + " expects " +
+                                  graph_.nodes[graph_.inputs[i]].type.str() + ", got " + inputs[i]->type.str());
+
+  // The output roots' storage: on the stack for the usual few.
+  const size_t n_roots = output_roots_.size();
+  std::shared_ptr<Storage> few[4];
+  std::vector<std::shared_ptr<Storage>> many(n_roots > 4 ? n_roots : 0);
+  std::shared_ptr<Storage>* outputs = n_roots > 4 ? many.data() : few;
+  for (size_t i = 0; i < n_roots; ++i) {
+    // A donated input's buffer is taken only when the caller's side (the Parameter) holds it
+    // alone: a Tensor that shares it must never change.
     const int k = donor_[i];
-    if (k >= 0 && inputs[k].offset == 0 && inputs[k].storage.use_count() <= 2) outputs.push_back(inputs[k].storage);
-    else outputs.push_back(Tensor::empty(graph_.nodes[output_roots_[i]].type).storage);
+    if (k >= 0 && inputs[k]->offset == 0 && inputs[k]->storage.use_count() <= refs) outputs[i] = inputs[k]->storage;
+    else outputs[i] = Tensor::new_storage(graph_.nodes[output_roots_[i]].type);
   }
 
   struct Lease {  // the arena goes back to the pool however the call ends, unless a failed
@@ -233,7 +244,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
   // A root's storage and where in it the root's data starts (an input may itself be a view).
   auto root_storage = [&](int r) -> std::pair<const std::shared_ptr<Storage>*, size_t> {
     const Value& val = values_[r];
-    if (val.where == Where::Input) return {&inputs[val.index].storage, inputs[val.index].offset};
+    if (val.where == Where::Input) return {&inputs[val.index]->storage, inputs[val.index]->offset};
     if (val.where == Where::Output) return {&outputs[val.index], 0};
     return {nullptr, 0};
   };
@@ -265,15 +276,13 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs) const {
     }
   }
 
-  std::vector<Tensor> result;
-  result.reserve(graph_.outputs.size());
-  for (int out : graph_.outputs) {
+  for (size_t j = 0; j < graph_.outputs.size(); ++j) {
+    const int out = graph_.outputs[j];
     const bool alias = values_[out].where == Where::Alias;
     const int r = alias ? values_[out].index : out;
     const auto [s, start] = root_storage(r);
-    result.push_back(Tensor{graph_.nodes[out].type, *s, start + (alias ? values_[out].offset : 0)});
+    result[j] = Tensor{graph_.nodes[out].type, *s, start + (alias ? values_[out].offset : 0)};
   }
-  return result;
 }
 
 std::string Plan::describe() const {

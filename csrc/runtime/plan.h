@@ -32,6 +32,11 @@ class Plan {
   // Holds no Python state (the caller may release the GIL) and is reentrant: each call takes
   // its own arena, so one plan may run on several threads at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
+  // The same over inputs[0..n) and into outputs[0..graph().outputs.size()): no vectors, so the
+  // call path of a small compiled graph allocates nothing but its outputs. `refs`: how many
+  // references to an input's storage the caller's side holds (its tensor, and a copy it may have
+  // taken); a donated input's buffer is written only when no one else holds one.
+  void run(const Tensor* const* inputs, size_t n, Tensor* outputs, long refs) const;
 
   const Graph& graph() const { return graph_; }
   size_t arena_bytes() const { return arena_bytes_; }

@@ -29,6 +29,8 @@ struct Tensor {
   size_t offset = 0;  // bytes into storage: a view (the parts of a fused kernel's output)
 
   static Tensor empty(const Type& type);
+  // empty()'s storage alone (no copy of the type): for a caller that builds the Tensor itself.
+  static std::shared_ptr<Storage> new_storage(const Type& type);
   void* ptr() const { return static_cast<char*>(storage->data) + offset; }
   template <class T>
   T* data() const { return static_cast<T*>(ptr()); }

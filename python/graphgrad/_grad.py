@@ -10,7 +10,7 @@ import warnings
 from . import _core
 from ._errors import type_name
 from ._tensor import Parameter, Tensor
-from ._trace import Trace, TracingError, _local, current, inline, tracing
+from ._trace import Trace, TracingError, current, inline, tracing
 from . import dump as _dump
 
 
@@ -104,9 +104,9 @@ class _GraphFunction:
         self.name = getattr(fn, "__name__", None) or type(fn).__name__
         self.trace_count = 0
         self._cache = {}  # every signature (including non-tensor arguments) -> _Entry
-        self._fast = _core.CallCache()  # all-tensor signatures, looked up in C++
         self._lock = threading.Lock()
         self._generation = _generation[0]
+        self._fast = _core.CallCache(self._generation)  # all-tensor signatures, looked up in C++
         self._attr = None  # the attribute name when used as a method decorator
         try:
             self._signature = inspect.signature(fn)
@@ -234,7 +234,7 @@ class _GraphFunction:
                                         updates)
             if len(self._cache) >= MAX_SIGNATURES:
                 self._cache.clear()
-                self._fast = _core.CallCache()
+                self._fast = _core.CallCache(self._generation)
             if self.trace_count >= 16 and self.trace_count & (self.trace_count - 1) == 0:
                 warnings.warn(
                     f"'{self.name}' has been traced {self.trace_count} times. Non-tensor arguments are "
@@ -258,8 +258,8 @@ class _GraphFunction:
         if self._generation != _generation[0]:  # a Parameter was replaced: recompile
             with self._lock:
                 self._cache.clear()
-                self._fast = _core.CallCache()
                 self._generation = _generation[0]
+                self._fast = _core.CallCache(self._generation)
         args = self._positional(args, kwargs)
         return self._entry(args).compiled(args)
 
@@ -270,7 +270,7 @@ class _GraphFunction:
         return list(self._entry(args).stages)
 
 
-_core.install_call(_GraphFunction, _generation, _local)
+_core.install_call(_GraphFunction, _generation)
 
 
 class _Jit(_GraphFunction):

@@ -132,10 +132,12 @@ class tracing:
 
     def __enter__(self):
         _local.trace = self.trace
+        _core.set_tracing(True)  # what the C++ call path of compiled functions reads
         return self.trace
 
     def __exit__(self, *exc):
         _local.trace = self.trace.parent
+        _core.set_tracing(_local.trace is not None)
         self.trace.active = False
 
 
