@@ -133,6 +133,50 @@ void epilogue_args(benchmark::internal::Benchmark* b) {
 BENCHMARK_TEMPLATE(BM_epilogue_sgd, float)->Apply(epilogue_args);
 BENCHMARK_TEMPLATE(BM_epilogue_relu, float)->Apply(epilogue_args);
 
+// The Quick Start train step's five large products as its compiled graph runs them, the weights
+// stored [out, in] as MindSpore's Dense keeps them. Arguments: product, batch, threads:
+//   0: h1 = relu(x w1^T + b1)      64x784x512 at batch 64   (the swapped path: C^T = w1 x^T)
+//   1: h2 = relu(h1 w2^T + b2)     64x512x512
+//   2: d1 = (d2 w2) * (h1 > 0)     64x512x512, the relu mask read in the epilogue
+//   3: w1 += (-lr) d1^T x          512x64x784, beta = 1 into the weight
+//   4: w2 += (-lr) d2^T h1         512x64x512
+void BM_quickstart_product(benchmark::State& state) {
+  const int which = static_cast<int>(state.range(0));
+  const int64_t batch = state.range(1);
+  gg::set_num_threads(static_cast<int>(state.range(2)));
+  const int64_t in = which == 0 || which == 3 ? 784 : 512, out = 512;
+  Operands<float> x(batch, out, in);  // a: activations [batch, in], b: weight [out, in], c: [batch, out]
+  Buffer<float> bias{size_t(out)}, mask{size_t(batch * out)}, dz{size_t(batch * out)};
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  for (auto* buf : {&bias, &mask, &dz})
+    for (auto& v : *buf) v = dist(rng);
+  for (auto _ : state) {
+    gg::kernels::Epilogue<float> e;
+    if (which <= 1) {
+      e.bias = bias.data();
+      e.relu = true;
+      gg::kernels::matmul(x.a.data(), x.b.data(), x.c.data(), batch, out, in, false, true, e);
+    } else if (which == 2) {
+      e.relu_mask = mask.data();
+      gg::kernels::matmul(dz.data(), x.b.data(), x.c.data(), batch, in, out, false, false, e);
+    } else {
+      e.alpha = -1e-3f;
+      e.accumulate = true;
+      gg::kernels::matmul(dz.data(), x.a.data(), x.b.data(), out, in, batch, true, false, e);
+    }
+    benchmark::DoNotOptimize(x.b.data());
+    benchmark::DoNotOptimize(x.c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * double(batch) * double(in) * double(out) * 1e-9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_quickstart_product)
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {64, 512}, {1, 2}})
+    ->ArgNames({"product", "batch", "thr"})
+    ->UseRealTime();
+
 #ifdef GG_HAVE_OPENBLAS
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b,
           int ldb, float* c) {
