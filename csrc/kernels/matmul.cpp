@@ -94,6 +94,12 @@ thread_local Scratch t_pack_a, t_pack_b, t_shared;
 // path never depends on the thread count, so results do not either.
 constexpr int64_t kParallelFlops = int64_t(1) << 22;    // ~ 128^3 * 2
 constexpr int64_t kMinTaskFlops = int64_t(1) << 21;     // a task is worth a pool hand-off
+// Tasks are handed out as threads come free, so finer ones balance a thread that was held up (on
+// a shared machine a core is often busy for a while). 4 per thread against 2, on 2 threads in
+// alternating runs: 1.03-1.18x at 256^3, 1024^3, 512x784x512, 64x784x512 and w += x^T dz; the
+// Quick Start step's five products took 0.92x the time at batch 64 and 0.97x at batch 512. 8 per
+// thread was slower again.
+constexpr int64_t kTasksPerThread = 4;
 constexpr int64_t kSmallFlops = int64_t(2) * 4 * 4 * 4;  // direct loops at or below this (measured crossover:
                                                          // 6^3 and 8^3 run 1.7-2.6x faster blocked)
 // Matrix-vector products are bound by memory bandwidth, which a second core adds to early.
@@ -312,7 +318,8 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
 // one hand-off per call and no barrier between K blocks (on a shared machine a barrier waits for
 // the slowest, possibly preempted, thread every time). The cut goes across whichever dimension
 // duplicates the smaller operand's packing: cutting N makes every task pack its rows of A,
-// cutting M makes every task pack B. Two tasks per thread let a thread that was held up do less.
+// cutting M makes every task pack B. Several tasks per thread (kTasksPerThread) let a thread that
+// was held up do less.
 template <class T>
 void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
                   bool ta, bool tb, const Epilogue<T>& ep) {
@@ -349,7 +356,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const bool split_n = m <= n ? n_panels >= 2 : m_panels < 2;
   const int64_t panels = split_n ? n_panels : m_panels;
   const int64_t tasks = threads > 1 && flops >= kParallelFlops
-                            ? std::max<int64_t>(1, std::min({panels, int64_t(2) * threads, flops / kMinTaskFlops}))
+                            ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
                             : 1;
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
   // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
