@@ -384,7 +384,8 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
     pack_shared(n_panels, [&](int64_t lo, int64_t hi) {
       for (int64_t pc = 0; pc < k; pc += KC) {
         const int64_t kc = std::min(KC, k - pc);
-        pack_b_panels(P, all + n_pad * pc + lo * NR * kc, lo * NR, std::min(n, hi * NR), pc, kc, ep.col_sum_b != nullptr);
+        pack_b_panels(P, all + n_pad * pc + lo * NR * kc, lo * NR, std::min(n, hi * NR), pc, kc,
+                      ep.col_sum_b != nullptr);
       }
     });
     P.packed_b = all;

@@ -15,8 +15,9 @@ namespace {
 // The epilogue of TileEpilogue for one vector x of `lanes` elements (at most a full vector),
 // output row at cp, bias and mask already at the vector's first element.
 template <class S>
-[[gnu::always_inline]] inline typename S::V epilogue_vector(typename S::V x, typename S::T* cp, int lanes, const typename S::T* bias,
-                              const typename S::T* mask, const TileEpilogue<typename S::T>& e) {
+[[gnu::always_inline]] inline typename S::V epilogue_vector(typename S::V x, typename S::T* cp, int lanes,
+                                                           const typename S::T* bias, const typename S::T* mask,
+                                                           const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
   constexpr int W = S::kWidth;
   const auto load = [&](const T* p) { return lanes == W ? S::loadu(p) : S::load_partial(p, lanes); };
@@ -28,12 +29,12 @@ template <class S>
   return x;
 }
 
-// The transposed form: the MR x (NV*W) tile acc is C^T; C's rows j < nr get MR elements each. Columns of
-// acc become vectors through S::transpose (W x W in registers) where the traits have one, and
-// through a spill to the stack otherwise.
+// The transposed form: the MR x (NV*W) tile acc is C^T; C's rows j < nr get MR elements each.
+// Columns of acc become vectors through S::transpose (W x W in registers) where the traits have
+// one, and through a spill to the stack otherwise.
 template <class S, int MR, int NV>
-[[gnu::always_inline]] inline void store_transposed(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t ldc, int nr,
-                      const TileEpilogue<typename S::T>& e) {
+[[gnu::always_inline]] inline void store_transposed(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t ldc,
+                                                   int nr, const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
