@@ -39,7 +39,7 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, blk.nr, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>, small_gemm<ScalarTraits<T>, 4>, true};
+  return {blk, blk.nr, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>, small_gemm<ScalarTraits<T>, 4>};
 }
 }  // namespace detail
 
@@ -328,8 +328,10 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   // time at 64x784x512. C^T = B A^T instead reads B in place as rows, packs A (the small one)
   // and stores the tiles transposed. With ta and tb unchanged (op(B)^T = B is not transposed,
   // op(A)^T = A^T is), this is the same problem with A and B, m and n exchanged. One K block,
-  // so each tile is transposed once; k beyond kSwapMaxK would make the B panel too deep.
-  const bool swap = !ta && tb && ks.transposed && !ep.col_sum_b && m <= kDirectBUses * ks.blk.mr && m < n &&
+  // so each tile is transposed once; k beyond kSwapMaxK would make the B panel too deep. Only
+  // kernel sets whose vector holds a tile's column have the transposed form (the table's entry).
+  const bool has_transposed = ks.ukr[kTransposed][0][0] != nullptr;
+  const bool swap = !ta && tb && has_transposed && !ep.col_sum_b && m <= kDirectBUses * ks.blk.mr && m < n &&
                     k <= kSwapMaxK && k >= kSwapMinK;
   if (swap) {
     std::swap(a, b);

@@ -87,7 +87,6 @@ struct KernelSet {
   UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
-  bool transposed;  // ukr[kTransposed] exists: the vector holds at least blk.mr elements
 };
 
 // One per ISA; each lives in the file compiled for that ISA.
