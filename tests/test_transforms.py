@@ -243,6 +243,41 @@ def test_graph_mode_compiles_a_cells_construct():
         ms.set_context(device_target="GPU")
 
 
+def test_each_weight_update_runs_right_after_the_last_read_of_the_old_weight():
+    # The update streams the weight through the cache: it runs straight after the backward
+    # product that read it, and the first layer's weight (read only by the forward pass) last.
+    net = nn.SequentialCell(nn.Dense(12, 16), nn.ReLU(), nn.Dense(16, 16), nn.ReLU(), nn.Dense(16, 3))
+    opt = nn.SGD(net.trainable_params(), 0.1)
+    grad_fn = ms.value_and_grad(lambda x, y: nn.CrossEntropyLoss()(net(x), y), None, opt.parameters)
+
+    @ms.jit
+    def step(x, y):
+        loss, grads = grad_fn(x, y)
+        opt(grads)
+        return loss
+    rng = np.random.default_rng(6)
+    x, y = Tensor(rng.standard_normal((8, 12)).astype(np.float32)), Tensor(rng.integers(0, 3, 8).astype(np.int32))
+    before = [p.asnumpy().copy() for p in net.trainable_params()]
+    loss = step(x, y)
+    lines = [line for line in str(step.stages(x, y)[-1][1]).splitlines() if " = " in line]
+    updates = {w: i for i, line in enumerate(lines) if "matmul_update(" in line
+               for w in ("%0.weight", "%2.weight", "%4.weight") if f"matmul_update({w}," in line}
+    assert list(updates) == ["%4.weight", "%2.weight", "%0.weight"], lines
+    for w, i in updates.items():
+        last_read = max(j for j, line in enumerate(lines) if w in line and "matmul_update(" not in line)
+        assert i == last_read + 1 or w == "%0.weight", (w, lines)
+    assert updates["%0.weight"] == updates["%2.weight"] + 1, lines
+    # and the values are those of the unscheduled step (plain SGD on the eager gradients)
+    for p in net.trainable_params():
+        p.set_data(Tensor(before.pop(0)))
+    want_loss, grads = grad_fn(x, y)
+    want = [p.asnumpy() - np.float32(0.1) * g.asnumpy() for p, g in zip(net.trainable_params(), grads)]
+    step(x, y)
+    np.testing.assert_allclose(loss.asnumpy(), want_loss.asnumpy(), rtol=1e-6)
+    for p, w in zip(net.trainable_params(), want):
+        np.testing.assert_allclose(p.asnumpy(), w, rtol=1e-5, atol=1e-6)
+
+
 def test_an_sgd_update_accumulates_in_its_matmul_and_matches_the_unfused_step():
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((16, 24)), rng.standard_normal((16, 8))

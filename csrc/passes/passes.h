@@ -15,6 +15,7 @@ Graph fuse_relu(const Graph& g);  // fuse_relu.cpp: relu and relu_grad into the 
 Graph fuse_bce(const Graph& g);   // fuse_bce.cpp: BCE loss and logits gradient in one kernel
 Graph fuse_update(const Graph& g);  // fuse_update.cpp: an SGD update accumulated in its matmul
 Graph dce(const Graph& g);       // dce.cpp: dead code
+Graph schedule_updates(const Graph& g);      // schedule_updates.cpp: weight updates right after the last read
 Graph schedule_collectives(const Graph& g);  // schedule_collectives.cpp: start early, wait late
 
 struct Stage {

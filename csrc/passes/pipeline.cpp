@@ -15,6 +15,7 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
   static const Pass passes[] = {{"fold", fold},          {"simplify", simplify},       {"cse", cse},
                                 {"fuse_bias", fuse_bias}, {"fuse_bce", fuse_bce},       {"fuse_update", fuse_update},
                                 {"fuse_relu", fuse_relu}, {"dce", dce},
+                                {"schedule_updates", schedule_updates},
                                 {"schedule_collectives", schedule_collectives}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
