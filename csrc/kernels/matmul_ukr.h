@@ -132,15 +132,27 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   if constexpr (kForm == kTransposed) {
     return store_transposed<S, MR, NV>(acc, c, ldc, nr, e);
   }
-  if (e.alpha == T(1) && !e.bias && !e.relu && !e.mask && nr == NV * W) {
-    // The common full tile with nothing to fuse: no per-element tests in the way.
+  if (!e.bias && !e.relu && !e.mask && nr == NV * W) {
+    // A full tile with at most a scale and beta = 1 (a plain product, or an SGD update's
+    // epilogue): the operations of epilogue_vector with no per-element tests in the way. Through
+    // epilogue_vector, w += (-lr) x^T dz ran 1.16-1.22x slower at k = 64 (alternating runs).
+    const auto store = [&]<bool kScale, bool kLoad>() __attribute__((always_inline)) {
+      const V alpha = S::set1(e.alpha);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i)
+      for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        T* cp = c + i * ldc + v * W;
-        S::storeu(cp, e.load_c ? S::add(acc[i][v], S::loadu(cp)) : acc[i][v]);
-      }
+        for (int v = 0; v < NV; ++v) {
+          T* cp = c + i * ldc + v * W;
+          V x = acc[i][v];
+          if constexpr (kScale) x = S::mul(x, alpha);
+          if constexpr (kLoad) x = S::add(x, S::loadu(cp));
+          S::storeu(cp, x);
+        }
+    };
+    if (e.alpha == T(1))
+      e.load_c ? store.template operator()<false, true>() : store.template operator()<false, false>();
+    else
+      e.load_c ? store.template operator()<true, true>() : store.template operator()<true, false>();
     return;
   }
 #pragma GCC unroll 4
