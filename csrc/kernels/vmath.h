@@ -508,14 +508,15 @@ typename S::V pow_lut32(const float* t, typename S::VI i) {
   else return _mm256_i32gather_ps(t, (__m256i)(i & 31), 4);
 }
 
-// 2^(b log2 a) for a > 0 (other lanes give garbage that pow_special replaces).
-template <class S>
+// 2^(b log2 a) for a > 0, or only for a normal when !Subnormal (other lanes give garbage that
+// pow_special replaces).
+template <class S, bool Subnormal>
 [[gnu::always_inline]] inline typename S::V powf_core(typename S::V a, typename S::V b) {
   using V = typename S::V;
   using VI = typename S::VI;
   auto c = [](float v) { return S::set1(v); };
   VI ia = (VI)a;
-  ia = ia < 0x00800000 ? (VI)(a * 0x1p23f) - (23 << 23) : ia;  // subnormal: scaled to normal
+  if constexpr (Subnormal) ia = ia < 0x00800000 ? (VI)(a * 0x1p23f) - (23 << 23) : ia;  // scaled to normal
   // tmp's top 9 bits are k, the next 5 the index of z's interval (0x3f4e0000 = 0.8046875 starts
   // interval 0, and 1 is the middle of interval 12; lut32 reads only an index's low 5 bits).
   const VI tmp = ia - 0x3f4e0000, i = tmp >> 18;
@@ -656,14 +657,16 @@ typename D::V pow_lut64(const double* t, typename D::VI i) {
 #endif
 }
 
-// 2^(b log2 a) for a > 0 (other lanes give garbage that pow_special replaces).
-template <class D>
+// 2^(b log2 a) for a > 0, or only for a normal when !Subnormal (other lanes give garbage that
+// pow_special replaces).
+template <class D, bool Subnormal>
 [[gnu::always_inline]] inline typename D::V pow_core(typename D::V a, typename D::V b) {
   using V = typename D::V;
   using VI = typename D::VI;
   auto c = [](double v) { return D::set1(v); };
   VI ia = (VI)a;
-  ia = ia < 0x0010000000000000 ? (VI)(a * 0x1p52) - (int64_t(52) << 52) : ia;  // subnormal: scaled to normal
+  if constexpr (Subnormal)
+    ia = ia < 0x0010000000000000 ? (VI)(a * 0x1p52) - (int64_t(52) << 52) : ia;  // scaled to normal
   // z in [0.82421875, 1.6484375): 1 is the middle of interval 22.
   const VI tmp = ia - 0x3fea600000000000, i = tmp >> 46;
   const V z = (V)(ia - (tmp & int64_t(0xfff0000000000000u))), k = D::from_int(tmp >> 52);
@@ -704,15 +707,33 @@ template <class D>
   return D::ldexp(D::fma(t, f * e + pow_lut64<D>(kPowExp2Rel, ki), t), D::floor(kr));
 }
 
-// C99's special cases over r = 2^(b log2|a|), skipped when no lane has one: a not positive and
-// finite, a = 1 (whose log2 the tables give as about 1e-18, not 0), b inf or NaN. b = 0 needs
-// nothing: 2^0 is 1 exactly.
+// Whether any lane needs more than the core without its subnormal scaling: a not a positive,
+// normal, finite number (a subnormal a is scaled first; 0, negative, inf and NaN are C99's
+// special cases), b inf or NaN, and for double a = 1 (whose log2 the tables give as about
+// 1e-18, not 0; float's give 0 exactly, so 1^b is 1 for any finite b). b = 0 needs nothing:
+// 2^0 is 1 exactly. AVX-512 classifies each operand in one instruction (vfpclass: 0xff is every
+// class but positive normal, 0x99 NaN and +-inf).
+template <class S>
+[[gnu::always_inline]] inline bool pow_rare(typename S::V a, typename S::V b) {
+  using T = typename S::T;
+#if defined(__AVX512DQ__)
+  if constexpr (kF32<S>) return (_mm512_fpclass_ps_mask((__m512)a, 0xff) | _mm512_fpclass_ps_mask((__m512)b, 0x99)) != 0;
+  else
+    return (_mm512_fpclass_pd_mask((__m512d)a, 0xff) | _mm512_fpclass_pd_mask((__m512d)b, 0x99) |
+            _mm512_cmp_pd_mask((__m512d)a, _mm512_set1_pd(1), _CMP_EQ_OQ)) != 0;
+#else
+  const auto normal = a >= T(kF32<S> ? 0x1p-126f : 0x1p-1022) && a < T(__builtin_inf());
+  if constexpr (kF32<S>) return S::any(!normal || !(S::abs(b) < T(__builtin_inf())));
+  else return S::any(!normal || a == 1 || !(S::abs(b) < T(__builtin_inf())));
+#endif
+}
+
+// C99's special cases over r = 2^(b log2|a|).
 template <class S>
 [[gnu::always_inline]] inline typename S::V pow_special(typename S::V a, typename S::V b, typename S::V r) {
   using V = typename S::V;
   using VI = typename S::VI;
   const V ax = S::abs(a), inf = S::set1(__builtin_inf()), one = S::set1(1);
-  if (!S::any(!(a > 0 && a < inf) || a == 1 || !(S::abs(b) < inf))) return r;
   r = ax == 0 ? (b < 0 ? inf : V{}) : r;
   r = ax == inf ? (b < 0 ? V{} : inf) : r;
   r = S::abs(b) == inf ? ((ax > 1) == (b > 0) ? inf : V{}) : r;
@@ -724,13 +745,16 @@ template <class S>
 }
 
 // Inlined into the row loop, which then keeps the constants in registers across vectors.
+// The usual vector (every a positive and normal, every b finite) takes the core alone.
 template <class S>
 [[gnu::always_inline]] inline typename S::V vpowf(typename S::V a, typename S::V b) {
-  return pow_special<S>(a, b, powf_core<S>(S::abs(a), b));
+  if (!pow_rare<S>(a, b)) [[likely]] return powf_core<S, false>(a, b);
+  return pow_special<S>(a, b, powf_core<S, true>(S::abs(a), b));
 }
 template <class S>
 [[gnu::always_inline]] inline typename S::V vpow(typename S::V a, typename S::V b) {
-  return pow_special<S>(a, b, pow_core<S>(S::abs(a), b));
+  if (!pow_rare<S>(a, b)) [[likely]] return pow_core<S, false>(a, b);
+  return pow_special<S>(a, b, pow_core<S, true>(S::abs(a), b));
 }
 
 #endif

@@ -44,6 +44,73 @@ static constexpr const char* kNumpyNames[kNumDTypes] = {"float32", "float64", "f
 
 py::dtype numpy_dtype(DType d) { return py::dtype(kNumpyNames[static_cast<int>(d)]); }
 
+// As pybind11's cast of a PyTensor&& makes the object (make_new_instance, then init_instance's
+// value pointer and holder), but without entering the value pointer in pybind11's registry of
+// instances: that registry lets a cast of the same C++ pointer find the object again, which
+// nothing does for a fresh result (Tensors are returned by value), and its hash-map insert and
+// erase (with a node allocation) cost a sixth of a small compiled call. pybind11's dealloc skips
+// the erase for an instance not marked registered.
+py::object new_tensor(PyTensor&& t) {
+  using Holder = py::class_<PyTensor>::holder_type;
+  static_assert(std::is_same_v<Holder, std::unique_ptr<PyTensor>>);
+  static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(PyTensor));
+  PyObject* o = tinfo->type->tp_alloc(tinfo->type, 0);
+  if (!o) throw py::error_already_set();
+  py::object obj = py::reinterpret_steal<py::object>(o);
+  auto* inst = reinterpret_cast<py::detail::instance*>(o);
+  // allocate_layout looks the type's pybind11 bases up in a hash map each time. The class's
+  // layout never changes: once one object has the simple one (value pointer and holder inline,
+  // the flags all false as tp_alloc's zeroed memory has them), the rest get it directly.
+  static bool simple = false;  // (written with the GIL held)
+  if (simple) {
+    inst->simple_layout = true;
+  } else {
+    inst->allocate_layout();
+    simple = inst->simple_layout;
+  }
+  py::detail::value_and_holder v_h = inst->get_value_and_holder(tinfo);
+  auto* p = new PyTensor(std::move(t));
+  v_h.value_ptr() = p;
+  new (std::addressof(v_h.holder<Holder>())) Holder(p);
+  v_h.set_holder_constructed();
+  inst->owned = true;
+  return obj;
+}
+
+namespace {
+destructor g_pybind11_dealloc = nullptr;  // the Tensor type's own tp_dealloc (pybind11's)
+
+// The Tensor type's tp_dealloc. An object new_tensor made, holding a concrete tensor, is freed
+// here directly: pybind11's dealloc would find the type's record in its internals (a hash
+// lookup), save and restore the Python error state around the C++ destructor (which here runs
+// no Python code: no trace object) and look for weak references, patients and a dict (none).
+// Anything else, subclasses included, goes to pybind11's.
+void tensor_dealloc(PyObject* self) {
+  static PyTypeObject* const type = py::detail::get_type_info(typeid(PyTensor))->type;
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (Py_TYPE(self) == type && inst->simple_layout && inst->simple_holder_constructed &&
+      !inst->simple_instance_registered && !inst->has_patients && !inst->weakrefs) {
+    using Holder = py::class_<PyTensor>::holder_type;
+    auto& holder = *reinterpret_cast<Holder*>(&inst->simple_value_holder[1]);
+    if (holder && !holder->trace) {
+      holder.~Holder();
+      type->tp_free(self);
+      Py_DECREF(type);
+      return;
+    }
+  }
+  g_pybind11_dealloc(self);
+}
+}  // namespace
+
+void install_tensor_dealloc() {
+  PyTypeObject* type = py::detail::get_type_info(typeid(PyTensor))->type;
+  // Only for the layout tensor_dealloc knows: no GC, no __dict__ (no py::dynamic_attr).
+  if (PyType_HasFeature(type, Py_TPFLAGS_HAVE_GC) || type->tp_dictoffset) return;
+  g_pybind11_dealloc = type->tp_dealloc;
+  type->tp_dealloc = tensor_dealloc;
+}
+
 }  // namespace gg::pyapi
 
 namespace py = pybind11;
@@ -155,6 +222,8 @@ PYBIND11_MODULE(_core, m) {
         self.value = concrete_arg(py::cast(other), "set_data").value;
         self.type_id = other.type_id;
       });
+
+  gg::pyapi::install_tensor_dealloc();
 
   py::class_<Graph>(m, "Graph")
       .def(py::init([](std::string name) { Graph g; g.name = std::move(name); return g; }), py::arg("name") = "")

@@ -3,6 +3,7 @@
 // as new Tensors in the structure the function returns. Python is only entered on a miss (to
 // trace and compile).
 #include <pybind11/stl.h>
+#include <structmember.h>
 
 #include <algorithm>
 #include <span>
@@ -57,16 +58,11 @@ struct Compiled {
       ++uses.at(node.cast<size_t>());
   }
 
-  // A new Tensor object for output i. As py::cast(PyTensor&&) does, but with the class's pybind11
-  // record looked up once rather than by typeid on every call.
   py::object make(Tensor* outs, size_t i) const {
-    static const py::detail::type_info* const tinfo = py::detail::get_type_info(typeid(PyTensor));
     PyTensor p;
     p.type_id = out_type_ids[i];  // (init() checked every index against the outputs' count)
     p.value = move_outputs ? std::move(outs[i]) : outs[i];
-    auto move_new = [](const void* src) -> void* { return new PyTensor(std::move(*static_cast<PyTensor*>(const_cast<void*>(src)))); };
-    return py::reinterpret_steal<py::object>(
-        py::detail::type_caster_generic::cast(&p, py::return_value_policy::move, py::handle(), tinfo, nullptr, move_new));
+    return new_tensor(std::move(p));
   }
   py::object build(Tensor* outs, const py::handle& node) const {
     if (PyTuple_Check(node.ptr())) {
@@ -182,42 +178,63 @@ class CallCache {
   std::unordered_map<std::vector<int>, std::shared_ptr<Compiled>, KeyHash, KeyEq> entries_;
 };
 
-// The __call__ of the compiled functions (_grad.py installs it on _GraphFunction), in the C API
-// because a Python frame, or pybind11's dispatch, costs about as much as the whole call of a
-// small plan: a cache hit runs here; anything else (keyword arguments, a replaced Parameter, a
-// call inside a trace, a new signature) goes to self._call(args, kwargs), the Python path.
+// The base class of the compiled functions (_grad._GraphFunction), in the C API: its tp_call
+// runs a cache hit, because a Python frame, or pybind11's dispatch, costs about as much as the
+// whole call of a small plan; a __call__ method would cost a type lookup, a second argument
+// tuple and an attribute lookup of the cache per call. The cache, `_fast`, is a slot of the
+// object. Anything but a hit (keyword arguments, a replaced Parameter, a call inside a trace, a
+// new signature) goes to self._call(args, kwargs), the Python path.
+struct GraphCallObject {
+  PyObject_HEAD
+  PyObject* fast;  // a CallCache, or null before the subclass's __init__ sets it
+};
+
 PyObject* g_generation = nullptr;  // _grad._generation, [count of Parameter replacements]
 
 PyObject* graph_call(PyObject* self, PyObject* args, PyObject* kwargs) {
-  static PyObject* const kFast = PyUnicode_InternFromString("_fast");
   static PyObject* const kCall = PyUnicode_InternFromString("_call");
-  auto attr = [](PyObject* o, PyObject* name) {
-    PyObject* v = PyObject_GetAttr(o, name);
-    if (!v) throw py::error_already_set();
-    return py::reinterpret_steal<py::object>(v);
-  };
   try {
-    if ((!kwargs || PyDict_GET_SIZE(kwargs) == 0) && !t_tracing) {
-      const py::object fast = attr(self, kFast);
-      const CallCache* cache = value_of<const CallCache>(fast.ptr());
-      if (!cache) cache = &fast.cast<const CallCache&>();
+    PyObject* fast = reinterpret_cast<GraphCallObject*>(self)->fast;
+    if (fast && (!kwargs || PyDict_GET_SIZE(kwargs) == 0) && !t_tracing) {
+      const CallCache* cache = value_of<const CallCache>(fast);
+      if (!cache) cache = &py::handle(fast).cast<const CallCache&>();
       const long long generation = PyLong_AsLongLong(PyList_GET_ITEM(g_generation, 0));
       if (generation == -1 && PyErr_Occurred()) throw py::error_already_set();
       if (cache->generation() == generation) {
+        const py::object keep = py::reinterpret_borrow<py::object>(fast);  // _call may replace self._fast
         py::object result = cache->call(py::reinterpret_borrow<py::tuple>(args));
         if (!result.is_none()) return result.release().ptr();
       }
     }
+    PyObject* call = PyObject_GetAttr(self, kCall);
+    if (!call) return nullptr;
     const py::object keywords = kwargs ? py::reinterpret_borrow<py::object>(kwargs) : py::dict();
-    return attr(self, kCall)(py::handle(args), keywords).release().ptr();
+    return py::reinterpret_steal<py::object>(call)(py::handle(args), keywords).release().ptr();
   } catch (...) {
     py::detail::try_translate_exceptions();  // as pybind11's own dispatcher does
     return nullptr;
   }
 }
 
-PyMethodDef kGraphCall = {"__call__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(graph_call)),
-                          METH_VARARGS | METH_KEYWORDS, "Runs the compiled function (compiling it for a new signature)."};
+void graph_call_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  Py_CLEAR(reinterpret_cast<GraphCallObject*>(self)->fast);
+  type->tp_free(self);
+  Py_DECREF(type);  // (a heap type)
+}
+
+PyMemberDef kGraphCallMembers[] = {
+    {"_fast", T_OBJECT_EX, offsetof(GraphCallObject, fast), 0, "all-tensor signatures, looked up in C++"},
+    {nullptr, 0, 0, 0, nullptr}};
+PyType_Slot kGraphCallSlots[] = {
+    {Py_tp_call, reinterpret_cast<void*>(graph_call)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(graph_call_dealloc)},
+    {Py_tp_members, kGraphCallMembers},
+    {Py_tp_new, reinterpret_cast<void*>(PyType_GenericNew)},
+    {Py_tp_doc, const_cast<char*>("Runs the compiled function (compiling it for a new signature).")},
+    {0, nullptr}};
+PyType_Spec kGraphCallSpec = {"graphgrad._core.GraphCall", sizeof(GraphCallObject), 0,
+                              Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, kGraphCallSlots};
 }  // namespace
 
 void bind_call_path(py::module_& m) {
@@ -242,11 +259,11 @@ void bind_call_path(py::module_& m) {
       .def("add", &CallCache::add)
       .def("__len__", &CallCache::size);
 
-  m.def("install_call", [](py::type cls, py::list generation) {
-    g_generation = generation.release().ptr();  // kept for the process, as the class is
-    PyObject* call = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), &kGraphCall);
-    if (!call) throw py::error_already_set();
-    cls.attr("__call__") = py::reinterpret_steal<py::object>(call);
+  PyObject* graph_call_type = PyType_FromSpec(&kGraphCallSpec);
+  if (!graph_call_type) throw py::error_already_set();
+  m.add_object("GraphCall", py::reinterpret_steal<py::object>(graph_call_type));
+  m.def("set_generation", [](py::list generation) {
+    g_generation = generation.release().ptr();  // kept for the process
   });
   m.def("set_tracing", [](bool on) { t_tracing = on; }, "Whether this thread is tracing (_trace.tracing calls it).");
 }

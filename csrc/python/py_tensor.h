@@ -22,6 +22,8 @@ struct PyTensor {
 int intern_type(const Type& t);  // a small integer per distinct type, stable for the process
 PyTensor concrete(Tensor t);     // a concrete PyTensor with its type interned
 py::dtype numpy_dtype(DType d);
+py::object new_tensor(PyTensor&& t);  // a new graphgrad.Tensor object holding t
+void install_tensor_dealloc();         // once, after the Tensor class is bound
 
 void bind_call_path(py::module_& m);  // call.cpp
 void bind_dlpack(py::module_& m);     // dlpack.cpp

@@ -93,9 +93,10 @@ class _Entry:
     __slots__ = ("compiled", "stages")
 
 
-class _GraphFunction:
+class _GraphFunction(_core.GraphCall):
     """A function compiled per signature (shapes and dtypes of tensor arguments, values of the
-    others). Subclasses say what graph to build from the traced forward graph."""
+    others). Subclasses say what graph to build from the traced forward graph. Calling one runs
+    GraphCall's __call__ (C++): a hit in self._fast, else self._call."""
 
     def __init__(self, fn):
         if not callable(fn):
@@ -251,7 +252,6 @@ class _GraphFunction:
         entry = self._cache.get(key)
         return entry if entry is not None else self._compile(args, key)
 
-    # __call__ is C++ (installed below): it runs a hit in self._fast, else calls this.
     def _call(self, args, kwargs):
         if current() is not None:  # inside another trace (a jit, a grad): part of its graph
             return self._inside_trace(args, kwargs)
@@ -270,7 +270,7 @@ class _GraphFunction:
         return list(self._entry(args).stages)
 
 
-_core.install_call(_GraphFunction, _generation)
+_core.set_generation(_generation)
 
 
 class _Jit(_GraphFunction):
