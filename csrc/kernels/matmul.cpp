@@ -267,7 +267,9 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   T* own_b = P.packed_b ? nullptr : t_pack_b.get<T>(std::min(KC, k) * std::min(NC, P.n_pad));
   // Packed A panels and A in place with trans_a are read as columns; A in place otherwise as rows.
   const bool rows = P.direct_a && P.a_cp == 1;
-  const auto& ukr = ks.ukr[P.trans_c ? kTransposed : rows ? kRows : kColumns][P.nv - 1];
+  // A partial last panel (n not a multiple of NR) runs the kernel of its own width: the full one
+  // would compute the padding (48^3: 1.15x, 100^3: 1.06x, w += x^T dz at n = 784: 1.03x).
+  const auto& ukrs = ks.ukr[P.trans_c ? kTransposed : rows ? kRows : kColumns];
   const int64_t as = !P.direct_a ? MR : rows ? P.a_ri : P.a_cp;
   const Epilogue<T>& ep = P.ep;
 
@@ -306,7 +308,7 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
               e.ldm = ldc;
             }
             const T* ap = P.direct_a ? P.a + i * P.a_ri + pc * P.a_cp : pa + ip * MR * kc;
-            ukr[mr - 1](kc, ap, as, bp, ldb, P.c + at, ldc, nr, e);
+            ukrs[(nr - 1) / ks.width][mr - 1](kc, ap, as, bp, ldb, P.c + at, ldc, nr, e);
           }
         }
       }

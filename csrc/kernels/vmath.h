@@ -715,13 +715,13 @@ template <class D, bool Subnormal>
 // class but positive normal, 0x99 NaN and +-inf).
 template <class S>
 [[gnu::always_inline]] inline bool pow_rare(typename S::V a, typename S::V b) {
-  using T = typename S::T;
 #if defined(__AVX512DQ__)
   if constexpr (kF32<S>) return (_mm512_fpclass_ps_mask((__m512)a, 0xff) | _mm512_fpclass_ps_mask((__m512)b, 0x99)) != 0;
   else
     return (_mm512_fpclass_pd_mask((__m512d)a, 0xff) | _mm512_fpclass_pd_mask((__m512d)b, 0x99) |
             _mm512_cmp_pd_mask((__m512d)a, _mm512_set1_pd(1), _CMP_EQ_OQ)) != 0;
 #else
+  using T = typename S::T;
   const auto normal = a >= T(kF32<S> ? 0x1p-126f : 0x1p-1022) && a < T(__builtin_inf());
   if constexpr (kF32<S>) return S::any(!normal || !(S::abs(b) < T(__builtin_inf())));
   else return S::any(!normal || a == 1 || !(S::abs(b) < T(__builtin_inf())));
