@@ -58,7 +58,8 @@ struct TileEpilogue {
 // c[0:mr, 0:nr] (row stride ldc) = epilogue(sum_p A(i, p) * pb[p*ldb + j]), A(i, p) at pa[i + p*as]
 // (a packed panel, as = MR, or op(A) in place with trans_a, as = m) or, for the row kernels, at
 // pa[i*as + p] (op(A) in place without trans_a, as = k). pb is a packed B panel (ldb = NR) or
-// op(B) in place (ldb = n, only ever with nr == NR). The tile sum always starts from zero and the
+// op(B) in place (ldb = n, only ever with nr == NR). A kernel of NV vectors is called for tiles
+// of (NV - 1) * W < nr <= NV * W columns (the driver picks it by the panel's width). The tile sum always starts from zero and the
 // epilogue runs the same operations for every element, so a value never depends on which tile
 // or which kernel computed it. The transposed form (kTransposed, rows only) computes a tile of
 // C^T (the driver swapped the operands): tile element (i, j) is C[j, i], stored at c[j*ldc + i],
