@@ -31,16 +31,23 @@ BINARY = {
 }
 
 
-def median_time(fn, n):
-    fn()
+def sample(fn, inner):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def median_times(fa, fb, n, rounds=15):
+    """Median times of fa and fb, their samples interleaved (the order alternating by round) so
+    that a change in the machine's speed, common on a shared host, falls on both alike."""
+    fa(), fb()
     inner = max(1, int(3e6 / n))
-    samples = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
+    a, b = [], []
+    for r in range(rounds):
+        for fn, out in ((fa, a), (fb, b)) if r % 2 == 0 else ((fb, b), (fa, a)):
+            out.append(sample(fn, inner))
+    return statistics.median(a), statistics.median(b)
 
 
 def main():
@@ -59,18 +66,17 @@ def main():
                 y = rng.uniform(lo, hi, n).astype(np.float32)
                 u = gg.Tensor(y)
                 f = gg.jit(op)
-                tg, tn = median_time(lambda: f(t, u), n), median_time(lambda: npf(x, y), n)
+                tg, tn = median_times(lambda: f(t, u), lambda: npf(x, y), n)
             else:
                 f = gg.jit(op)
-                tg, tn = median_time(lambda: f(t), n), median_time(lambda: npf(x), n)
+                tg, tn = median_times(lambda: f(t), lambda: npf(x), n)
             cells.append(f"{tg * 1e6:8.1f}us {tn / tg:5.2f}x")
         print(f"{name:10} " + " ".join(f"{c:>22}" for c in cells))
     n = 10**7
     x = rng.uniform(-1, 1, n).astype(np.float32)
     t = gg.Tensor(x)
-    copy = median_time(lambda: x.copy(), n)
     neg = gg.jit(ops.neg)
-    tg = median_time(lambda: neg(t), n)
+    copy, tg = median_times(lambda: x.copy(), lambda: neg(t), n)
     print(f"copy bandwidth at 1e7: numpy copy {2 * 4 * n / copy / 1e9:.1f} GB/s; graphgrad neg "
           f"{2 * 4 * n / tg / 1e9:.1f} GB/s ({copy / tg:.0%} of copy)")
 
