@@ -119,6 +119,9 @@ constexpr int64_t kDirectARowBytes = 1 << 10;
 // An operand every thread's task would pack in full is packed once by the caller instead, up to
 // this size (above it the copies per task stream from memory either way).
 constexpr int64_t kSharedPackBytes = 4 << 20;
+// Packing one element costs about the time of this many FMAs (a load and a store that often miss
+// L2, against 32 FMAs a cycle): what gemm_blocked weighs a task's duplicated packing against.
+constexpr int64_t kFmasPerCopy = 256;
 // The swapped path (gemm_blocked) runs K in one block, so its packed B panel is k x NR: at most
 // kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
 // kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
@@ -359,9 +362,18 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? n_panels >= 2 : m_panels < 2;
   const int64_t panels = split_n ? n_panels : m_panels;
-  const int64_t tasks = threads > 1 && flops >= kParallelFlops
-                            ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
-                            : 1;
+  // The operand every task packs in full (A when cutting N, B when cutting M), unless it is read
+  // in place; below kSharedPackBytes it is packed once for all tasks instead (below).
+  const int64_t dup = split_n ? (direct_a ? 0 : P.m_pad * k) : (direct_b && n % NR == 0 ? 0 : P.n_pad * k);
+  const bool shared = dup * int64_t(sizeof(T)) <= kSharedPackBytes;
+  int64_t tasks = threads > 1 && flops >= kParallelFlops
+                      ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
+                      : 1;
+  // Fewer tasks (down to one per thread) where the copies of that operand would outweigh the
+  // balance that more tasks buy: 1024^3 on 2 threads (A just over kSharedPackBytes) runs 2 tasks
+  // rather than 8, 1.09-1.22x in four runs of alternating pairs.
+  if (!shared && tasks > threads)
+    tasks = std::max<int64_t>(threads, std::min(tasks, flops / (2 * dup * kFmasPerCopy)));
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
   // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
   // instead, before the computing hand-off, by all threads, a range of panels each (rather than
@@ -373,7 +385,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
     parallel_for(pieces, [&](int64_t t) { pack_range(panel_count * t / pieces, panel_count * (t + 1) / pieces); });
   };
   bool col_sums_done = false;
-  if (tasks > 1 && split_n && !direct_a && m_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
+  if (tasks > 1 && split_n && !direct_a && shared) {
     T* all = t_shared.get<T>(m_pad * k);
     pack_shared(m_panels, [&](int64_t lo, int64_t hi) {
       for (int64_t pc = 0; pc < k; pc += KC) {
@@ -382,8 +394,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
       }
     });
     P.packed_a = all;
-  } else if (tasks > 1 && !split_n && !(direct_b && n % NR == 0) &&
-             n_pad * k * int64_t(sizeof(T)) <= kSharedPackBytes) {
+  } else if (tasks > 1 && !split_n && !(direct_b && n % NR == 0) && shared) {
     T* all = t_shared.get<T>(n_pad * k);
     pack_shared(n_panels, [&](int64_t lo, int64_t hi) {
       for (int64_t pc = 0; pc < k; pc += KC) {
