@@ -201,7 +201,7 @@ struct Problem {
   int64_t m, n, k;
   int64_t a_ri, a_cp;  // op(A)[i,p] = a[i*a_ri + p*a_cp]
   int64_t b_rp, b_cj;  // op(B)[p,j] = b[p*b_rp + j*b_cj]
-  int nv, MR, NR;      // microkernel: MR rows (edges fewer), NR = nv vectors
+  int MR, NR;          // microkernel: MR rows (edges fewer), NR a whole number of vectors
   int64_t m_pad, n_pad;  // m and n rounded up to MR and NR
   bool direct_a;       // A is read in place (as columns with trans_a, else as rows)
   bool direct_b;       // full B panels are read in place (b_cj == 1)
@@ -357,7 +357,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
                         (!ta && k * int64_t(sizeof(T)) <= kDirectARowBytes);
   const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
-               nv, MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : ks.blk.kc, ep};
+               MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : ks.blk.kc, ep};
   const int threads = get_num_threads();
   const int64_t flops = 2 * m * n * k;
   const bool split_n = m <= n ? n_panels >= 2 : m_panels < 2;
