@@ -385,7 +385,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
     parallel_for(pieces, [&](int64_t t) { pack_range(panel_count * t / pieces, panel_count * (t + 1) / pieces); });
   };
   bool col_sums_done = false;
-  if (tasks > 1 && split_n && !direct_a && shared) {
+  if (tasks > 1 && dup > 0 && shared && split_n) {
     T* all = t_shared.get<T>(m_pad * k);
     pack_shared(m_panels, [&](int64_t lo, int64_t hi) {
       for (int64_t pc = 0; pc < k; pc += KC) {
@@ -394,7 +394,7 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
       }
     });
     P.packed_a = all;
-  } else if (tasks > 1 && !split_n && !(direct_b && n % NR == 0) && shared) {
+  } else if (tasks > 1 && dup > 0 && shared) {
     T* all = t_shared.get<T>(n_pad * k);
     pack_shared(n_panels, [&](int64_t lo, int64_t hi) {
       for (int64_t pc = 0; pc < k; pc += KC) {
