@@ -267,7 +267,7 @@ def test_each_weight_update_runs_right_after_the_last_read_of_the_old_weight():
         last_read = max(j for j, line in enumerate(lines) if w in line and "matmul_update(" not in line)
         assert i == last_read + 1 or w == "%0.weight", (w, lines)
     assert updates["%0.weight"] == updates["%2.weight"] + 1, lines
-    # and the values are those of the unscheduled step (plain SGD on the eager gradients)
+    # and the values are plain SGD's on the eager gradients
     for p in net.trainable_params():
         p.set_data(Tensor(before.pop(0)))
     want_loss, grads = grad_fn(x, y)
