@@ -90,6 +90,9 @@ struct Vec<float> {
   static V from_int(VI i) { return _mm512_maskz_cvtepi32_ps(0xffff, (__m512i)i); }
   // v * 2^n for integer-valued n, rounded once (subnormal results too); n = NaN gives NaN.
   static V ldexp(V v, V n) { return _mm512_maskz_scalef_ps(0xffff, v, n); }
+  static constexpr bool ldexp_floors = true;  // ldexp(v, n) is v * 2^floor(n) for any n
+  // sign(x) min(|x|, hi) (vrange); a NaN x gives +-hi.
+  static V clamp_abs(V x, V hi) { return _mm512_maskz_range_ps(0xffff, x, hi, 0b0010); }
   // 1/v to 2^-14 relative (1/v exactly where the ISA has no estimate): for correction terms and
   // Newton steps.
   static V rcp(V v) { return _mm512_maskz_rcp14_ps(0xffff, v); }
