@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <utility>
 
@@ -19,7 +20,8 @@ struct Recycler {
   static constexpr size_t kMaxBytes = 64 << 10;
   static constexpr int kSlots = 8;
   struct Slot {
-    void* data = nullptr;
+    void* data = nullptr;  // as Storage::data and raw
+    void* raw = nullptr;
     size_t bytes = 0;
   };
   Slot slots[kSlots];
@@ -35,7 +37,7 @@ thread_local bool t_recycler_gone = false;
 Recycler::~Recycler() {
   t_recycler = nullptr;
   t_recycler_gone = true;
-  for (Slot& s : slots) std::free(s.data);
+  for (Slot& s : slots) std::free(s.raw);
 }
 
 Recycler* recycler() {
@@ -44,20 +46,25 @@ Recycler* recycler() {
   return t_recycler = &r;
 }
 
-void* recycled(size_t bytes) {
+bool recycled(size_t bytes, void*& data, void*& raw) {
   if (Recycler* r = recycler())
     for (Recycler::Slot& s : r->slots)
-      if (s.data && s.bytes == bytes) return std::exchange(s.data, nullptr);
-  return nullptr;
+      if (s.data && s.bytes == bytes) {
+        data = std::exchange(s.data, nullptr);
+        raw = std::exchange(s.raw, nullptr);
+        return true;
+      }
+  return false;
 }
 
-void recycle(void* data, size_t bytes) {
+void recycle(void* data, void* raw, size_t bytes) {
   if (Recycler* r = recycler()) {
     Recycler::Slot& s = r->slots[r->next++ % Recycler::kSlots];  // the oldest goes
     std::swap(s.data, data);
+    std::swap(s.raw, raw);
     s.bytes = bytes;
   }
-  std::free(data);
+  std::free(raw);
 }
 }  // namespace
 
@@ -68,17 +75,28 @@ Storage::Storage(size_t n) : bytes(n) {
   constexpr size_t kHuge = size_t(2) << 20;
   const size_t align = n >= 2 * kHuge ? kHuge : 64;
   const size_t rounded = n == 0 ? 64 : (n + align - 1) / align * align;
-  if (rounded <= Recycler::kMaxBytes && (data = recycled(rounded))) return;
-  data = rounded < n ? nullptr : std::aligned_alloc(align, rounded);
-  if (!data) throw AllocError("out of memory: cannot allocate " + std::to_string(n) + " bytes");
-  if (align == kHuge) madvise(data, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
+  if (rounded < n || rounded > SIZE_MAX - 64) throw AllocError("out of memory: cannot allocate " + std::to_string(n) + " bytes");
+  if (rounded <= Recycler::kMaxBytes && recycled(rounded, data, raw)) return;
+  if (align == kHuge) {
+    data = raw = std::aligned_alloc(align, rounded);
+    if (raw) madvise(data, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
+  } else {
+    // malloc and align by hand rather than aligned_alloc: glibc's memalign carves each block out
+    // of a larger free one, so a loop that frees its result and makes the next got fresh memory
+    // every call (cold in cache, and page faults once the heap is trimmed), where malloc hands
+    // back the block just freed: a compiled neg or square of 10^5 floats went from 0.96-0.99x
+    // numpy's speed to 1.05-1.18x.
+    raw = std::malloc(rounded + 64);
+    data = raw ? reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(raw) + 63) & ~uintptr_t(63)) : nullptr;
+  }
+  if (!raw) throw AllocError("out of memory: cannot allocate " + std::to_string(n) + " bytes");
 }
 
 Storage::~Storage() {
   if (external) return;
   const size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;  // as allocated (64-byte aligned below 4 MiB)
-  if (rounded <= Recycler::kMaxBytes) recycle(data, rounded);
-  else std::free(data);
+  if (rounded <= Recycler::kMaxBytes) recycle(data, raw, rounded);
+  else std::free(raw);
 }
 
 std::shared_ptr<Storage> Tensor::new_storage(const Type& type) {

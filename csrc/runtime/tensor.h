@@ -15,6 +15,7 @@ struct Storage {
   // never freed here. Such storage is still never written by graphgrad.
   std::shared_ptr<void> owner;  // (its deleter releases the memory; its pointer may be null)
   bool external = false;
+  void* raw = nullptr;  // what the C library allocated (data is raw aligned up), when not external
   explicit Storage(size_t bytes);  // 64-byte aligned; throws std::bad_alloc
   Storage(void* memory, size_t bytes, std::shared_ptr<void> owner)
       : data(memory), bytes(bytes), owner(std::move(owner)), external(true) {}
