@@ -10,7 +10,8 @@ hand, PyTorch eager, torch.compile and jax.jit:
 
 Every implementation starts from the same initial weights and must give the float64 numpy
 reference's loss trajectory over the first steps (on distinct batches) before it is timed;
-then all are timed round-robin on one batch, medians of --repeats. Each thread count runs in
+then all are timed round-robin on one batch (each sample after one untimed step, so that it
+times steps run back to back as in training), medians of --repeats. Each thread count runs in
 its own worker process pinned to that many CPUs (as bench/compare.py does), with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset there so numpy and the peers run their current
 kernels; the worker prints threadpoolctl's report. Also measured: the first call (trace,
@@ -265,12 +266,16 @@ def worker(args):
                 continue
             steps[name] = step
         x, y = data[0]
-        inner = max(1, int(args.sample_s / (1e-9 * flops(batch) / 50)))  # ~sample_s at 50 GFLOP/s
+        # ~sample_s at 50 GFLOP/s, at least 3 steps. Each sample starts with one untimed step:
+        # the implementation timed before it has just evicted this one's weights and buffers from
+        # the caches, and a training loop runs its steps back to back.
+        inner = max(3, int(args.sample_s / (1e-9 * flops(batch) / 50)))
         names = list(steps)
         for name in names:
             res["times"][name] = []
         for r in range(args.repeats):
             for name in names[r % len(names):] + names[:r % len(names)]:
+                steps[name](x, y)
                 t = time.perf_counter()
                 for _ in range(inner):
                     steps[name](x, y)
