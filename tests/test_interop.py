@@ -53,6 +53,21 @@ def test_from_numpy_misaligned_array_is_copied_and_correct():
     np.testing.assert_array_equal((t + t).asnumpy(), 2 * np.arange(6))
 
 
+@pytest.mark.parametrize("n", [1, 17, 16384, 16385, 100_000, (4 << 20) // 4 + 5])
+def test_results_are_64_byte_aligned_and_a_loop_reuses_the_freed_result(n):
+    """Each buffer size class (recycled below 64 KiB, malloc'ed below 4 MiB, 2 MiB pages above):
+    results start on a cache line, and a compiled call in a loop gets back the buffer its last
+    result freed (still in cache) rather than fresh memory each call, as glibc's memalign gave."""
+    x = np.arange(n, dtype=np.float32)
+    t, f = Tensor(x), gg.jit(ops.neg)
+    first = f(t)
+    assert _core._data_ptr(first) % 64 == 0
+    np.testing.assert_array_equal(first.asnumpy(), -x)
+    ptr = _core._data_ptr(first)
+    del first
+    assert _core._data_ptr(f(t)) == ptr
+
+
 def test_from_numpy_strided_and_big_endian_arrays_are_copied():
     a = np.arange(12, dtype=np.float64).reshape(3, 4)
     t = Tensor.from_numpy(a.T)
