@@ -38,7 +38,7 @@ def sample(fn, inner):
     return (time.perf_counter() - t0) / inner
 
 
-def median_times(fa, fb, n, rounds=15):
+def median_times(fa, fb, n, rounds=31):
     """Median times of fa and fb, their samples interleaved (the order alternating by round) so
     that a change in the machine's speed, common on a shared host, falls on both alike."""
     fa(), fb()
