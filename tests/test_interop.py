@@ -54,18 +54,16 @@ def test_from_numpy_misaligned_array_is_copied_and_correct():
 
 
 @pytest.mark.parametrize("n", [1, 17, 16384, 16385, 100_000, (4 << 20) // 4 + 5])
-def test_results_are_64_byte_aligned_and_a_loop_reuses_the_freed_result(n):
-    """Each buffer size class (recycled below 64 KiB, malloc'ed below 4 MiB, 2 MiB pages above):
-    results start on a cache line, and a compiled call in a loop gets back the buffer its last
-    result freed (still in cache) rather than fresh memory each call, as glibc's memalign gave."""
+def test_results_are_64_byte_aligned_in_every_buffer_size_class(n):
+    """Recycled below 64 KiB, malloc'ed and aligned by hand below 4 MiB, 2 MiB pages above: a
+    result (and the next one, which may take the buffer the first freed) starts on a cache line."""
     x = np.arange(n, dtype=np.float32)
     t, f = Tensor(x), gg.jit(ops.neg)
-    first = f(t)
-    assert _core._data_ptr(first) % 64 == 0
-    np.testing.assert_array_equal(first.asnumpy(), -x)
-    ptr = _core._data_ptr(first)
-    del first
-    assert _core._data_ptr(f(t)) == ptr
+    for _ in range(3):
+        r = f(t)
+        assert _core._data_ptr(r) % 64 == 0
+        np.testing.assert_array_equal(r.asnumpy(), -x)
+        del r
 
 
 def test_from_numpy_strided_and_big_endian_arrays_are_copied():
