@@ -370,8 +370,10 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
                       ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
                       : 1;
   // Fewer tasks (down to one per thread) where the copies of that operand would outweigh the
-  // balance that more tasks buy: 1024^3 on 2 threads (A just over kSharedPackBytes) runs 2 tasks
-  // rather than 8, 1.09-1.22x in four runs of alternating pairs.
+  // balance that more tasks buy: 1024^3 on 2 threads (A just over kSharedPackBytes) runs 3 tasks
+  // rather than 8, 1.09-1.22x in four runs of alternating pairs. (3 tasks give one thread twice
+  // the other's work; 2 measured 1.21x faster and 0.88x slower in two runs: when the other core
+  // is busy, the thread with one task finishes first and waits.)
   if (!shared && tasks > threads)
     tasks = std::max<int64_t>(threads, std::min(tasks, flops / (2 * dup * kFmasPerCopy)));
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
