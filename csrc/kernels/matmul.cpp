@@ -370,12 +370,17 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
                       ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
                       : 1;
   // Fewer tasks (down to one per thread) where the copies of that operand would outweigh the
-  // balance that more tasks buy: 1024^3 on 2 threads (A just over kSharedPackBytes) runs 3 tasks
-  // rather than 8, 1.09-1.22x in four runs of alternating pairs. (3 tasks give one thread twice
-  // the other's work; 2 measured 1.21x faster and 0.88x slower in two runs: when the other core
-  // is busy, the thread with one task finishes first and waits.)
-  if (!shared && tasks > threads)
+  // balance that more tasks buy (1024^3 on 2 threads, A just over kSharedPackBytes: 3 tasks
+  // rather than 8 measured 1.09-1.22x in four runs of alternating pairs), then up to a whole
+  // number per thread: 3 tasks on 2 threads left one thread twice the other's work (3 -> 4 at
+  // 1024^3: 1.07-1.25x in five runs; 5 -> 6 at 1536^3: 1.08-1.10x; 7 -> 8 at 2048^3: 0.97-1.07x).
+  // Down instead (3 -> 2) measured 0.88 to 1.24x: with one task each, a thread held up by another
+  // process on its core holds up the product. (Only here, where tasks are large: rounding up the
+  // small products' 3 tasks, 160^3 for one, made them 0.89x.)
+  if (!shared && tasks > threads) {
     tasks = std::max<int64_t>(threads, std::min(tasks, flops / (2 * dup * kFmasPerCopy)));
+    tasks = std::min(panels, tasks + (threads - tasks % threads) % threads);
+  }
   // Cutting N, every task would pack all of A; cutting M, all of B: each copy costs about 1/n
   // (1/m) of the task's FMAs in time (15% for a 256^3 product in 4 tasks). Packed once here
   // instead, before the computing hand-off, by all threads, a range of panels each (rather than
