@@ -119,9 +119,13 @@ constexpr int64_t kDirectARowBytes = 1 << 10;
 // An operand every thread's task would pack in full is packed once by the caller instead, up to
 // this size (above it the copies per task stream from memory either way).
 constexpr int64_t kSharedPackBytes = 4 << 20;
-// Packing one element costs about the time of this many FMAs (a load and a store that often miss
-// L2, against 32 FMAs a cycle): what gemm_blocked weighs a task's duplicated packing against.
-constexpr int64_t kFmasPerCopy = 256;
+// What gemm_blocked weighs each element of a task's duplicated packing as, in FMAs: more than the
+// copy's own load and store (which often miss L2, against 32 FMAs a cycle), because every task's
+// copy of a large operand also pushes the others' out of the caches. 1024 against 256, on 2
+// threads in alternating runs: 1.10-1.12x at 2048x4096x1024 (the large linear step's forward
+// product: 2 tasks rather than 8), 1.02-1.06x at 1024^3 to 2048^3, 0.98-1.03x at x^T dz
+// 4096x2048x1024, 4096x1024x4096 and 1024x2048x4096.
+constexpr int64_t kFmasPerCopy = 1024;
 // The swapped path (gemm_blocked) runs K in one block, so its packed B panel is k x NR: at most
 // kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
 // kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
@@ -370,13 +374,14 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
                       ? std::max<int64_t>(1, std::min({panels, kTasksPerThread * threads, flops / kMinTaskFlops}))
                       : 1;
   // Fewer tasks (down to one per thread) where the copies of that operand would outweigh the
-  // balance that more tasks buy (1024^3 on 2 threads, A just over kSharedPackBytes: 3 tasks
-  // rather than 8 measured 1.09-1.22x in four runs of alternating pairs), then up to a whole
-  // number per thread: 3 tasks on 2 threads left one thread twice the other's work (3 -> 4 at
-  // 1024^3: 1.07-1.25x in five runs; 5 -> 6 at 1536^3: 1.08-1.10x; 7 -> 8 at 2048^3: 0.97-1.07x).
-  // Down instead (3 -> 2) measured 0.88 to 1.24x: with one task each, a thread held up by another
-  // process on its core holds up the product. (Only here, where tasks are large: rounding up the
-  // small products' 3 tasks, 160^3 for one, made them 0.89x.)
+  // balance that more tasks buy, and a whole number per thread: 3 tasks on 2 threads leave one
+  // thread twice the other's work. On 2 threads, in alternating runs: fewer tasks at 1024^3 (A
+  // just over kSharedPackBytes; 3 rather than 8) 1.09-1.22x; then 4 rather than 3, 1.07-1.25x;
+  // then kFmasPerCopy 1024 rather than 256 (2 tasks from 1024^3 to 2048^3, and 2 rather than 8 at
+  // 2048x4096x1024) as its comment says. With one task per thread, a thread held up by another
+  // process on its core holds up the product (2 tasks at 1024^3 measured once 0.88x of 3).
+  // (Whole numbers only here, where tasks are large: the small products' 3 tasks made 4, 160^3
+  // for one, ran 0.89x.)
   if (!shared && tasks > threads) {
     tasks = std::max<int64_t>(threads, std::min(tasks, flops / (2 * dup * kFmasPerCopy)));
     tasks = std::min(panels, tasks + (threads - tasks % threads) % threads);
