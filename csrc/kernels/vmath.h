@@ -121,8 +121,8 @@ typename S::V clamp_sym(typename S::V x, typename S::T hi) {
   else return clamp<S>(x, -hi, hi);
 }
 
-// v 2^floor(y) for y a whole number of 32nds within ldexp's range (AVX-512's vscalef floors y
-// itself; the others take the floor first).
+// v 2^floor(y), y within ldexp's range (AVX-512's vscalef floors y itself; the others take the
+// floor first).
 template <class S>
 typename S::V ldexp_floor(typename S::V v, typename S::V y) {
   if constexpr (requires { S::ldexp_floors; }) return S::ldexp(v, y);
