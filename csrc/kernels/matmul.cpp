@@ -130,7 +130,8 @@ constexpr int64_t kFmasPerCopy = 1024;
 // kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
 // kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
 constexpr int64_t kSwapMaxK = 1024, kSwapMinK = 128;
-// An m x n matrix read in the epilogue (C with accumulate, or the relu mask) and K at most this:
+// Where B panels stay in L1 (Blocking::stream_b false): an m x n matrix read in the epilogue (C
+// with accumulate, or the relu mask) and K at most this:
 // a tile's k loop is short, so that matrix's traffic (from L3 once it outgrows L2) is a large
 // share, and tiles go along C's rows (row panels of A outer, B panels inner) so that the
 // prefetchers stream it in; the B panels of the block then come from L2 rather than L1, cheap
@@ -259,7 +260,8 @@ void pack_b_panels(const Problem<T>& P, T* dst, int64_t jc, int64_t j1, int64_t 
 }
 
 // C[i0:i1, j0:j1] by the BLIS loop nest jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> jr -> ir
-// (ir -> jr when the epilogue reads an m x n matrix and K is shallow: kRowOrderMaxK).
+// (ir -> jr with Blocking::stream_b, or when the epilogue reads an m x n matrix and K is shallow:
+// kRowOrderMaxK).
 // Every element is reduced over the same KC blocks in the same order whatever the range, so how
 // the output is cut into ranges (by the thread count) never changes a bit.
 template <class T>
@@ -292,7 +294,7 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
         const bool pack_a = !P.direct_a && !P.packed_a;
         const T* pa = P.packed_a ? P.packed_a + P.m_pad * pc + ic * kc : nullptr;
         if (pack_a) pa = pack_a_block(P, t_pack_a.get<T>(m_panels * MR * kc), ic, ic + mc, pc, kc);
-        const bool row_order = (ep.accumulate || ep.relu_mask) && k <= kRowOrderMaxK;
+        const bool row_order = ks.blk.stream_b || ((ep.accumulate || ep.relu_mask) && k <= kRowOrderMaxK);
         const int64_t outer = row_order ? m_panels : n_panels, inner = row_order ? n_panels : m_panels;
         for (int64_t o = 0; o < outer; ++o) {
           for (int64_t q = 0; q < inner; ++q) {

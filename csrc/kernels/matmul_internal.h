@@ -15,18 +15,31 @@ namespace gg::kernels::detail {
 
 struct Blocking {
   int mr, nr;      // register tile (nr is a whole number of vectors)
-  int mc, kc, nc;  // cache blocks: MC x KC of A stays in L2, KC x NR of B in L1, KC x NC in L3
+  int mc, kc, nc;  // cache blocks: MC x KC of A, KC x NC of B
+  // Which panel stays in L1 while the other streams past it. false: B panels outer, A panels
+  // inner; the KC x NR B panel stays in L1, the MC x KC A block in L2. true: A panels outer, B
+  // panels inner; the MR x KC A panel stays in L1, the KC x NC B block in L2, and the kernel
+  // prefetches B rows into L1 ahead of use.
+  bool stream_b;
 };
 
 // The one table of block sizes, indexed [isa][0 = float, 1 = double]. The microkernels take
 // their mr/nr from here at compile time, so changing a tile here changes the kernel.
-// Zen 5 (48 KiB L1d, 1 MiB L2 per core) and Sapphire Rapids (48 KiB, 2 MiB): KC x NR of B is
-// 32 KiB of L1.
+// Zen 5 (48 KiB L1d, 1 MiB L2 per core) and Sapphire Rapids (48 KiB, 2 MiB). AVX2: the 16 KiB
+// B panel and a 6 KiB A panel share L1 easily. AVX-512: a 32 KiB B panel and the 14 KiB A
+// panels streaming past it filled L1, so the A panel stays there instead, and KC x NC of B is
+// 1 MiB of L2. On 1 thread against the B-in-L1 order (alternating runs in one process, Sapphire
+// Rapids): 64^3 to 512^3 1.01-1.03x, 1024^3 1.04x, 2048^3 1.10x, 64x784x512 with bias and relu
+// 1.085x, 512x1024x1024 1.05x; on 2 threads 1024^3 1.04x, 2048^3 1.09x, 2048x1024x4096 1.05x,
+// x^T dz at 4096x2048x1024 1.12x. NC 512 or 768 rather than 1024: 0.97-1.0x. The same order on
+// AVX2 measured 0.96-0.97x at 64^3 and 128^3 (1.04x from 1024^3).
 inline constexpr Blocking kBlocking[3][2] = {
-    /* Portable */ {{4, 8, 128, 256, 2048}, {4, 4, 128, 256, 2048}},
-    /* Avx2     */ {{6, 16, 144, 256, 4096}, {6, 8, 144, 256, 4096}},
-    /* Avx512   */ {{14, 32, 224, 256, 4096}, {14, 16, 224, 256, 4096}},
+    /* Portable */ {{4, 8, 128, 256, 2048, false}, {4, 4, 128, 256, 2048, false}},
+    /* Avx2     */ {{6, 16, 144, 256, 4096, false}, {6, 8, 144, 256, 4096, false}},
+    /* Avx512   */ {{14, 32, 224, 256, 1024, true}, {14, 16, 224, 256, 512, true}},
 };
+// How many k steps ahead a stream_b kernel fetches B rows (4 to 16 measured the same).
+inline constexpr int kPrefetchRows = 8;
 inline constexpr int kMaxMr = 14, kMaxNv = 2;
 static_assert([] {
   for (const auto& isa : kBlocking)

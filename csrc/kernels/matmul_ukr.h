@@ -71,7 +71,9 @@ template <class S, int MR, int NV>
 // at pa[i*as + p], op(A) in place without trans_a). For rows, the MR row addresses are kept as
 // a base pointer every third row plus 0, 1 or 2 row strides (x86 scaled-index addressing), so
 // 5 pointers, not 14, step along k. kTransposed stores the tile transposed (MicroKernel).
-template <class S, int kForm, int MR, int NV>
+// kStreamB (Blocking::stream_b): the B rows come from L2, so each is fetched into L1
+// kPrefetchRows steps before it is used.
+template <class S, int kForm, int MR, int NV, bool kStreamB>
 void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S::T* pb, int64_t ldb,
               typename S::T* c, int64_t ldc, int nr, const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
@@ -111,6 +113,9 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   if (e.mask) prefetch_tile.template operator()<0>(e.mask, e.ldm);
 #pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
+    if constexpr (kStreamB)
+      for (int line = 0; line < NV * W * int(sizeof(T)); line += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(pb + kPrefetchRows * ldb) + line);
     V bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = S::loadu(pb + v * W);
@@ -208,14 +213,14 @@ void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T
 
 // The tables [form][nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile; the
 // transposed form only where a vector holds a whole column of the tile (PMR <= W).
-template <class S, int PMR, int NVMAX>
+template <class S, int PMR, int NVMAX, bool kStreamB>
 UkrTable<typename S::T> ukr_table_simd() {
   static_assert(NVMAX >= 1 && NVMAX <= kMaxNv && PMR <= kMaxMr);
   UkrTable<typename S::T> t{};
   [&]<int... Ms>(std::integer_sequence<int, Ms...>) {
     const auto fill = [&]<int kForm>() {
-      ((t[kForm][0][Ms] = ukr_simd<S, kForm, Ms + 1, 1>), ...);
-      if constexpr (NVMAX == 2) ((t[kForm][1][Ms] = ukr_simd<S, kForm, Ms + 1, 2>), ...);
+      ((t[kForm][0][Ms] = ukr_simd<S, kForm, Ms + 1, 1, kStreamB>), ...);
+      if constexpr (NVMAX == 2) ((t[kForm][1][Ms] = ukr_simd<S, kForm, Ms + 1, 2, kStreamB>), ...);
     };
     fill.template operator()<kColumns>();
     fill.template operator()<kRows>();
