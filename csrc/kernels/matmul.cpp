@@ -278,7 +278,7 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
   const bool rows = P.direct_a && P.a_cp == 1;
   // A partial last panel (n not a multiple of NR) runs the kernel of its own width: the full one
   // would compute the padding (48^3: 1.15x, 100^3: 1.06x, w += x^T dz at n = 784: 1.03x).
-  const auto& ukrs = ks.ukr[P.trans_c ? kTransposed : rows ? kRows : kColumns];
+  const auto& ukrs = ks.ukr[P.trans_c ? (rows ? kTransposed : kColumnsTransposed) : rows ? kRows : kColumns];
   const int64_t as = !P.direct_a ? MR : rows ? P.a_ri : P.a_cp;
   const Epilogue<T>& ep = P.ep;
 
@@ -334,21 +334,33 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
 template <class T>
 void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
                   bool ta, bool tb, const Epilogue<T>& ep) {
-  // C = A B^T with both stored k-contiguous and few rows of A (x w^T, a Dense layer's forward
-  // at batch 64): packing B would transpose all of it to use it a few times, a fifth of the
-  // time at 64x784x512. C^T = B A^T instead reads B in place as rows, packs A (the small one)
-  // and stores the tiles transposed. With ta and tb unchanged (op(B)^T = B is not transposed,
-  // op(A)^T = A^T is), this is the same problem with A and B, m and n exchanged. One K block,
-  // so each tile is transposed once; k beyond kSwapMaxK would make the B panel too deep. Only
-  // kernel sets whose vector holds a tile's column have the transposed form (the table's entry).
+  // C^T = op(B)^T op(A)^T instead, with the tiles stored transposed, in two cases:
+  // - C = A B^T with both stored k-contiguous and few rows of A (x w^T, a Dense layer's forward
+  //   at batch 64): packing B would transpose all of it to use it a few times, a fifth of the
+  //   time at 64x784x512. Swapped, B is read in place as rows and A (the small one) is packed.
+  // - C = A^T B narrower than 3/4 of a vector (x^T dz, the weight gradient of a Dense layer
+  //   into 10 classes): its tiles would fill n of W lanes and load a broadcast per FMA.
+  //   Swapped, both operands are read in place. w += (-lr) x^T dz, 1 thread, alternating runs:
+  //   512x64x10 1.48x, 784x64x10 1.29x, 512x512x10 2.6x; x^T dz with 32 to 512 rows, 10
+  //   columns and k = 32 to 256 1.07-2.5x. A partial last panel (of NR rows) among few (40
+  //   to 100 rows) measured 0.8-0.95x at k = 32 to 64, and k below 2W lost too. Without ta,
+  //   op(A)^T needs a transposing pack: 0.72x at 512x512x10.
+  // The same problem with A and B, m and n exchanged, and each transpose flag the other's
+  // negation. One K block, so each tile is transposed once; k beyond kSwapMaxK would make the
+  // B panel too deep. Only kernel sets whose vector holds a tile's column have the transposed
+  // forms (the table's entry).
+  const int W = ks.width;
   const bool has_transposed = ks.ukr[kTransposed][0][0] != nullptr;
-  const bool swap = !ta && tb && has_transposed && !ep.col_sum_b && m <= kDirectBUses * ks.blk.mr && m < n &&
-                    k <= kSwapMaxK && k >= kSwapMinK;
+  const bool wide_b = !ta && tb && m <= kDirectBUses * ks.blk.mr && m < n && k >= kSwapMinK;
+  const bool narrow_c = ta && 4 * n <= 3 * W && k >= 2 * W && (m % ks.blk.nr == 0 || m >= 4 * ks.blk.nr);
+  const bool swap = has_transposed && !ep.col_sum_b && k <= kSwapMaxK && (wide_b || narrow_c);
   if (swap) {
     std::swap(a, b);
     std::swap(m, n);
+    std::swap(ta, tb);
+    ta = !ta;
+    tb = !tb;
   }
-  const int W = ks.width;
   const int nv = static_cast<int>(std::min<int64_t>(ks.blk.nr / W, ceil_div(n, W)));
   const int NR = nv * W;
   // The fewest row panels, of equal height: 16 rows as 8 + 8 rather than 14 + 2, whose 2-row

@@ -74,15 +74,15 @@ struct TileEpilogue {
 // op(B) in place (ldb = n, only ever with nr == NR). A kernel of NV vectors is called for tiles
 // of (NV - 1) * W < nr <= NV * W columns (the driver picks it by the panel's width). The tile sum always starts from zero and the
 // epilogue runs the same operations for every element, so a value never depends on which tile
-// or which kernel computed it. The transposed form (kTransposed, rows only) computes a tile of
-// C^T (the driver swapped the operands): tile element (i, j) is C[j, i], stored at c[j*ldc + i],
-// masked by mask[j*ldm + i], biased by bias[i].
+// or which kernel computed it. The transposed forms (kTransposed reading A as rows,
+// kColumnsTransposed as columns) compute a tile of C^T (the driver swapped the operands): tile
+// element (i, j) is C[j, i], stored at c[j*ldc + i], masked by mask[j*ldm + i], biased by bias[i].
 template <class T>
 using MicroKernel = void (*)(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc,
                              int nr, const TileEpilogue<T>& e);
 template <class T>
-using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 3>;  // [form][nv-1][mr-1]
-enum UkrForm { kColumns = 0, kRows = 1, kTransposed = 2 };
+using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 4>;  // [form][nv-1][mr-1]
+enum UkrForm { kColumns = 0, kRows = 1, kTransposed = 2, kColumnsTransposed = 3 };
 
 // Direct path for small and matrix-vector problems, compiled once per ISA:
 //   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.

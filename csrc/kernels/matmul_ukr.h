@@ -52,13 +52,17 @@ template <class S, int MR, int NV>
         col[j] = S::loadu(row);
       }
     }
+    // Every row's epilogue before any store: a partial row's load right after the partial store
+    // of the row before it waits for that store to retire (their 64-byte spans overlap), which
+    // was 42% of w += (-lr) x^T dz at 512x64x10.
     const int rows = std::min(W, nr - v * W);
     for (int j = 0; j < rows; ++j) {
       const int64_t r = v * W + j;
-      T* cp = c + r * ldc;
-      const V x = epilogue_vector<S>(col[j], cp, MR, e.bias, e.mask ? e.mask + r * e.ldm : nullptr, e);
-      if (MR == W) S::storeu(cp, x);
-      else S::store_partial(cp, x, MR);
+      col[j] = epilogue_vector<S>(col[j], c + r * ldc, MR, e.bias, e.mask ? e.mask + r * e.ldm : nullptr, e);
+    }
+    for (int j = 0; j < rows; ++j) {
+      if (MR == W) S::storeu(c + (v * W + j) * ldc, col[j]);
+      else S::store_partial(c + (v * W + j) * ldc, col[j], MR);
     }
   }
 }
@@ -70,7 +74,7 @@ template <class S, int MR, int NV>
 // a packed panel with as = MR, or op(A) in place with trans_a) or as rows (kRows, kTransposed:
 // at pa[i*as + p], op(A) in place without trans_a). For rows, the MR row addresses are kept as
 // a base pointer every third row plus 0, 1 or 2 row strides (x86 scaled-index addressing), so
-// 5 pointers, not 14, step along k. kTransposed stores the tile transposed (MicroKernel).
+// 5 pointers, not 14, step along k. The transposed forms store the tile transposed (MicroKernel).
 // kStreamB (Blocking::stream_b): the B rows come from L2, so each is fetched into L1
 // kPrefetchRows steps before it is used.
 template <class S, int kForm, int MR, int NV, bool kStreamB>
@@ -79,7 +83,8 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
-  constexpr bool by_rows = kForm != kColumns;
+  constexpr bool by_rows = kForm == kRows || kForm == kTransposed;
+  constexpr bool transposed = kForm == kTransposed || kForm == kColumnsTransposed;
   constexpr int NB = (MR + 2) / 3;
   const char* base[NB];
   const int64_t row_bytes = as * int64_t(sizeof(T));
@@ -94,7 +99,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   // 1.04-1.10x faster (1.08-1.12x with the mask at 512 rows; the loop is too short for the line
   // to arrive first), and k = 64 to 512 the same within 2% (alternating runs in one process).
   const auto prefetch_tile = [&]<int kWrite>(const T* at, int64_t ld) {
-    if constexpr (kForm == kTransposed) {  // C^T's tile: rows j < nr of C, MR elements each
+    if constexpr (transposed) {  // C^T's tile: rows j < nr of C, MR elements each
 #pragma GCC unroll 32
       for (int j = 0; j < NV * W; ++j)
         if (j < nr) {
@@ -134,7 +139,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
     }
     pb += ldb;
   }
-  if constexpr (kForm == kTransposed) {
+  if constexpr (transposed) {
     return store_transposed<S, MR, NV>(acc, c, ldc, nr, e);
   }
   // The epilogue one operation at a time over the whole tile, in epilogue_vector's order, so
@@ -191,7 +196,8 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
 template <class T, int kForm, int MR, int NR>
 void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
                 const TileEpilogue<T>& e) {
-  constexpr bool by_rows = kForm != kColumns, trans = kForm == kTransposed;
+  constexpr bool by_rows = kForm == kRows || kForm == kTransposed;
+  constexpr bool trans = kForm == kTransposed || kForm == kColumnsTransposed;
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i)
@@ -212,7 +218,7 @@ void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T
 }
 
 // The tables [form][nv - 1][mr - 1] of microkernels for every edge shape of a PMR-row tile; the
-// transposed form only where a vector holds a whole column of the tile (PMR <= W).
+// transposed forms only where a vector holds a whole column of the tile (PMR <= W).
 template <class S, int PMR, int NVMAX, bool kStreamB>
 UkrTable<typename S::T> ukr_table_simd() {
   static_assert(NVMAX >= 1 && NVMAX <= kMaxNv && PMR <= kMaxMr);
@@ -224,7 +230,10 @@ UkrTable<typename S::T> ukr_table_simd() {
     };
     fill.template operator()<kColumns>();
     fill.template operator()<kRows>();
-    if constexpr (PMR <= S::kWidth) fill.template operator()<kTransposed>();
+    if constexpr (PMR <= S::kWidth) {
+      fill.template operator()<kTransposed>();
+      fill.template operator()<kColumnsTransposed>();
+    }
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }
@@ -235,6 +244,7 @@ UkrTable<T> ukr_table_scalar() {
     ((t[kColumns][0][Ms] = ukr_scalar<T, kColumns, Ms + 1, NR>), ...);
     ((t[kRows][0][Ms] = ukr_scalar<T, kRows, Ms + 1, NR>), ...);
     ((t[kTransposed][0][Ms] = ukr_scalar<T, kTransposed, Ms + 1, NR>), ...);
+    ((t[kColumnsTransposed][0][Ms] = ukr_scalar<T, kColumnsTransposed, Ms + 1, NR>), ...);
   }(std::make_integer_sequence<int, PMR>{});
   return t;
 }

@@ -144,10 +144,12 @@ void check_epilogues() {
   // The direct path (m or n of 1, tiny), the blocked path with edges, k above KC (several K
   // blocks: alpha per block, the activation only after the last), k == 0, threaded sizes; with
   // tb, {29, 45, 300}, {64, 200, 784} and {5, 77, 128} take the swapped path (C^T = B A^T,
-  // transposed tiles, partial ones at the edges).
+  // transposed tiles, partial ones at the edges); so do, with ta, the narrow {64, 10, 512},
+  // {512, 10, 64}, {160, 12, 300}, {200, 7, 40} (a partial last panel) and, for 8-wide
+  // vectors too, {96, 5, 64}.
   const Shape cases[] = {{1, 7, 9},      {9, 1, 7},      {3, 3, 3},     {15, 17, 33},   {64, 10, 512},
                          {29, 45, 300},  {64, 64, 64},   {130, 70, 530}, {7, 5, 0},     {200, 150, 100},
-                         {64, 200, 784}, {5, 77, 128}};
+                         {64, 200, 784}, {5, 77, 128},   {512, 10, 64},  {160, 12, 300}, {200, 7, 40},  {96, 5, 64}};
   for (Shape s : cases)
     for (int t = 0; t < 4; ++t)
       for (int which : {1, 2, 3, 4, 8, 12, 16, 20, 32, 63})
@@ -181,7 +183,7 @@ void check_relu_nan() {
 // any thread count (threaded shapes; C starts from the same contents each time).
 template <class T>
 void check_epilogue_determinism() {
-  const Shape cases[] = {{300, 200, 500}, {784, 512, 64}, {64, 784, 512}};
+  const Shape cases[] = {{300, 200, 500}, {784, 512, 64}, {64, 784, 512}, {784, 10, 512}};
   for (Shape s : cases) {
     const auto [m, n, k] = s;
     const std::vector<T> a = random_vec<T>(size_t(m * k), 5), b = random_vec<T>(size_t(k * n), 6),
