@@ -133,12 +133,11 @@ constexpr int64_t kFmasPerCopy = 1024;
 // kSwapMaxK deep. Its transposed tile stores cost about 200 cycles a tile, which k below
 // kSwapMinK does not repay (64x64x512: 0.95x packing B; 64x128x512: 1.1x; 64x256x512: 1.23x).
 constexpr int64_t kSwapMaxK = 1024, kSwapMinK = 128;
-// Where B panels stay in L1 (Blocking::stream_b false): an m x n matrix read in the epilogue (C
-// with accumulate, or the relu mask) and K at most this:
-// a tile's k loop is short, so that matrix's traffic (from L3 once it outgrows L2) is a large
-// share, and tiles go along C's rows (row panels of A outer, B panels inner) so that the
-// prefetchers stream it in; the B panels of the block then come from L2 rather than L1, cheap
-// at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x; dz w with the relu
+// Where B panels stay in L1 (Blocking::stream_b false), an m x n matrix read in the epilogue (C
+// with accumulate, or the relu mask) and K at most this: a tile's k loop is short, so that
+// matrix's traffic (from L3 once it outgrows L2) is a large share, and tiles go along C's rows
+// (row panels of A outer, B panels inner) so that the prefetchers stream it in; the B panels of
+// the block then come from L2 rather than L1, cheap at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x; dz w with the relu
 // mask at 512x10x512: 1.24x. Where C is only written it measured 0.9x at k = 10, 0.97x at 64^3.
 constexpr int64_t kRowOrderMaxK = 128;
 

@@ -83,6 +83,8 @@ using MicroKernel = void (*)(int64_t kc, const T* pa, int64_t as, const T* pb, i
 template <class T>
 using UkrTable = std::array<std::array<std::array<MicroKernel<T>, kMaxMr>, kMaxNv>, 4>;  // [form][nv-1][mr-1]
 enum UkrForm { kColumns = 0, kRows = 1, kTransposed = 2, kColumnsTransposed = 3 };
+constexpr bool reads_a_by_rows(int form) { return form == kRows || form == kTransposed; }
+constexpr bool stores_transposed(int form) { return form == kTransposed || form == kColumnsTransposed; }
 
 // Direct path for small and matrix-vector problems, compiled once per ISA:
 //   c[0:m, 0:n] = op(A) op(B), no packing. See small_gemm in matmul_small.h.

@@ -83,8 +83,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
-  constexpr bool by_rows = kForm == kRows || kForm == kTransposed;
-  constexpr bool transposed = kForm == kTransposed || kForm == kColumnsTransposed;
+  constexpr bool by_rows = reads_a_by_rows(kForm), transposed = stores_transposed(kForm);
   constexpr int NB = (MR + 2) / 3;
   const char* base[NB];
   const int64_t row_bytes = as * int64_t(sizeof(T));
@@ -196,8 +195,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
 template <class T, int kForm, int MR, int NR>
 void ukr_scalar(int64_t kc, const T* pa, int64_t as, const T* pb, int64_t ldb, T* c, int64_t ldc, int nr,
                 const TileEpilogue<T>& e) {
-  constexpr bool by_rows = kForm == kRows || kForm == kTransposed;
-  constexpr bool trans = kForm == kTransposed || kForm == kColumnsTransposed;
+  constexpr bool by_rows = reads_a_by_rows(kForm), trans = stores_transposed(kForm);
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i)
