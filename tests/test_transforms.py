@@ -245,7 +245,9 @@ def test_graph_mode_compiles_a_cells_construct():
 
 def test_each_weight_update_runs_right_after_the_last_read_of_the_old_weight():
     # The update streams the weight through the cache: it runs straight after the backward
-    # product that read it, and the first layer's weight (read only by the forward pass) last.
+    # product that read it (only that product's column sum, the bias gradient, comes between,
+    # reading it while it is in cache), and the first layer's weight (read only by the forward
+    # pass) last.
     net = nn.SequentialCell(nn.Dense(12, 16), nn.ReLU(), nn.Dense(16, 16), nn.ReLU(), nn.Dense(16, 3))
     opt = nn.SGD(net.trainable_params(), 0.1)
     grad_fn = ms.value_and_grad(lambda x, y: nn.CrossEntropyLoss()(net(x), y), None, opt.parameters)
@@ -265,7 +267,12 @@ def test_each_weight_update_runs_right_after_the_last_read_of_the_old_weight():
     assert list(updates) == ["%4.weight", "%2.weight", "%0.weight"], lines
     for w, i in updates.items():
         last_read = max(j for j, line in enumerate(lines) if w in line and "matmul_update(" not in line)
-        assert i == last_read + 1 or w == "%0.weight", (w, lines)
+        assert w == "%0.weight" or all("reduce_sum(" in line for line in lines[last_read + 1:i]), (w, lines)
+    defined = {line.split(" = ")[0].strip(): j for j, line in enumerate(lines)}
+    sums = [(j, line.split("reduce_sum(")[1].split(")")[0]) for j, line in enumerate(lines) if "reduce_sum(" in line]
+    assert len(sums) == 3, lines
+    for j, of in sums:  # each bias gradient straight after the product it sums
+        assert all("reduce_sum(" in line for line in lines[defined[of] + 1:j]), (of, lines)
     assert updates["%0.weight"] == updates["%2.weight"] + 1, lines
     # and the values are plain SGD's on the eager gradients
     for p in net.trainable_params():

@@ -43,14 +43,28 @@ Graph schedule_updates(const Graph& g) {
     std::stable_sort(us.begin(), us.end(), [&](int a, int b) { return recent[a] > recent[b]; });
 
   Rewriter rw(g);
-  // Emits v (unless it is -1, the graph inputs, already there) and then what runs after it.
+  std::vector<bool> done(n, false);
+  const auto ready = [&](int v) {
+    for (int in : g.nodes[v].inputs)
+      if (!done[in] && !rw.is_input(in)) return false;
+    return true;
+  };
+  // Emits v (unless it is -1, the graph inputs, already there), then its readers that reduce it
+  // and can run now, then the updates that run after it: a bias gradient's column sum then
+  // reads the backward product's output while it is still in cache, not after the updates have
+  // streamed two weights through.
   const auto emit = [&](const auto& self, int v) -> void {
-    if (v >= 0) rw.map[v] = rw.push(rw.mapped(v));
+    if (v >= 0) {
+      rw.map[v] = rw.push(rw.mapped(v));
+      done[v] = true;
+      for (int r : readers[v])
+        if (!done[r] && g.nodes[r].op == &GG_OP("reduce_sum") && ready(r)) self(self, r);
+    }
     for (int u : runs_after[v + 1]) self(self, u);
   };
   emit(emit, -1);
   for (int v = 0; v < n; ++v)
-    if (!rw.is_input(v) && g.nodes[v].op != update) emit(emit, v);
+    if (!rw.is_input(v) && g.nodes[v].op != update && !done[v]) emit(emit, v);
   return rw.finish();
 }
 
