@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <random>
 #include <vector>
 
@@ -176,6 +177,55 @@ BENCHMARK(BM_quickstart_product)
     ->ArgsProduct({{0, 1, 2, 3, 4}, {64, 512}, {1, 2}})
     ->ArgNames({"product", "batch", "thr"})
     ->UseRealTime();
+
+// The whole step's eight products in the order its compiled graph runs them (forward; then the
+// output layer's and each hidden layer's backward product and weight update), each step on a
+// fresh batch of eight cycled, as in training. Every product then finds its operands where the
+// step leaves them, the weights and the batch mostly in L3: products measured hot, as above, ran
+// 10 to 38% faster than with their operands cycled through L3 (alternating runs, 1 and 2 threads).
+// The counter is the step's matmul flops per second. Arguments: batch, threads.
+void BM_quickstart_step(benchmark::State& state) {
+  const int64_t B = state.range(0);
+  gg::set_num_threads(static_cast<int>(state.range(1)));
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::deque<Buffer<float>> bufs;
+  const auto make = [&](int64_t n) {
+    for (auto& v : bufs.emplace_back(size_t(n))) v = dist(rng);
+    return bufs.back().data();
+  };
+  float* xs[8];
+  for (float*& x : xs) x = make(B * 784);
+  float *w1 = make(512 * 784), *b1 = make(512), *w2 = make(512 * 512), *b2 = make(512), *w3 = make(10 * 512),
+        *b3 = make(10), *h1 = make(B * 512), *h2 = make(B * 512), *z = make(B * 10), *d3 = make(B * 10),
+        *d2 = make(B * 512), *d1 = make(B * 512);
+  using gg::kernels::matmul;
+  using E = gg::kernels::Epilogue<float>;
+  const auto update = [] {
+    E e;
+    e.alpha = -1e-7f;  // small enough that the weights stay put over any run
+    e.accumulate = true;
+    return e;
+  }();
+  int64_t step = 0;
+  for (auto _ : state) {
+    const float* x = xs[step++ % 8];
+    E e1, e2, e3, m2, m1;
+    e1.bias = b1, e1.relu = true, e2.bias = b2, e2.relu = true, e3.bias = b3, m2.relu_mask = h2, m1.relu_mask = h1;
+    matmul(x, w1, h1, B, 512, 784, false, true, e1);
+    matmul(h1, w2, h2, B, 512, 512, false, true, e2);
+    matmul(h2, w3, z, B, 10, 512, false, true, e3);
+    matmul(d3, w3, d2, B, 512, 10, false, false, m2);
+    matmul(d3, h2, w3, 10, 512, B, true, false, update);
+    matmul(d2, w2, d1, B, 512, 512, false, false, m1);
+    matmul(d2, h1, w2, 512, 512, B, true, false, update);
+    matmul(d1, x, w1, 512, 784, B, true, false, update);
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * double(B) * (3 * (784 * 512 + 512 * 512 + 512 * 10) - 784 * 512);
+  state.counters["GFLOPS"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_quickstart_step)->ArgsProduct({{64, 512}, {1, 2}})->ArgNames({"batch", "thr"})->UseRealTime();
 
 #ifdef GG_HAVE_OPENBLAS
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b,
