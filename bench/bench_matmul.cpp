@@ -182,7 +182,7 @@ BENCHMARK(BM_quickstart_product)
 // output layer's and each hidden layer's backward product and weight update), each step on a
 // fresh batch of eight cycled, as in training. Every product then finds its operands where the
 // step leaves them, the weights and the batch mostly in L3: products measured hot, as above, ran
-// 10 to 38% faster than with their operands cycled through L3 (alternating runs, 1 and 2 threads).
+// 7 to 38% faster than with their operands cycled through L3 (alternating runs, 1 and 2 threads).
 // The counter is the step's matmul flops per second. Arguments: batch, threads.
 void BM_quickstart_step(benchmark::State& state) {
   const int64_t B = state.range(0);
