@@ -44,11 +44,10 @@ Graph schedule_updates(const Graph& g) {
     std::stable_sort(us.begin(), us.end(), [&](int a, int b) { return recent[a] > recent[b]; });
 
   Rewriter rw(g);
-  std::vector<bool> done(n, false);
+  // Emitted nodes (and the graph inputs, from the start) have their place in rw.map.
+  const auto done = [&](int v) { return rw.map[v] >= 0; };
   const auto ready = [&](int v) {
-    for (int in : g.nodes[v].inputs)
-      if (!done[in] && !rw.is_input(in)) return false;
-    return true;
+    return std::all_of(g.nodes[v].inputs.begin(), g.nodes[v].inputs.end(), done);
   };
   // Emits v (unless it is -1, the graph inputs, already there), then its reduce_sum readers
   // whose inputs are all there, then the updates that run after it: a bias gradient's column
@@ -57,15 +56,14 @@ Graph schedule_updates(const Graph& g) {
   const auto emit = [&](const auto& self, int v) -> void {
     if (v >= 0) {
       rw.map[v] = rw.push(rw.mapped(v));
-      done[v] = true;
       for (int r : readers[v])
-        if (!done[r] && g.nodes[r].op == &GG_OP("reduce_sum") && ready(r)) self(self, r);
+        if (!done(r) && g.nodes[r].op == &GG_OP("reduce_sum") && ready(r)) self(self, r);
     }
     for (int u : runs_after[v + 1]) self(self, u);
   };
   emit(emit, -1);
   for (int v = 0; v < n; ++v)
-    if (!rw.is_input(v) && g.nodes[v].op != update && !done[v]) emit(emit, v);
+    if (!rw.is_input(v) && g.nodes[v].op != update && !done(v)) emit(emit, v);
   return rw.finish();
 }
 
