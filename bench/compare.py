@@ -331,6 +331,23 @@ def fmt_t(s):
     return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
 
 
+def paired(times, peer):
+    """The median (min-max) of graphgrad's sample / the peer's, round by round. The samples of a
+    round are taken within a second of each other, so on a shared machine whose speed moves
+    from one minute to the next this compares them in the same conditions more closely than the
+    ratio of the medians."""
+    if "graphgrad" not in times or peer not in times:
+        return "-"
+    r = [g / q for g, q in zip(times["graphgrad"], times[peer])]
+    return f"{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})"
+
+
+def print_table(rows):
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.rjust(wd) for c, wd in zip(r, widths)))
+
+
 def print_tables(results, impls):
     for w in results["workers"]:
         peak = results["peak"].get(min(w["threads"], 2))
@@ -350,9 +367,10 @@ def print_tables(results, impls):
             for p in peers:
                 row.append(f"{med['graphgrad'] / med[p]:.2f}" if "graphgrad" in med and p in med else "-")
             rows.append(row)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        for r in rows:
-            print("  ".join(c.rjust(wd) for c, wd in zip(r, widths)))
+        print_table(rows)
+        print("\nthe same ratios per round (graphgrad's sample / the peer's in the same round): median (min-max)\n")
+        print_table([["size"] + [f"gg/{p}" for p in peers]] +
+                    [[size] + [paired(s["times"], p) for p in peers] for size, s in w["sizes"].items()])
         setup = {size: {n: round(t, 2) for n, t in s["setup_s"].items() if t > 1} for size, s in w["sizes"].items()}
         setup = {k: v for k, v in setup.items() if v}
         if setup:

@@ -11,7 +11,9 @@ hand, PyTorch eager, torch.compile and jax.jit:
 Every implementation starts from the same initial weights and must give the float64 numpy
 reference's loss trajectory over the first steps (on distinct batches) before it is timed;
 then all are timed round-robin on one batch (each sample after one untimed step, so that it
-times steps run back to back as in training), medians of --repeats. Each thread count runs in
+times steps run back to back as in training), medians of --repeats. Each round's samples are
+taken within a second of each other, so the median of the per-round ratios is also printed
+(see bench/compare.py's `paired`). Each thread count runs in
 its own worker process pinned to that many CPUs (as bench/compare.py does), with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset there so numpy and the peers run their current
 kernels; the worker prints threadpoolctl's report. Also measured: the first call (trace,
@@ -24,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -342,6 +345,16 @@ def fmt_t(s):
     return f"{s * 1e6:.0f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
 
 
+def probe():
+    """The FMA peak on 1 and 2 threads, printed beside the table: on a shared machine it moves."""
+    from compare_matmul_numpy import fma_peak
+    try:
+        peak = fma_peak(tempfile.gettempdir())
+    except (OSError, subprocess.CalledProcessError) as e:  # no C++ compiler: the table stands alone
+        return f"not measured ({type(e).__name__})"
+    return ", ".join(f"{g:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t, g in sorted(peak.items()))
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -373,7 +386,9 @@ def main():
           f"numpy {np.__version__}")
     passthrough = ["--batches", ",".join(map(str, args.batches)), "--impls", ",".join(args.impls),
                    "--repeats", str(args.repeats), "--sample-s", str(args.sample_s)]
+    print(f"FMA peak (float32, bench/peak.cpp) before: {probe()}")
     workers = [run_child(passthrough + ["--worker", str(t)], t) for t in args.threads]
+    print(f"FMA peak after: {probe()}")
     print("\nthreadpoolctl (in the worker):", *workers[0]["blas"], sep="\n  ")
     impls = [i for i in args.impls if any(i in b["times"] for w in workers for b in w["batches"].values())]
     peers = [i for i in impls if i != "graphgrad"]
@@ -386,10 +401,15 @@ def main():
             row += [f"{fmt_t(med[i])} ({flops(int(batch)) / med[i] / 1e9:.0f})" if i in med else "-" for i in impls]
             row += [f"{med['graphgrad'] / med[q]:.2f}" if "graphgrad" in med and q in med else "-" for q in peers]
             rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    from compare import paired, print_table
     print(f"\nmedian time per step (GFLOP/s), {args.repeats} repeats; ratio = graphgrad / peer (below 1: faster)\n")
-    for r in rows:
-        print("  ".join(c.rjust(wd) for c, wd in zip(r, widths)))
+    print_table(rows)
+    print("\nthe same ratios per round (graphgrad's sample / the peer's in the same round): median (min-max)\n")
+    rows = [["threads", "batch"] + [f"gg/{q}" for q in peers]]
+    for w in workers:
+        for batch, b in w["batches"].items():
+            rows.append([str(w["threads"]), str(batch)] + [paired(b["times"], q) for q in peers])
+    print_table(rows)
     for w in workers:
         print(f"threads={w['threads']}: load average {w['load_before']:.1f} before, {w['load_after']:.1f} after")
         for batch, b in w["batches"].items():
