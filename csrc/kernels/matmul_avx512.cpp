@@ -70,6 +70,12 @@ struct F32x16 {
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
   static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  // c + broadcast(*a) * b in one instruction, the broadcast a memory operand (see ukr_simd).
+  // Written in asm because compilers keep a broadcast used twice in a register.
+  static V fma_broadcast(const T* a, V b, V c) {
+    asm("vfmadd231ps %1%{1to16%}, %2, %0" : "+v"(c) : "m"(*a), "v"(b));
+    return c;
+  }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V set1(T x) { return _mm512_set1_ps(x); }
