@@ -10,7 +10,9 @@ Every implementation is checked against a float64 numpy reference first, then ti
 (one sample of each per repeat, starting at a different one each time) so machine noise hits all
 alike. Each thread count runs in its own worker process: OpenBLAS/OpenMP/XLA size their pools at
 import, and the worker is pinned to that many CPUs so no library can use more. torch and JAX are
-optional: missing ones are skipped with a note. Also measured: the first call (trace + compile +
+optional: missing ones are skipped with a note. With torch, a reference column "sgemm floor"
+times the step's two products alone (see make_floor), so graphgrad / floor says how close the
+step comes to the GEMMs it cannot avoid. Also measured: the first call (trace + compile +
 run) of graphgrad and jax.jit on the seed model, and the peak RSS of one large step per
 implementation, each in a fresh process (VmHWM reset after set-up, see bench/README.md).
 """
@@ -32,7 +34,8 @@ SIZES = {  # batch (None: the tutorial's 1-D x), in, out
     "medium": (512, 1024, 1024),
     "large": (2048, 4096, 1024),
 }
-IMPLS = ["graphgrad", "numpy", "torch", "torch.compile", "jax.jit"]
+IMPLS = ["graphgrad", "numpy", "torch", "torch.compile", "jax.jit", "sgemm floor"]
+FLOOR = "sgemm floor"  # a reference, not an implementation: see make_floor
 TOL = 1e-4  # float32 vs the float64 reference: max |error| / max |reference|, per output
 
 
@@ -149,9 +152,27 @@ def make_jax(x, y, w, b):
     return step
 
 
+def make_floor(x, y, w, b):
+    """The step's two products alone, x @ w and x^T @ dz, by torch.mm into preallocated outputs:
+    torch's sgemm is the faster library at both shapes here, so no step can beat this at the
+    best library's GEMM speed. Timed round-robin with the implementations; not checked (it
+    computes no loss), never counted as a peer."""
+    import torch
+    xt = torch.from_numpy(x.reshape(-1, x.shape[-1]))  # the seed's 1-D x as one row
+    wt = torch.from_numpy(w)
+    dz = torch.full((xt.shape[0], w.shape[1]), 0.5)
+    z, dw = torch.empty(xt.shape[0], w.shape[1]), torch.empty(w.shape)
+
+    def step():
+        torch.mm(xt, wt, out=z)
+        torch.mm(xt.t(), dz, out=dw)
+    return step
+
+
 MAKERS = {"graphgrad": make_graphgrad, "numpy": make_numpy, "torch": make_torch,
-          "torch.compile": make_torch_compile, "jax.jit": make_jax}
-MODULE = {"graphgrad": "graphgrad", "numpy": "numpy", "torch": "torch", "torch.compile": "torch", "jax.jit": "jax"}
+          "torch.compile": make_torch_compile, "jax.jit": make_jax, FLOOR: make_floor}
+MODULE = {"graphgrad": "graphgrad", "numpy": "numpy", "torch": "torch", "torch.compile": "torch", "jax.jit": "jax",
+          FLOOR: "torch"}
 
 
 def available(impls):
@@ -171,7 +192,7 @@ def set_threads(n, impls):
     if "graphgrad" in impls:
         import graphgrad
         graphgrad.set_num_threads(n)
-    if "torch" in impls or "torch.compile" in impls:
+    if {"torch", "torch.compile", FLOOR} & set(impls):
         import torch
         torch.set_num_threads(n)
 
@@ -222,12 +243,13 @@ def worker(args):
                 notes.append(f"{name} {size}: failed: {type(e).__name__}: {str(e)[:200]}")
                 continue
             res["setup_s"][name] = time.perf_counter() - t
-            errs = [max_rel_err(g, r) for g, r in zip(got, ref)]
-            res["check"][name] = errs
-            if max(errs) > TOL:
-                notes.append(f"{name} {size}: DISAGREES with the float64 reference: rel err "
-                             f"loss {errs[0]:.2e} dw {errs[1]:.2e} db {errs[2]:.2e}; not timed")
-                continue
+            if name != FLOOR:
+                errs = [max_rel_err(g, r) for g, r in zip(got, ref)]
+                res["check"][name] = errs
+                if max(errs) > TOL:
+                    notes.append(f"{name} {size}: DISAGREES with the float64 reference: rel err "
+                                 f"loss {errs[0]:.2e} dw {errs[1]:.2e} db {errs[2]:.2e}; not timed")
+                    continue
             one = time_calls(step, 1)
             res["inner"][name] = max(1, min(10000, int(args.sample_s / max(one, 1e-9))))
             steps[name] = step
@@ -426,7 +448,7 @@ def main():
                "workers": [run_child(passthrough + ["--worker", str(t)], t) for t in args.threads], "rss": []}
     if not args.no_rss and "large" in args.sizes:
         impls, _ = available(args.impls)
-        results["rss"] = [run_child(["--rss", name], 1) for name in impls]
+        results["rss"] = [run_child(["--rss", name], 1) for name in impls if name != FLOOR]
     print_tables(results, args.impls)
     if args.json:
         with open(args.json, "w") as f:
