@@ -98,6 +98,10 @@ struct F64x8 {
   static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
   static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V fma_broadcast(const T* a, V b, V c) {  // as F32x16's
+    asm("vfmadd231pd %1%{1to8%}, %2, %0" : "+v"(c) : "m"(*a), "v"(b));
+    return c;
+  }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V set1(T x) { return _mm512_set1_pd(x); }
