@@ -1,9 +1,11 @@
 // The worker pool: every index runs exactly once, nested and concurrent calls complete,
-// exceptions reach the caller, a forked child can use it.
+// exceptions reach the caller, a forked child can use it, a held-up thread's indices are taken
+// over by the others, and index 0 always runs on the calling thread.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -14,7 +16,7 @@
 namespace {
 
 void check_each_index_once() {
-  for (int threads : {1, 2, 3, 8}) {
+  for (int threads : {1, 2, 3, 8, 300}) {  // 300: more than the pool's participants
     gg::set_num_threads(threads);
     for (int64_t n : {0, 1, 2, 5, 1000}) {
       std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
@@ -24,6 +26,43 @@ void check_each_index_once() {
       CHECK_MSG(once, "threads=%d n=%lld", threads, (long long)n);
     }
   }
+}
+
+// The caller is held up on its first index (index 0, its own): the worker runs its own run of
+// indices, then takes over the rest of the caller's, from the back.
+void check_held_up_caller() {
+  gg::set_num_threads(2);
+  const auto caller = std::this_thread::get_id();
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::atomic<int>> hits(16);
+    std::atomic<int> by_other_in_callers_run{0};
+    gg::parallel_for(16, [&](int64_t i) {
+      const bool on_caller = std::this_thread::get_id() == caller;
+      if (i == 0) {
+        CHECK(on_caller);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (i < 8 && !on_caller) ++by_other_in_callers_run;
+      hits[size_t(i)].fetch_add(1);
+    });
+    for (auto& h : hits) CHECK(h.load() == 1);
+    CHECK_MSG(by_other_in_callers_run.load() == 7, "round %d: the worker took %d of the caller's 7 others", round,
+              by_other_in_callers_run.load());
+  }
+}
+
+// Each participant starts on its own contiguous run (what keeps a kernel's part of a buffer on
+// one core from call to call): with the worker held up on its first index (8, the first of its
+// run), the caller runs its own 0..7, then takes over 15..9.
+void check_own_run_first() {
+  gg::set_num_threads(2);
+  const auto caller = std::this_thread::get_id();
+  std::vector<std::atomic<int>> on_caller(16);
+  gg::parallel_for(16, [&](int64_t i) {
+    if (std::this_thread::get_id() == caller) on_caller[size_t(i)] = 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(i == 8 ? 200 : 2));  // the worker wakes meanwhile
+  });
+  for (int i = 0; i < 16; ++i) CHECK_MSG(on_caller[size_t(i)].load() == (i != 8), "index %d", i);
 }
 
 void check_nested() {
@@ -89,6 +128,8 @@ int main() {
   }
   CHECK(threw);
   check_each_index_once();
+  check_held_up_caller();
+  check_own_run_first();
   check_nested();
   check_concurrent_callers();
   check_exception();
