@@ -254,8 +254,9 @@ void BM_openblas(benchmark::State& state) {
 }
 #endif
 
-// Square sizes; the training shapes of the Quick Start MLP (784-512-512-10, batch 64) with the
-// two gradient products of each layer, dX = dZ W^T (trans_b) and dW = X^T dZ (trans_a); the
+// Square sizes; the training shapes of the Quick Start MLP (784-512-512-10, batch 64, and its two
+// large layers at batch 512) with the two gradient products of each layer, dX = dZ W^T (trans_b)
+// and dW = X^T dZ (trans_a); the
 // linear model's medium and large steps (x @ w and x^T @ dz); small and matrix-vector shapes.
 void args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
@@ -264,9 +265,9 @@ void args(benchmark::internal::Benchmark* b) {
       b->Args({s, s, s, 1, 0, threads});
       b->Args({s, s, s, 0, 1, threads});
     }
-    const int layers[][3] = {{64, 784, 512}, {64, 512, 512}, {64, 512, 10}};  // batch, in, out
-    for (auto [B, I, O] : layers) {
-      b->Args({B, O, I, 0, 0, threads});  // z = x w
+    const int layers[][3] = {{64, 784, 512}, {64, 512, 512}, {64, 512, 10}, {512, 784, 512}, {512, 512, 512}};
+    for (auto [B, I, O] : layers) {  // batch, in, out
+      if (B != I || I != O) b->Args({B, O, I, 0, 0, threads});  // z = x w (512^3 is among the squares)
       b->Args({I, O, B, 1, 0, threads});  // dw = x^T dz
       b->Args({B, I, O, 0, 1, threads});  // dx = dz w^T
     }

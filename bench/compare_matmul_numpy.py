@@ -4,6 +4,8 @@ from C++, in GFLOP/s and as a percentage of this CPU's measured FMA peak, on 1 a
 
     python bench/compare_matmul_numpy.py build-cpp/bench/graphgrad_bench [--rounds 3] [--groups squares,training]
 
+(groups: squares, training, training512, linear, transposed, small)
+
 The machine is shared and noisy, so the libraries are interleaved case by case: numpy and torch
 each live in a persistent worker process per thread count (pinned with taskset to that many CPUs,
 their thread pools sized by environment before import), the C++ harness runs once per case
@@ -31,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GROUPS = {
     "squares": [(s, s, s, 0, 0, "") for s in (16, 32, 64, 128, 256, 512, 1024, 2048)],
     "training": [],  # the Quick Start MLP 784-512-512-10, batch 64: z = x w, dw = x^T dz, dx = dz w^T
+    "training512": [],  # its two large layers at batch 512
     "linear": [],    # the linear + BCE model's medium and large steps: z = x w, dw = x^T dz
     "transposed": [(1024, 1024, 1024, 1, 0, "A^T B"), (1024, 1024, 1024, 0, 1, "A B^T")],
     "small": [(1, 3, 5, 0, 0, "seed"), (1, 1024, 1024, 0, 0, "gemv"), (1, 1024, 1024, 0, 1, "gemv"),
@@ -38,6 +41,8 @@ GROUPS = {
 }
 for B, I, O in ((64, 784, 512), (64, 512, 512), (64, 512, 10)):
     GROUPS["training"] += [(B, O, I, 0, 0, f"x w {I}->{O}"), (I, O, B, 1, 0, "x^T dz"), (B, I, O, 0, 1, "dz w^T")]
+for B, I, O in ((512, 784, 512), (512, 512, 512)):
+    GROUPS["training512"] += [(B, O, I, 0, 0, f"x w {I}->{O}"), (I, O, B, 1, 0, "x^T dz"), (B, I, O, 0, 1, "dz w^T")]
 for name, (B, I, O) in (("medium", (512, 1024, 1024)), ("large", (2048, 4096, 1024))):
     GROUPS["linear"] += [(B, O, I, 0, 0, f"{name} x w"), (I, O, B, 1, 0, f"{name} x^T dz")]
 
@@ -126,6 +131,8 @@ def harness(bench, case, threads, dtype, rows, coretype):
                                             "--benchmark_format=json"],
                          env=env, capture_output=True, text=True, check=True)
     reps = {}
+    if not res.stdout.strip():  # no row matched: a harness built without OpenBLAS has no BM_openblas
+        return reps
     for b in json.loads(res.stdout)["benchmarks"]:
         if b.get("run_type") == "iteration":
             reps.setdefault(b["name"].split("<")[0], ([], b.get("label", "")))[0].append(b["GFLOPS"])

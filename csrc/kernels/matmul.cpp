@@ -97,11 +97,13 @@ std::atomic<uint64_t> g_copy_calls{0};
 // path never depends on the thread count, so results do not either.
 constexpr int64_t kParallelFlops = int64_t(1) << 22;    // ~ 128^3 * 2
 constexpr int64_t kMinTaskFlops = int64_t(1) << 21;     // a task is worth a pool hand-off
-// Tasks are handed out as threads come free, so finer ones balance a thread that was held up (on
-// a shared machine a core is often busy for a while). 4 per thread against 2, on 2 threads in
-// alternating runs: 1.03-1.18x at 256^3, 1024^3, 512x784x512, 64x784x512 and w += x^T dz; the
-// Quick Start step's five products took 0.92x the time at batch 64 and 0.97x at batch 512. 8 per
-// thread was slower again.
+// A thread that runs out of its own tasks takes over another's (parallel_for), so finer ones
+// balance a thread that was held up (on a shared machine a core is often busy for a while). 4 per
+// thread against 2, on 2 threads in alternating runs: 1.03-1.18x at 256^3, 1024^3, 512x784x512,
+// 64x784x512 and w += x^T dz; the Quick Start step's five products took 0.92x the time at batch
+// 64 and 0.97x at batch 512. 8 per thread was slower again. (Measured when tasks were handed out
+// in one shared sequence; with each thread's own run first, 1, 2 and 4 per thread measured alike
+// on the whole step, within the runs' spread.)
 constexpr int64_t kTasksPerThread = 4;
 constexpr int64_t kSmallFlops = int64_t(2) * 4 * 4 * 4;  // direct loops at or below this (measured crossover:
                                                          // 6^3 and 8^3 run 1.7-2.6x faster blocked)
@@ -432,7 +434,8 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
     const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
     Problem<T> Q = P;
     if (own_copy) {
-      // Task 0 is the first one handed out, so its thread packs here and adds B's column sums.
+      // Task 0 is always the calling thread's first (parallel_for), so that thread packs here and
+      // adds B's column sums.
       thread_local uint64_t t_copy_call = 0;
       T* copy = t_shared.get<T>(dup);
       if (t_copy_call != call) {

@@ -11,6 +11,9 @@ int get_num_threads();
 
 // Runs f(i) for i in [0, n) on up to get_num_threads() threads (the caller is one of them) and
 // returns when all are done. Safe to call from several threads at once; a nested call runs inline.
+// Each thread first runs its own contiguous part of [0, n), the same part for the same n and
+// thread count on every call (the caller the first, from index 0, which it always runs itself),
+// then takes over indices left in the others' parts.
 void parallel_for(int64_t n, const std::function<void(int64_t)>& f);
 
 }  // namespace gg

@@ -40,7 +40,7 @@ void check_held_up_caller() {
       const bool on_caller = std::this_thread::get_id() == caller;
       if (i == 0) {
         CHECK(on_caller);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       if (i < 8 && !on_caller) ++by_other_in_callers_run;
       hits[size_t(i)].fetch_add(1);
@@ -60,7 +60,7 @@ void check_own_run_first() {
   std::vector<std::atomic<int>> on_caller(16);
   gg::parallel_for(16, [&](int64_t i) {
     if (std::this_thread::get_id() == caller) on_caller[size_t(i)] = 1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(i == 8 ? 200 : 2));  // the worker wakes meanwhile
+    std::this_thread::sleep_for(std::chrono::milliseconds(i == 8 ? 300 : 10));  // the worker wakes meanwhile
   });
   for (int i = 0; i < 16; ++i) CHECK_MSG(on_caller[size_t(i)].load() == (i != 8), "index %d", i);
 }
