@@ -304,3 +304,38 @@ def test_an_sgd_update_accumulates_in_its_matmul_and_matches_the_unfused_step():
     step(Tensor(a), Tensor(b))
     np.testing.assert_allclose(held.asnumpy(), w0 - 0.1 * a.T @ b, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(w.asnumpy(), w0 - 0.2 * a.T @ b, rtol=1e-12, atol=1e-12)
+
+
+def test_two_weight_updates_run_as_one_batch_with_the_bits_of_one_thread():
+    # Two independent updates (matmul_update) run as one batch: on 2 threads each takes one, then
+    # shares the larger one's rest. The weights must come out the same bits as on one thread,
+    # and as the float64 reference; a tensor holding a weight's old value keeps it.
+    rng = np.random.default_rng(6)
+    x, d1, d2 = rng.standard_normal((256, 300)), rng.standard_normal((256, 200)), rng.standard_normal((256, 120))
+    w10, w20 = rng.standard_normal((300, 200)), rng.standard_normal((300, 120))
+    old = ms.get_num_threads()
+    got = {}
+    try:
+        for threads in (1, 2):
+            ms.set_num_threads(threads)
+            w1, w2 = Parameter(Tensor(w10.copy()), name="w1"), Parameter(Tensor(w20.copy()), name="w2")
+
+            @ms.jit
+            def step(x, d1, d2):
+                ops.assign(w1, w1 - 0.1 * ops.matmul(x.T, d1))
+                ops.assign(w2, w2 - 0.1 * ops.matmul(x.T, d2))
+                return ops.sum(d1)
+            args = Tensor(x), Tensor(d1), Tensor(d2)
+            step(*args)
+            held = Tensor(w2)
+            step(*args)
+            final = str(step.stages(*args)[-1][1])
+            assert final.count("matmul_update") == 2 and final.count("batched with") == 2, final
+            np.testing.assert_allclose(held.asnumpy(), w20 - 0.1 * x.T @ d2, rtol=1e-12, atol=1e-12)
+            got[threads] = w1.asnumpy().copy(), w2.asnumpy().copy()
+    finally:
+        ms.set_num_threads(old)
+    for a, b in zip(got[1], got[2]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got[2][0], w10 - 0.2 * x.T @ d1, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[2][1], w20 - 0.2 * x.T @ d2, rtol=1e-12, atol=1e-12)

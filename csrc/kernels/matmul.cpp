@@ -9,7 +9,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <stdexcept>
+#include <vector>
 
 #include "kernels/cpu.h"
 #include "kernels/matmul_internal.h"
@@ -351,8 +354,16 @@ void gemm_range(const Problem<T>& P, int64_t i0, int64_t i1, int64_t j0, int64_t
 // cutting M makes every task pack B. Several tasks per thread (kTasksPerThread) let a thread that
 // was held up do less.
 template <class T>
-void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
-                  bool ta, bool tb, const Epilogue<T>& ep) {
+struct Blocked {
+  Problem<T> P;
+  int64_t tasks, panels, dup;
+  bool split_n, own_copy;
+  uint64_t call;  // numbers the call for the per-thread copies (own_copy)
+};
+
+template <class T>
+Blocked<T> prepare_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
+                           bool ta, bool tb, const Epilogue<T>& ep) {
   // C^T = op(B)^T op(A)^T instead, with the tiles stored transposed, in two cases:
   // - C = A B^T with both stored k-contiguous and few rows of A (x w^T, a Dense layer's forward
   //   at batch 64): packing B would transpose all of it to use it a few times, a fifth of the
@@ -428,34 +439,90 @@ void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t 
   // with bias and relu, dz w^T with the relu mask, w += (-lr) x^T dz at 512x64x512).
   const bool own_copy = tasks > 1 && dup > 0 && shared;
   const uint64_t call = own_copy ? g_copy_calls.fetch_add(1, std::memory_order_relaxed) + 1 : 0;
-  const bool col_sums = ep.col_sum_b != nullptr;
-  if (tasks == 1) return gemm_range(P, 0, m, 0, n, col_sums);
-  parallel_for(tasks, [&](int64_t t) {
-    const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
-    Problem<T> Q = P;
-    if (own_copy) {
-      // Task 0 is always the calling thread's first (parallel_for), so that thread packs here and
-      // adds B's column sums.
-      thread_local uint64_t t_copy_call = 0;
-      T* copy = t_shared.get<T>(dup);
-      if (t_copy_call != call) {
-        for (int64_t pc = 0; pc < k; pc += P.kc) {
-          const int64_t kc = std::min(P.kc, k - pc);
-          if (split_n) pack_a_block(P, copy + P.m_pad * pc, 0, m, pc, kc);
-          else pack_b_panels(P, copy + P.n_pad * pc, 0, n, pc, kc, col_sums && t == 0);
-        }
-        t_copy_call = call;
-      }
-      (split_n ? Q.packed_a : Q.packed_b) = copy;
-    }
-    if (split_n)
-      gemm_range(Q, 0, m, lo * NR, std::min(n, hi * NR), col_sums);
-    else
-      gemm_range(Q, lo * MR, std::min(m, hi * MR), 0, n, col_sums && t == 0 && !own_copy);
-  });
+  return {P, tasks, panels, dup, split_n, own_copy, call};
 }
 
+// Task t of a prepared call: its rectangle of C, with the thread's copy of the shared operand.
+template <class T>
+void run_blocked_task(const Blocked<T>& B, int64_t t) {
+  const Problem<T>& P = B.P;
+  const int64_t m = P.m, n = P.n, k = P.k, tasks = B.tasks, panels = B.panels, dup = B.dup;
+  const bool split_n = B.split_n, col_sums = P.ep.col_sum_b != nullptr;
+  if (tasks == 1) return gemm_range(P, 0, m, 0, n, col_sums);
+  const int64_t lo = panels * t / tasks, hi = panels * (t + 1) / tasks;
+  Problem<T> Q = P;
+  if (B.own_copy) {
+    // Task 0 is always the calling thread's first (parallel_for), so that thread packs here and
+    // adds B's column sums.
+    thread_local uint64_t t_copy_call = 0;
+    T* copy = t_shared.get<T>(dup);
+    if (t_copy_call != B.call) {
+      for (int64_t pc = 0; pc < k; pc += P.kc) {
+        const int64_t kc = std::min(P.kc, k - pc);
+        if (split_n) pack_a_block(P, copy + P.m_pad * pc, 0, m, pc, kc);
+        else pack_b_panels(P, copy + P.n_pad * pc, 0, n, pc, kc, col_sums && t == 0);
+      }
+      t_copy_call = B.call;
+    }
+    (split_n ? Q.packed_a : Q.packed_b) = copy;
+  }
+  if (split_n)
+    gemm_range(Q, 0, m, lo * P.NR, std::min(n, hi * P.NR), col_sums);
+  else
+    gemm_range(Q, lo * P.MR, std::min(m, hi * P.MR), 0, n, col_sums && t == 0 && !B.own_copy);
+}
+
+template <class T>
+void gemm_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k,
+                  bool ta, bool tb, const Epilogue<T>& ep) {
+  const Blocked<T> B = prepare_blocked(ks, a, b, c, m, n, k, ta, tb, ep);
+  if (B.tasks == 1) return run_blocked_task(B, 0);
+  parallel_for(B.tasks, [&](int64_t t) { run_blocked_task(B, t); });
+}
+
+// One queued product of a batch: its epilogue (which the prepared problem refers to) and its
+// prepared form.
+struct Queued {
+  virtual ~Queued() = default;
+  virtual int64_t tasks() const = 0;
+  virtual void run(int64_t t) const = 0;
+};
+template <class T>
+struct QueuedBlocked final : Queued {
+  Epilogue<T> ep;
+  Blocked<T> blocked;
+  QueuedBlocked(const KernelSet<T>& ks, const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool ta,
+                bool tb, const Epilogue<T>& e)
+      : ep(e), blocked(prepare_blocked(ks, a, b, c, m, n, k, ta, tb, ep)) {}
+  int64_t tasks() const override { return blocked.tasks; }
+  void run(int64_t t) const override { run_blocked_task(blocked, t); }
+};
+thread_local bool t_batching = false;
+thread_local std::vector<std::unique_ptr<Queued>> t_batch;
+
 }  // namespace
+
+void begin_batch() {
+  if (t_batching) throw std::logic_error("matmul: begin_batch inside a batch");
+  t_batching = true;
+}
+
+void cancel_batch() {
+  t_batching = false;
+  t_batch.clear();
+}
+
+void end_batch() {
+  t_batching = false;
+  std::vector<std::unique_ptr<Queued>> jobs;
+  jobs.swap(t_batch);
+  std::vector<int64_t> first{0};  // the batch's task numbers where each job's tasks begin
+  for (const auto& j : jobs) first.push_back(first.back() + j->tasks());
+  parallel_for(first.back(), [&](int64_t i) {
+    const size_t j = static_cast<size_t>(std::upper_bound(first.begin(), first.end(), i) - first.begin()) - 1;
+    jobs[j]->run(i - first[j]);
+  });
+}
 
 template <class T>
 void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
@@ -471,6 +538,8 @@ void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool 
   const bool overwrite = !ep.accumulate && ep.alpha == T(1);
   if (overwrite && (m == 1 || n == 1 || 2 * m * n * k <= kSmallFlops))
     gemm_small(ks, a, b, c, m, n, k, trans_a, trans_b, ep);
+  else if (t_batching && !ep.col_sum_b)
+    t_batch.push_back(std::make_unique<QueuedBlocked<T>>(ks, a, b, c, m, n, k, trans_a, trans_b, ep));
   else
     gemm_blocked(ks, a, b, c, m, n, k, trans_a, trans_b, ep);
 }

@@ -54,6 +54,18 @@ void matmul(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool 
   matmul(a, b, c, m, n, k, trans_a, trans_b, e);
 }
 
+// A batch of independent products (none reads what another writes): between begin_batch() and
+// end_batch(), this thread's matmul calls are queued, and end_batch() runs all their tasks in one
+// parallel_for. Each thread starts on its own part (on 2 threads, a batch of two weight updates
+// gives each thread one update) and then takes over what is left of the others' (the larger
+// update's last tasks), so each thread packs the operands of one product rather than of both.
+// The results are the bits the calls give one by one. Products on the direct path and those with
+// col_sum_b run at once. Not nested; end_batch() or cancel_batch() (which drops what is queued)
+// must follow.
+void begin_batch();
+void end_batch();
+void cancel_batch();
+
 // The portable reference: plain loops, the test oracle for the SIMD paths (no epilogue).
 template <class T>
 void matmul_ref(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "kernels/matmul.h"
 #include "runtime/comm.h"
 #include "runtime/profile.h"
 
@@ -163,11 +164,51 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
     for (int r : dying) arena.release(values_[r].offset, g.nodes[r].type.bytes());
   }
   arena_bytes_ = arena.peak();
+  batch_updates();
   size_t input_bytes = 0;
   for (int in : g.inputs) input_bytes += g.nodes[in].type.bytes();
   // A collective may wait long for the other ranks: never with the GIL held.
   light_ = input_bytes + arena_bytes_ + output_bytes_ <= (64 << 10) &&
            std::none_of(g.nodes.begin(), g.nodes.end(), [](const Node& node) { return node.op == &GG_OP("collective_wait"); });
+}
+
+// Consecutive weight updates (matmul_update) that neither read what another writes nor write
+// where another reads run as one batch (kernels::begin_batch): on 2 threads, a train step's
+// last two updates then take one thread each, the larger one's last tasks shared, rather than
+// both threads in turn (each thread packs the operands of one product, not of both).
+void Plan::batch_updates() {
+  const auto root = [&](int v) { return values_[v].where == Where::Alias ? values_[v].index : v; };
+  // Whether the buffers of values a and b may overlap: the same root, arena ranges that meet, or
+  // an output root that may be written into a donated input.
+  const auto overlap = [&](int a, int b) {
+    a = root(a), b = root(b);
+    if (a == b) return true;
+    const Value &va = values_[a], &vb = values_[b];
+    if (va.where == Where::Arena && vb.where == Where::Arena)
+      return va.offset < vb.offset + graph_.nodes[b].type.bytes() && vb.offset < va.offset + graph_.nodes[a].type.bytes();
+    const auto donated_into = [&](const Value& out, const Value& in) {
+      return out.where == Where::Output && in.where == Where::Input && donor_[out.index] == in.index;
+    };
+    return donated_into(va, vb) || donated_into(vb, va);
+  };
+  const auto independent = [&](const Step& x, const Step& y) {
+    if (overlap(x.out, y.out)) return false;
+    for (int in : y.inputs)
+      if (overlap(x.out, in)) return false;
+    for (int in : x.inputs)
+      if (overlap(y.out, in)) return false;
+    return true;
+  };
+  const OpDef* update = &GG_OP("matmul_update");
+  for (size_t i = 0; i < steps_.size();) {
+    size_t j = i;
+    while (j < steps_.size() && graph_.nodes[steps_[j].out].op == update &&
+           std::all_of(steps_.begin() + static_cast<long>(i), steps_.begin() + static_cast<long>(j),
+                       [&](const Step& x) { return independent(x, steps_[j]); }))
+      ++j;
+    if (j - i > 1) steps_[i].batch = static_cast<int>(j - i);
+    i = std::max(j, i + 1);
+  }
 }
 
 Plan::~Plan() {
@@ -261,18 +302,39 @@ void Plan::run(const Tensor* const* inputs, size_t n_inputs, Tensor* result, lon
   }
 
   const void* args[kMaxInputs];
+  const auto run_step = [&](const Step& s) {
+    for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
+    s.kernel(args, ptr[s.out]);
+  };
+  // Runs steps [i, i + count) as one batch of products; returns the step after them.
+  const auto run_batch = [&](size_t i, int count) {
+    kernels::begin_batch();
+    try {
+      for (int b = 0; b < count; ++b) run_step(steps_[i + b]);
+    } catch (...) {
+      kernels::cancel_batch();
+      throw;
+    }
+    kernels::end_batch();
+    return i + count;
+  };
   if (profile::enabled()) [[unlikely]] {  // the same loop, timed (GRAPHGRAD_PROFILE, graphgrad.profile())
     profile::Timer timer(*this, steps_.size());
-    for (const Step& s : steps_) {
-      for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
-      s.kernel(args, ptr[s.out]);
-      timer.lap();
+    for (size_t i = 0; i < steps_.size();) {
+      const int count = steps_[i].batch;
+      if (count > 1) {
+        i = run_batch(i, count);
+        timer.lap_batch(count);
+      } else {
+        run_step(steps_[i++]);
+        timer.lap();
+      }
     }
     timer.commit();
   } else {
-    for (const Step& s : steps_) {
-      for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
-      s.kernel(args, ptr[s.out]);
+    for (size_t i = 0; i < steps_.size();) {
+      if (steps_[i].batch > 1) i = run_batch(i, steps_[i].batch);
+      else run_step(steps_[i++]);
     }
   }
 
@@ -304,6 +366,15 @@ std::string Plan::describe() const {
         notes[v] = "@ arena[" + std::to_string(val.offset) + ":" +
                    std::to_string(val.offset + graph_.nodes[v].type.bytes()) + "]";
         break;
+    }
+  }
+  for (size_t i = 0; i < steps_.size(); ++i) {  // the steps that run as one batch
+    const int count = steps_[i].batch;
+    for (int b = 0; count > 1 && b < count; ++b) {
+      std::string with;
+      for (int o = 0; o < count; ++o)
+        if (o != b) with += (with.empty() ? "" : ", ") + names[steps_[i + o].out];
+      notes[steps_[i + b].out] += ", batched with " + with;
     }
   }
   std::ostringstream out;

@@ -61,8 +61,10 @@ class Plan {
     Kernel kernel;
     std::vector<int> inputs;  // value ids
     int out = 0;
+    int batch = 0;  // on the first of consecutive weight updates that run as one batch: how many
   };
 
+  void batch_updates();
   void* acquire_arena() const;
   void release_arena(void* arena) const;
 

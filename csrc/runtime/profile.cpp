@@ -31,8 +31,9 @@ std::vector<std::shared_ptr<Entry>> g_order;  // first seen first; kept after th
 // kernels the bytes they read and write give GB/s. (An op-table field would be the better home.)
 double flops_of(const Graph& g, int v) {
   const Node& n = g.nodes[v];
-  if (n.op->name != "matmul") return 0;
-  const Type& a = g.type(n.inputs[0]);
+  const bool update = n.op->name == "matmul_update";  // c - s * a b: a is its second operand
+  if (n.op->name != "matmul" && !update) return 0;
+  const Type& a = g.type(n.inputs[update]);
   const int64_t k = a.shape.empty() ? 1 : attr_int(n.attrs, "trans_a", 0) ? a.shape.front() : a.shape.back();
   return 2.0 * double(n.type.numel()) * double(k);
 }
@@ -76,6 +77,19 @@ void forget(const Plan* plan) {
   if (!g_ever) return;
   std::lock_guard<std::mutex> lock(g_mutex);
   g_live.erase(plan);
+}
+
+// A batch's steps run together (Plan::batch_updates): its time is shared among them by flops.
+void Timer::lap_batch(int count) {
+  const int64_t end = now_ns(), begin = ends_.empty() ? start_ : ends_.back();
+  const size_t first = ends_.size();
+  double total = 0;
+  for (int b = 0; b < count; ++b) total += flops_of(plan_.graph(), plan_.step_output(static_cast<int>(first) + b));
+  double done = 0;
+  for (int b = 0; b < count; ++b) {
+    done += total > 0 ? flops_of(plan_.graph(), plan_.step_output(static_cast<int>(first) + b)) / total : 1.0 / count;
+    ends_.push_back(b + 1 == count ? end : begin + static_cast<int64_t>(done * double(end - begin)));
+  }
 }
 
 void Timer::commit() {

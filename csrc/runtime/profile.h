@@ -33,6 +33,7 @@ class Timer {
  public:
   Timer(const Plan& plan, size_t steps) : plan_(plan), start_(now_ns()) { ends_.reserve(steps); }
   void lap() { ends_.push_back(now_ns()); }
+  void lap_batch(int count);  // the last `count` steps ran as one batch
   void commit();
 
  private:

@@ -253,6 +253,57 @@ void check_determinism() {
   gg::set_num_threads(2);
 }
 
+// A batch (begin_batch / end_batch) gives the bits of the same calls one by one, on any thread
+// count: two weight updates of different sizes (w += alpha x^T dz), a product with a bias and a
+// small one (the direct path, run at once); cancel_batch drops what was queued.
+template <class T>
+void check_batch() {
+  struct Call {
+    int64_t m, n, k;
+    bool ta, tb, update;
+  };
+  const Call calls[] = {{512, 512, 300, true, false, true}, {512, 784, 300, true, false, true},
+                        {200, 300, 100, false, true, false}, {3, 4, 5, false, false, false}};
+  std::vector<std::vector<T>> a, b, bias, want;
+  uint32_t seed = 10;
+  for (const Call& c : calls) {
+    a.push_back(random_vec<T>(size_t(c.m * c.k), seed++));
+    b.push_back(random_vec<T>(size_t(c.k * c.n), seed++));
+    bias.push_back(random_vec<T>(size_t(c.n), seed++));
+  }
+  const auto run_all = [&](std::vector<std::vector<T>>& out) {
+    out.clear();
+    for (size_t i = 0; i < std::size(calls); ++i) {
+      const Call& c = calls[i];
+      out.push_back(random_vec<T>(size_t(c.m * c.n), 99));  // the weights' old values
+      Epilogue<T> e;
+      if (c.update) e.alpha = T(-0.01), e.accumulate = true;
+      else e.bias = bias[i].data();
+      matmul(a[i].data(), b[i].data(), out.back().data(), c.m, c.n, c.k, c.ta, c.tb, e);
+    }
+  };
+  gg::set_num_threads(1);
+  run_all(want);
+  for (int threads : {1, 2, 3}) {
+    gg::set_num_threads(threads);
+    std::vector<std::vector<T>> got;
+    begin_batch();
+    run_all(got);
+    CHECK(got[0] == std::vector<T>(random_vec<T>(size_t(512 * 512), 99)));  // queued, not run yet
+    end_batch();
+    for (size_t i = 0; i < got.size(); ++i)
+      CHECK_MSG(std::memcmp(got[i].data(), want[i].data(), got[i].size() * sizeof(T)) == 0, "threads=%d call %zu",
+                threads, i);
+  }
+  begin_batch();
+  std::vector<std::vector<T>> dropped;
+  run_all(dropped);
+  cancel_batch();
+  end_batch();  // nothing queued any more
+  CHECK(dropped[0] == std::vector<T>(random_vec<T>(size_t(512 * 512), 99)));
+  gg::set_num_threads(2);
+}
+
 // Two threads calling matmul at once share the pool (one runs inline); both must be right.
 void check_concurrent_callers() {
   const int64_t m = 256, n = 256, k = 256;
@@ -291,6 +342,8 @@ int main() {
     check_relu_nan<double>();
   }
   force_isa(best_isa());
+  check_batch<float>();
+  check_batch<double>();
   check_concurrent_callers();
   return CHECK_MAIN_RESULT();
 }
