@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "kernels/matmul.h"
 #include "runtime/comm.h"
+#include "runtime/thread_pool.h"
 #include "runtime/profile.h"
 
 namespace gg {
@@ -302,6 +304,9 @@ void Plan::run(const Tensor* const* inputs, size_t n_inputs, Tensor* result, lon
   }
 
   const void* args[kMaxInputs];
+  // On one thread a batch would run its products in turn anyway: the steps then run (and are
+  // timed) one by one.
+  const int min_batch = get_num_threads() > 1 ? 2 : std::numeric_limits<int>::max();
   const auto run_step = [&](const Step& s) {
     for (size_t i = 0; i < s.inputs.size(); ++i) args[i] = ptr[s.inputs[i]];
     s.kernel(args, ptr[s.out]);
@@ -322,7 +327,7 @@ void Plan::run(const Tensor* const* inputs, size_t n_inputs, Tensor* result, lon
     profile::Timer timer(*this, steps_.size());
     for (size_t i = 0; i < steps_.size();) {
       const int count = steps_[i].batch;
-      if (count > 1) {
+      if (count >= min_batch) {
         i = run_batch(i, count);
         timer.lap_batch(count);
       } else {
@@ -333,7 +338,7 @@ void Plan::run(const Tensor* const* inputs, size_t n_inputs, Tensor* result, lon
     timer.commit();
   } else {
     for (size_t i = 0; i < steps_.size();) {
-      if (steps_[i].batch > 1) i = run_batch(i, steps_[i].batch);
+      if (steps_[i].batch >= min_batch) i = run_batch(i, steps_[i].batch);
       else run_step(steps_[i++]);
     }
   }
