@@ -28,7 +28,8 @@ class Plan {
   // `donations`: (output, input) pairs where the output is the input's next value (a
   // Parameter's update): the output may be computed straight into the input's buffer.
   explicit Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations = {});
-  // Checks the inputs against the graph's input types, runs every step, returns the outputs.
+  // Checks the inputs against the graph's input types, runs every step (in order; consecutive
+  // independent weight updates as one batch, see batch_updates), returns the outputs.
   // Holds no Python state (the caller may release the GIL) and is reentrant: each call takes
   // its own arena, so one plan may run on several threads at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
