@@ -74,6 +74,37 @@ def test_matmul_flops_and_bytes_are_the_real_ones():
     assert step["bytes"] == 4 * (16 * 32 + 32 * 8 + 16 * 8)
 
 
+def test_a_batch_of_updates_is_timed_as_one_and_shared_by_flops():
+    # On 2 threads two independent weight updates run as one batch: the profile gives each its
+    # share of the batch's time by flops (w1's update has three times w2's), and counts their flops.
+    rng = np.random.default_rng(3)
+    x, d1, d2 = (Tensor(rng.standard_normal(s).astype(np.float32)) for s in ((128, 300), (128, 240), (128, 80)))
+    w1 = Parameter(Tensor(np.zeros((300, 240), np.float32)), name="w1")
+    w2 = Parameter(Tensor(np.zeros((300, 80), np.float32)), name="w2")
+
+    @gg.jit
+    def step(x, d1, d2):
+        ops.assign(w1, w1 - 0.1 * ops.matmul(x.T, d1))
+        ops.assign(w2, w2 - 0.1 * ops.matmul(x.T, d2))
+        return ops.sum(d2)
+    old = gg.get_num_threads()
+    gg.set_num_threads(2)
+    try:
+        step(x, d1, d2)
+        with gg.profile(last=4, file=None) as prof:
+            for _ in range(4):
+                step(x, d1, d2)
+    finally:
+        gg.set_num_threads(old)
+    (plan,) = prof.plans
+    assert plan["text"].count("batched with") == 2, plan["text"]
+    updates = [i for i, s in enumerate(plan["steps"]) if s["op"] == "matmul_update"]
+    assert [plan["steps"][i]["flops"] for i in updates] == [2 * 300 * 240 * 128, 2 * 300 * 80 * 128]
+    for call in plan["last"]:
+        a, b = (call["step_ns"][i] for i in updates)
+        assert b > 0 and abs(a / b - 3) < 0.01, (a, b)
+
+
 def test_chrome_trace(tmp_path):
     f, x, y = model()
     path = tmp_path / "trace.json"
