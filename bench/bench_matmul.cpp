@@ -256,8 +256,8 @@ void BM_openblas(benchmark::State& state) {
 
 // Square sizes; the training shapes of the Quick Start MLP (784-512-512-10, batch 64, and its two
 // large layers at batch 512) with the two gradient products of each layer, dX = dZ W^T (trans_b)
-// and dW = X^T dZ (trans_a); the
-// linear model's medium and large steps (x @ w and x^T @ dz); small and matrix-vector shapes.
+// and dW = X^T dZ (trans_a); the linear model's medium and large steps (x @ w and x^T @ dz);
+// small and matrix-vector shapes.
 void args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
     for (int s : {16, 32, 64, 128, 256, 512, 1024, 2048}) b->Args({s, s, s, 0, 0, threads});

@@ -74,7 +74,6 @@ class ArenaAllocator {
 Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : graph_(g) {
   const int n = static_cast<int>(g.nodes.size());
   values_.resize(n);
-  auto root = [&](int v) { return values_[v].where == Where::Alias ? values_[v].index : v; };
 
   // Where each value lives. An output's root buffer must outlive the call: its own Storage.
   for (size_t k = 0; k < g.inputs.size(); ++k) values_[g.inputs[k]] = {Where::Input, 0, static_cast<int>(k)};
@@ -179,7 +178,6 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
 // last two updates then take one thread each, the larger one's last tasks shared, rather than
 // both threads in turn (each thread packs the operands of one product, not of both).
 void Plan::batch_updates() {
-  const auto root = [&](int v) { return values_[v].where == Where::Alias ? values_[v].index : v; };
   // Whether the buffers of values a and b may overlap: the same root, arena ranges that meet, or
   // an output root that may be written into a donated input.
   const auto overlap = [&](int a, int b) {

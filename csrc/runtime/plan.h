@@ -65,6 +65,7 @@ class Plan {
     int batch = 0;  // on the first of consecutive weight updates that run as one batch: how many
   };
 
+  int root(int v) const { return values_[v].where == Where::Alias ? values_[v].index : v; }  // v's buffer's owner
   void batch_updates();
   void* acquire_arena() const;
   void release_arena(void* arena) const;
