@@ -13,16 +13,18 @@ reference's loss trajectory over the first steps (on distinct batches) before it
 then all are timed round-robin on one batch (each sample after one untimed step, so that it
 times steps run back to back as in training), medians of --repeats. Each round's samples are
 taken within a second of each other, so the median of the per-round ratios is also printed
-(see bench/compare.py's `paired`). Each thread count runs in
+(see bench/compare.py's `paired`), last against the row's strongest peer (its fastest by median
+time), which is what the speed targets are stated against. Each thread count runs in
 its own worker process pinned to that many CPUs (as bench/compare.py does), with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset there so numpy and the peers run their current
-kernels; the worker prints threadpoolctl's report. Also measured: the first call (trace,
+kernels; the worker prints the BLAS each uses (torch's build, threadpoolctl). Also measured: the first call (trace,
 gradient, optimizer, compile, run; in a fresh process each) and peak RSS while training at
 batch 512 on one thread. torch and jax are optional: missing ones are skipped with a note.
 """
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -233,12 +235,18 @@ def set_threads(n, impls):
 
 
 def blas_report():
+    lines = []
+    if "torch" in sys.modules:  # torch links its BLAS statically, out of threadpoolctl's sight
+        import torch
+        blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        lines.append(f"torch {torch.__version__}: BLAS {blas.group(1) if blas else 'unknown'}, "
+                     f"capability {torch.backends.cpu.get_cpu_capability()}")
     try:
         import threadpoolctl
     except ImportError:
-        return ["threadpoolctl not installed: pip install threadpoolctl to see the BLAS in use"]
-    return [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} threads={i.get('num_threads')} "
-            f"({os.path.basename(i.get('filepath', ''))})" for i in threadpoolctl.threadpool_info()]
+        return lines + ["threadpoolctl not installed: pip install threadpoolctl to see the BLAS in use"]
+    return lines + [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} threads={i.get('num_threads')} "
+                    f"({os.path.basename(i.get('filepath', ''))})" for i in threadpoolctl.threadpool_info()]
 
 
 # --- workers
@@ -389,7 +397,7 @@ def main():
     print(f"FMA peak (float32, bench/peak.cpp) before: {probe()}")
     workers = [run_child(passthrough + ["--worker", str(t)], t) for t in args.threads]
     print(f"FMA peak after: {probe()}")
-    print("\nthreadpoolctl (in the worker):", *workers[0]["blas"], sep="\n  ")
+    print("\nBLAS in the worker (torch's build, threadpoolctl):", *workers[0]["blas"], sep="\n  ")
     impls = [i for i in args.impls if any(i in b["times"] for w in workers for b in w["batches"].values())]
     peers = [i for i in impls if i != "graphgrad"]
     head = ["threads", "batch"] + impls + [f"gg/{q}" for q in peers]
@@ -404,11 +412,15 @@ def main():
     from compare import paired, print_table
     print(f"\nmedian time per step (GFLOP/s), {args.repeats} repeats; ratio = graphgrad / peer (below 1: faster)\n")
     print_table(rows)
-    print("\nthe same ratios per round (graphgrad's sample / the peer's in the same round): median (min-max)\n")
-    rows = [["threads", "batch"] + [f"gg/{q}" for q in peers]]
+    print("\nthe same ratios per round (graphgrad's sample / the peer's in the same round): median (min-max);"
+          "\nthe strongest peer is the row's fastest by median time\n")
+    rows = [["threads", "batch"] + [f"gg/{q}" for q in peers] + ["gg/strongest peer"]]
     for w in workers:
         for batch, b in w["batches"].items():
-            rows.append([str(w["threads"]), str(batch)] + [paired(b["times"], q) for q in peers])
+            timed = [q for q in peers if q in b["times"]]
+            best = min(timed, key=lambda q: statistics.median(b["times"][q])) if timed else None
+            rows.append([str(w["threads"]), str(batch)] + [paired(b["times"], q) for q in peers]
+                        + [f"{paired(b['times'], best)} {best}" if best else "-"])
     print_table(rows)
     for w in workers:
         print(f"threads={w['threads']}: load average {w['load_before']:.1f} before, {w['load_after']:.1f} after")

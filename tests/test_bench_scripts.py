@@ -8,7 +8,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_compare_train_checks_the_losses_and_prints_both_ratios():
+def test_compare_train_checks_the_losses_and_prints_both_ratios_and_the_strongest_peer():
     p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare_train.py"), "--batches", "64",
                         "--threads", "1", "--impls", "graphgrad,numpy", "--repeats", "3", "--sample-s", "0.005",
                         "--no-extra"], capture_output=True, text=True, timeout=300)
@@ -19,8 +19,10 @@ def test_compare_train_checks_the_losses_and_prints_both_ratios():
     assert re.search(r"max rel err vs float64: graphgrad \S+, numpy \S+", out)
     # The ratio of the medians, then the per-round ratios: median (min-max), the median inside.
     ratio = re.search(r"^\s+1\s+64\s+.*ms \(\d+\)\s+.*ms \(\d+\)\s+(\d+\.\d+)$", out, re.M)
-    rounds = re.search(r"^\s+1\s+64\s+(\d+\.\d+) \((\d+\.\d+)-(\d+\.\d+)\)$", out, re.M)
+    # The last column is against the strongest peer: here numpy, the only one.
+    rounds = re.search(r"^\s+1\s+64\s+((\d+\.\d+) \((\d+\.\d+)-(\d+\.\d+)\))\s+(.*) numpy$", out, re.M)
     assert ratio and rounds, out
-    med, lo, hi = map(float, rounds.groups())
+    med, lo, hi = map(float, rounds.group(2, 3, 4))
     assert 0 < lo <= med <= hi
+    assert rounds.group(5) == rounds.group(1)
     assert float(ratio.group(1)) > 0
