@@ -66,6 +66,13 @@ void begin_batch();
 void end_batch();
 void cancel_batch();
 
+// Whether the AVX-512 float microkernel folds every other broadcast of A into its FMAs as a
+// memory operand (fewer uops a k step; see ukr_simd): on Intel CPUs, not on AMD ones, where it
+// measured slower. Chosen from CPUID at start-up; settable for tests and benchmarks. The results
+// are the same bits either way.
+bool fold_broadcasts();
+void set_fold_broadcasts(bool on);
+
 // The portable reference: plain loops, the test oracle for the SIMD paths (no epilogue).
 template <class T>
 void matmul_ref(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b);

@@ -60,6 +60,9 @@ namespace {
   }
 }
 
+// kFold: the microkernel folds every other broadcast of A into its FMAs (fma_broadcast exists
+// only then; see ukr_simd and fold_broadcasts() in matmul.h).
+template <bool kFold>
 struct F32x16 {
   using T = float;
   using V = __m512;
@@ -72,7 +75,9 @@ struct F32x16 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   // c + broadcast(*a) * b in one instruction, the broadcast a memory operand (see ukr_simd).
   // Written in asm because compilers keep a broadcast used twice in a register.
-  static V fma_broadcast(const T* a, V b, V c) {
+  static V fma_broadcast(const T* a, V b, V c)
+    requires kFold
+  {
     asm("vfmadd231ps %1%{1to16%}, %2, %0" : "+v"(c) : "m"(*a), "v"(b));
     return c;
   }
@@ -170,7 +175,8 @@ KernelSet<typename S::T> make() {
 
 }  // namespace
 
-template <> KernelSet<float> kernels_avx512<float>() { return make<F32x16>(); }
-template <> KernelSet<double> kernels_avx512<double>() { return make<F64x8>(); }
+template <> KernelSet<float> kernels_avx512<float>(bool fold) { return fold ? make<F32x16<true>>() : make<F32x16<false>>(); }
+// float64's folding was measured on Intel only: folded everywhere.
+template <> KernelSet<double> kernels_avx512<double>(bool) { return make<F64x8>(); }
 
 }  // namespace gg::kernels::detail

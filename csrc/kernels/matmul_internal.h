@@ -108,6 +108,6 @@ struct KernelSet {
 // One per ISA; each lives in the file compiled for that ISA.
 template <class T> KernelSet<T> kernels_portable();
 template <class T> KernelSet<T> kernels_avx2();
-template <class T> KernelSet<T> kernels_avx512();
+template <class T> KernelSet<T> kernels_avx512(bool fold_broadcasts);
 
 }  // namespace gg::kernels::detail
