@@ -14,10 +14,10 @@ then all are timed round-robin on one batch (each sample after one untimed step,
 times steps run back to back as in training), medians of --repeats. Each round's samples are
 taken within a second of each other, so the median of the per-round ratios is also printed
 (see bench/compare.py's `paired`), last against the row's strongest peer (its fastest by median
-time), which is what the speed targets are stated against. Each thread count runs in
-its own worker process pinned to that many CPUs (as bench/compare.py does), with
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset there so numpy and the peers run their current
-kernels; the worker prints the BLAS each uses (torch's build, threadpoolctl). Also measured: the first call (trace,
+time), which is what the speed targets are stated against. Each thread count runs in its own
+worker process pinned to that many CPUs (as bench/compare.py does), with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset there so numpy and the peers run their current kernels; the worker
+prints the BLAS each uses (torch's build, threadpoolctl). Also measured: the first call (trace,
 gradient, optimizer, compile, run; in a fresh process each) and peak RSS while training at
 batch 512 on one thread. torch and jax are optional: missing ones are skipped with a note.
 """

@@ -51,10 +51,10 @@ namespace {
 
 using namespace detail;
 
-// fold_broadcasts(). The Quick Start step on Zen 5, alternating with and without in one process
-// (15 to 21 rounds, three runs): without folding 0.965-0.994x the time on one thread, 0.985-1.0x
-// on two. On Sapphire Rapids folding measured 1.04-1.11x faster while another hardware thread
-// shared the core, 0.98-1.01x while none did.
+// What fold_broadcasts() says, from the CPU's vendor. The Quick Start step on Zen 5, alternating
+// with and without folding in one process (15 to 21 rounds, three runs): without, 0.965-0.994x
+// the time on one thread and 0.985-1.0x on two. On Sapphire Rapids folding measured 1.04-1.11x
+// faster while another hardware thread shared the core, 0.98-1.01x while none did.
 std::atomic<bool>& fold_flag() {
   static std::atomic<bool> fold{[] {
     __builtin_cpu_init();

@@ -175,7 +175,9 @@ KernelSet<typename S::T> make() {
 
 }  // namespace
 
-template <> KernelSet<float> kernels_avx512<float>(bool fold) { return fold ? make<F32x16<true>>() : make<F32x16<false>>(); }
+template <> KernelSet<float> kernels_avx512<float>(bool fold) {
+  return fold ? make<F32x16<true>>() : make<F32x16<false>>();
+}
 // float64's folding was measured on Intel only: folded everywhere.
 template <> KernelSet<double> kernels_avx512<double>(bool) { return make<F64x8>(); }
 

@@ -120,9 +120,9 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   // A is read as columns (packed panels; small ones in place): a k step of 28 FMAs (MR 14, NV 2)
   // is then 37 fused uops rather than 44, which matters when another hardware thread shares the
   // core, as a VM's neighbour does. On Intel only (fold_broadcasts() in matmul.h), where it was
-  // measured in alternating runs in one process (Sapphire Rapids): 512^3 to 2048^3 and the train step's 512-row products
-  // 1.04-1.11x on 1 thread and 0.98-1.12x on 2 while the core was shared, 0.98-1.01x while it
-  // was not (256^3 0.99-1.01x); the Quick Start step (BM_quickstart_step's sequence, batch 64
+  // measured in alternating runs in one process (Sapphire Rapids): 512^3 to 2048^3 and the train
+  // step's 512-row products 1.04-1.11x on 1 thread and 0.98-1.12x on 2 while the core was
+  // shared, 0.98-1.01x while it was not (256^3 0.99-1.01x); the Quick Start step (BM_quickstart_step's sequence, batch 64
   // and 512, 1 and 2 threads) 0.98-1.12x, median 1.015 of 16 runs; float64 (14x16 tiles)
   // 0.99-1.09x from 256^3 up, 1.0-1.04x at 16^3 to 128^3. Folding every row (30 loads a step
   // rather than 23) measured 1.0-1.07x slower than every other row; A read in place (the
