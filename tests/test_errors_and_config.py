@@ -84,6 +84,19 @@ def test_show_config(capsys):
     assert facts["compiler"].split()[0] in ("GNU", "Clang", "AppleClang", "IntelLLVM")
 
 
+def test_show_config_names_the_matmul_kernel_this_cpus_vendor_gets():
+    # From CPUID in the core; here from /proc/cpuinfo: AMD keeps A's broadcasts apart, Intel folds them.
+    try:
+        with open("/proc/cpuinfo") as f:
+            vendor = next((line.split(":", 1)[1].strip() for line in f if line.startswith("vendor_id")), None)
+    except OSError:
+        vendor = None
+    if vendor not in ("AuthenticAMD", "GenuineIntel") or gg._core.isa() != "avx512":
+        pytest.skip(f"AVX-512 kernels on an AMD or Intel CPU (here: {vendor}, {gg._core.isa()})")
+    line = gg._config.config()["matmul"]
+    assert ("apart" if vendor == "AuthenticAMD" else "folded") in line, line
+
+
 def test_python_m_graphgrad():
     env = dict(os.environ, GRAPHGRAD_ISA="avx2")
     proc = subprocess.run([sys.executable, "-m", "graphgrad"], capture_output=True, text=True, env=env)

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "kernels/cpu.h"
+#include "kernels/matmul.h"
 #include "python/py_tensor.h"
 
 #ifndef GRAPHGRAD_COMPILER
@@ -28,7 +29,8 @@ void bind_config(py::module_& m) {
                     py::arg("pybind11") = std::to_string(PYBIND11_VERSION_MAJOR) + "." +
                                           std::to_string(PYBIND11_VERSION_MINOR) + "." +
                                           std::to_string(PYBIND11_VERSION_PATCH),
-                    py::arg("best_isa") = kernels::isa_name(kernels::best_isa()));
+                    py::arg("best_isa") = kernels::isa_name(kernels::best_isa()),
+                    py::arg("fold_broadcasts") = kernels::fold_broadcasts());
   });
 }
 

@@ -42,6 +42,9 @@ def config() -> Dict[str, Any]:
         "pybind11": build["pybind11"],
         "cpu": f"{_cpu_name()}, {os.cpu_count()} logical cores",
         "isa": f"{_core.isa()} (best on this CPU: {build['best_isa']}; GRAPHGRAD_ISA=portable|avx2|avx512 caps it)",
+        "matmul": (f"the {_core.isa()} microkernels" if _core.isa() != "avx512" else
+                   "AVX-512 float microkernel: A's broadcasts " + ("folded into the FMAs (as on Intel)"
+                                                                  if build["fold_broadcasts"] else "apart from the FMAs (as on AMD)")),
         "threads": f"{_core.get_num_threads()} (graphgrad.set_num_threads(n) changes it)",
         "numpy": _version("numpy"),
         "torch": _version("torch") or "not installed",
