@@ -32,6 +32,8 @@ def config() -> Dict[str, Any]:
     from . import __version__
 
     build = _core._build_info()
+    isa = _core.isa()
+    fold = "folded into the FMAs (as on Intel)" if build["fold_broadcasts"] else "apart from the FMAs (as on AMD)"
     return {
         "graphgrad": __version__,
         "core": _core.__file__,
@@ -41,10 +43,8 @@ def config() -> Dict[str, Any]:
         "flags": build["cxx_flags"],
         "pybind11": build["pybind11"],
         "cpu": f"{_cpu_name()}, {os.cpu_count()} logical cores",
-        "isa": f"{_core.isa()} (best on this CPU: {build['best_isa']}; GRAPHGRAD_ISA=portable|avx2|avx512 caps it)",
-        "matmul": (f"the {_core.isa()} microkernels" if _core.isa() != "avx512" else
-                   "AVX-512 float microkernel: A's broadcasts " + ("folded into the FMAs (as on Intel)"
-                                                                  if build["fold_broadcasts"] else "apart from the FMAs (as on AMD)")),
+        "isa": f"{isa} (best on this CPU: {build['best_isa']}; GRAPHGRAD_ISA=portable|avx2|avx512 caps it)",
+        "matmul": f"AVX-512 float microkernel: A's broadcasts {fold}" if isa == "avx512" else f"the {isa} microkernels",
         "threads": f"{_core.get_num_threads()} (graphgrad.set_num_threads(n) changes it)",
         "numpy": _version("numpy"),
         "torch": _version("torch") or "not installed",
