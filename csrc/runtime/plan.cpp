@@ -10,8 +10,8 @@
 
 #include "kernels/matmul.h"
 #include "runtime/comm.h"
-#include "runtime/thread_pool.h"
 #include "runtime/profile.h"
+#include "runtime/thread_pool.h"
 
 namespace gg {
 

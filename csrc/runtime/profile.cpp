@@ -4,8 +4,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "ops/op.h"
 #include "runtime/plan.h"
@@ -31,8 +33,8 @@ std::vector<std::shared_ptr<Entry>> g_order;  // first seen first; kept after th
 // kernels the bytes they read and write give GB/s. (An op-table field would be the better home.)
 double flops_of(const Graph& g, int v) {
   const Node& n = g.nodes[v];
-  const bool update = n.op->name == "matmul_update";  // c - s * a b: a is its second operand
-  if (n.op->name != "matmul" && !update) return 0;
+  const bool update = n.op == &GG_OP("matmul_update");  // c - s * a b: a is its second operand
+  if (n.op != &GG_OP("matmul") && !update) return 0;
   const Type& a = g.type(n.inputs[update]);
   const int64_t k = a.shape.empty() ? 1 : attr_int(n.attrs, "trans_a", 0) ? a.shape.front() : a.shape.back();
   return 2.0 * double(n.type.numel()) * double(k);
@@ -82,12 +84,13 @@ void forget(const Plan* plan) {
 // A batch's steps run together (Plan::batch_updates): its time is shared among them by flops.
 void Timer::lap_batch(int count) {
   const int64_t end = now_ns(), begin = ends_.empty() ? start_ : ends_.back();
-  const size_t first = ends_.size();
-  double total = 0;
-  for (int b = 0; b < count; ++b) total += flops_of(plan_.graph(), plan_.step_output(static_cast<int>(first) + b));
+  const int first = static_cast<int>(ends_.size());
+  std::vector<double> flops(static_cast<size_t>(count));
+  for (int b = 0; b < count; ++b) flops[size_t(b)] = flops_of(plan_.graph(), plan_.step_output(first + b));
+  const double total = std::accumulate(flops.begin(), flops.end(), 0.0);
   double done = 0;
   for (int b = 0; b < count; ++b) {
-    done += total > 0 ? flops_of(plan_.graph(), plan_.step_output(static_cast<int>(first) + b)) / total : 1.0 / count;
+    done += total > 0 ? flops[size_t(b)] / total : 1.0 / count;
     ends_.push_back(b + 1 == count ? end : begin + static_cast<int64_t>(done * double(end - begin)));
   }
 }
