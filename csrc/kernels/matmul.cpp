@@ -43,7 +43,8 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, blk.nr, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>, small_gemm<ScalarTraits<T>, 4>};
+  return {blk, blk.nr, kDirectARowBytes, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>,
+          small_gemm<ScalarTraits<T>, 4>};
 }
 }  // namespace detail
 
@@ -133,13 +134,23 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // B, not transposed, also when it is used by at most kDirectBUses panels of A rows (batch 64
 // on AVX-512): its rows then stream from L2 a few times, which measured 1.1-1.3x faster than
 // packing it at 64x512x512 and 64x784x512 (1 thread, alternating runs on a busy machine).
-// A, not transposed, also when its rows are at most kDirectARowBytes: the row kernel's MR row
-// streams then sit less than a page apart (no 4 KiB aliasing in L1), and skipping the packing
-// transpose measured 128^3 142 -> 152 GFLOP/s, 512x128x128 144 -> 159, 256^3 +2%, within 1%
-// of packing at 1024x256x1024 and 2048x128x2048 (1 thread, interleaved).
+// A, not transposed, also when its rows are at most KernelSet::direct_a_row_bytes apart and
+// spread over L1's sets (rows_spread): the row kernel then reads them in place, skipping the
+// packing transpose. Up to kDirectARowBytes (1 KiB) this measured 128^3 142 -> 152 GFLOP/s,
+// 512x128x128 144 -> 159, 256^3 +2%, within 1% of packing at 1024x256x1024 and 2048x128x2048
+// (1 thread, interleaved). Up to kDirectARowBytesUnfolded (4 KiB), where the packed-panel kernel
+// does not fold broadcasts either (AVX-512 float on AMD), on Zen 5 in alternating runs in one
+// process: 1 thread 0.95-0.98x the time at 512x784x512, 512^3, 256x640x256, 512x384x512 and
+// 1024x1000x1024 (with and without trans_b), 0.98-0.99x at 1024x768x1024, 1.0x at
+// 2048x784x1024; 2 threads 0.83-0.98x, 2048x784x1024 1.0-1.02x; the Quick Start step at batch
+// 512 0.98x on 1 thread, 0.93-0.99x on 2, batch 64 0.99-1.0x. (Intel, where packed panels fold
+// their broadcasts and the row kernel does not, keeps 1 KiB: unmeasured.)
 constexpr int64_t kDirectBytes = 32 << 10;
 constexpr int64_t kDirectBUses = 5;
-constexpr int64_t kDirectARowBytes = 1 << 10;
+// At most this many of the MR row streams may start in one L1 set (12 ways on Zen 5 and
+// Sapphire Rapids): 7 (rows 2 KiB apart) measured faster than packing; rows 4 KiB apart put
+// all 14 in one set.
+constexpr int kRowsPerSet = 7;
 // An operand every task would pack in full is packed once per thread instead, up to this size
 // (above it the copies per task stream from memory either way).
 constexpr int64_t kSharedPackBytes = 4 << 20;
@@ -161,6 +172,15 @@ constexpr int64_t kSwapMaxK = 1024, kSwapMinK = 128;
 // the block then come from L2 rather than L1, cheap at this depth. w += (-lr) x^T dz at 784x64x512: 1.21x, 512x64x512: 1.14x; dz w with the relu
 // mask at 512x10x512: 1.24x. Where C is only written it measured 0.9x at k = 10, 0.97x at 64^3.
 constexpr int64_t kRowOrderMaxK = 128;
+
+// Whether `rows` rows row_bytes apart start in at most kRowsPerSet of any one L1 set (64-byte
+// lines, 64 sets: addresses 4 KiB apart share a set).
+bool rows_spread(int64_t row_bytes, int rows) {
+  int per_set[64] = {};
+  for (int i = 0; i < rows; ++i)
+    if (++per_set[(i * row_bytes / 64) % 64] > kRowsPerSet) return false;
+  return true;
+}
 
 // Serial calls go straight to f: wrapping it in a std::function costs a heap allocation, which
 // is measurable on a 16x16x16 product.
@@ -447,7 +467,8 @@ Blocked<T> prepare_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c,
   const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
   const int MR = static_cast<int>(ceil_div(m, m_panels));
   const bool direct_a = swap || n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes ||
-                        (!ta && k * int64_t(sizeof(T)) <= kDirectARowBytes);
+                        (!ta && k * int64_t(sizeof(T)) <= ks.direct_a_row_bytes &&
+                         rows_spread(k * int64_t(sizeof(T)), MR));
   const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes);
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
                MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : kc_for(k, ks.blk.kc), ep};

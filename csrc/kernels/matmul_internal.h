@@ -96,10 +96,16 @@ using SmallGemm = void (*)(const T* a, const T* b, T* c, int64_t m, int64_t n, i
 template <class T>
 using Pack = void (*)(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int R, T* dst);
 
+// How far apart op(A)'s rows may be (without trans_a) for the row kernel to read A in place rather
+// than pack it: kDirectARowBytes, or kDirectARowBytesUnfolded where the packed-panel kernel does
+// not fold broadcasts either (matmul.cpp).
+inline constexpr int64_t kDirectARowBytes = 1 << 10, kDirectARowBytesUnfolded = 4 << 10;
+
 template <class T>
 struct KernelSet {
   Blocking blk;
   int width;  // elements per vector: B panels are nv * width wide, 1 <= nv <= blk.nr / width
+  int64_t direct_a_row_bytes;
   UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
