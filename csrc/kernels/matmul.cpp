@@ -43,7 +43,7 @@ namespace detail {
 template <class T>
 KernelSet<T> kernels_portable() {
   constexpr Blocking blk = blocking<T>(Isa::Portable);
-  return {blk, blk.nr, kDirectARowBytes, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>,
+  return {blk, blk.nr, kInPlace, ukr_table_scalar<T, blk.mr, blk.nr>(), pack_panel<T>,
           small_gemm<ScalarTraits<T>, 4>};
 }
 }  // namespace detail
@@ -134,17 +134,25 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // B, not transposed, also when it is used by at most kDirectBUses panels of A rows (batch 64
 // on AVX-512): its rows then stream from L2 a few times, which measured 1.1-1.3x faster than
 // packing it at 64x512x512 and 64x784x512 (1 thread, alternating runs on a busy machine).
-// A, not transposed, also when its rows are at most KernelSet::direct_a_row_bytes apart and
-// spread over L1's sets (rows_spread): the row kernel then reads them in place, skipping the
-// packing transpose. Up to kDirectARowBytes (1 KiB) this measured 128^3 142 -> 152 GFLOP/s,
-// 512x128x128 144 -> 159, 256^3 +2%, within 1% of packing at 1024x256x1024 and 2048x128x2048
-// (1 thread, interleaved). Up to kDirectARowBytesUnfolded (4 KiB), where the packed-panel kernel
-// does not fold broadcasts either (AVX-512 float on AMD), on Zen 5 in alternating runs in one
-// process: 1 thread 0.95-0.98x the time at 512x784x512, 512^3, 256x640x256, 512x384x512 and
-// 1024x1000x1024 (with and without trans_b), 0.98-0.99x at 1024x768x1024, 1.0x at
-// 2048x784x1024; 2 threads 0.83-0.98x, 2048x784x1024 1.0-1.02x; the Quick Start step at batch
-// 512 0.98x on 1 thread, 0.93-0.99x on 2, batch 64 0.99-1.0x. (Intel, where packed panels fold
-// their broadcasts and the row kernel does not, keeps 1 KiB: unmeasured.)
+// A, not transposed, also when its rows are at most InPlace::a_row_bytes apart and spread over
+// L1's sets (rows_spread): the row kernel then reads them in place, skipping the packing
+// transpose. Up to 1 KiB (kInPlace) this measured 128^3 142 -> 152 GFLOP/s, 512x128x128 144 ->
+// 159, 256^3 +2%, within 1% of packing at 1024x256x1024 and 2048x128x2048 (1 thread,
+// interleaved). Intel keeps that: its packed panels fold their broadcasts and the row kernel does
+// not (unmeasured there). Where the packed-panel kernel does not fold either (kInPlaceUnfolded:
+// AVX-512 float on AMD), on Zen 5 in alternating runs in one process:
+// - A rows up to 4 KiB apart: 1 thread 0.95-0.98x the time at 512x784x512, 512^3, 256x640x256,
+//   512x384x512 and 1024x1000x1024 (with and without trans_b), 0.98-0.99x at 1024x768x1024, 1.0x
+//   at 2048x784x1024; 2 threads 0.83-0.98x, 2048x784x1024 1.0-1.02x; the Quick Start step at
+//   batch 512 0.98x on 1 thread, 0.93-0.99x on 2, batch 64 0.99-1.0x.
+// - B used by up to 64 panels of A rows (m <= 896), its rows up to 3.25 KiB apart (n <= 832
+//   floats): packing it costs about 1/m of the product, reading it in place a little per k step
+//   whatever m is (the strided rows' TLB entries and L1 sets). 1 thread 0.94-0.98x the time at
+//   512x784x512, 512^3, 256x640x256, 512x384x512, 784x512x512 and x^T dz at 512x512x784 and
+//   512^3; 2 threads 0.95-0.97x; 1.0x at m = 896 and at n = 832; neutral at m = 1024 (1.0x at
+//   1024x512x768) and 2048 (1.0-1.02x); slower with rows 4000 or 4096 bytes apart (n = 1000:
+//   1.03-1.08x, n = 1024: 1.04-1.11x). The Quick Start step at batch 512: 0.98-0.99x on 1
+//   thread, 0.99-1.01x on 2.
 constexpr int64_t kDirectBytes = 32 << 10;
 constexpr int64_t kDirectBUses = 5;
 // At most this many of the MR row streams may start in one L1 set (12 ways on Zen 5 and
@@ -467,9 +475,10 @@ Blocked<T> prepare_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c,
   const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
   const int MR = static_cast<int>(ceil_div(m, m_panels));
   const bool direct_a = swap || n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes ||
-                        (!ta && k * int64_t(sizeof(T)) <= ks.direct_a_row_bytes &&
+                        (!ta && k * int64_t(sizeof(T)) <= ks.in_place.a_row_bytes &&
                          rows_spread(k * int64_t(sizeof(T)), MR));
-  const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes);
+  const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes ||
+                                (m_panels <= ks.in_place.b_uses && n * int64_t(sizeof(T)) <= ks.in_place.b_row_bytes));
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
                MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : kc_for(k, ks.blk.kc), ep};
   const int threads = get_num_threads();

@@ -68,7 +68,7 @@ KernelSet<typename S::T> make() {
   constexpr Blocking blk = blocking<T>(Isa::Avx2);
   static_assert(blk.nr % S::kWidth == 0);
   // Two vectors of dot-product partial sums per output, four outputs at a time: 8 FMA chains.
-  return {blk, S::kWidth, kDirectARowBytes, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth, blk.stream_b>(),
+  return {blk, S::kWidth, kInPlace, ukr_table_simd<S, blk.mr, blk.nr / S::kWidth, blk.stream_b>(),
           pack_panel<T>, small_gemm<S, 2>};
 }
 

@@ -96,16 +96,22 @@ using SmallGemm = void (*)(const T* a, const T* b, T* c, int64_t m, int64_t n, i
 template <class T>
 using Pack = void (*)(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t kc, int R, T* dst);
 
-// How far apart op(A)'s rows may be (without trans_a) for the row kernel to read A in place rather
-// than pack it: kDirectARowBytes, or kDirectARowBytesUnfolded where the packed-panel kernel does
-// not fold broadcasts either (matmul.cpp).
-inline constexpr int64_t kDirectARowBytes = 1 << 10, kDirectARowBytesUnfolded = 4 << 10;
+// Which large operands are read in place rather than packed (beyond the rules every kernel set
+// shares; matmul.cpp says why and what was measured): op(A) without trans_a when its rows are at
+// most a_row_bytes apart; op(B) without trans_b when it is used by at most b_uses panels of A
+// rows and its rows are at most b_row_bytes apart. kInPlaceUnfolded where the packed-panel
+// kernel does not fold broadcasts (AVX-512 float on AMD), where these were measured.
+struct InPlace {
+  int64_t a_row_bytes;
+  int64_t b_uses, b_row_bytes;
+};
+inline constexpr InPlace kInPlace{1 << 10, 0, 0}, kInPlaceUnfolded{4 << 10, 64, (3 << 10) + 256};
 
 template <class T>
 struct KernelSet {
   Blocking blk;
   int width;  // elements per vector: B panels are nv * width wide, 1 <= nv <= blk.nr / width
-  int64_t direct_a_row_bytes;
+  InPlace in_place;
   UkrTable<T> ukr;
   Pack<T> pack;
   SmallGemm<T> small;
