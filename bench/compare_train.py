@@ -125,7 +125,7 @@ def make_graphgrad(weights):
 def make_numpy(weights):
     """numpy as a careful user writes it: products into buffers kept across steps, bias, relu,
     masks and updates in place (each temporary of a step this size is a fresh mmap whose pages
-    fault in again, which cost a third of the step at batch 512), the learning rate applied to
+    fault in again, which made the batch-512 step up to a third slower), the learning rate applied to
     each weight gradient's buffer before it is subtracted."""
     ws = [w.copy() for w in weights]
     bufs = {}
