@@ -153,6 +153,13 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 //   1024x512x768) and 2048 (1.0-1.02x); slower with rows 4000 or 4096 bytes apart (n = 1000:
 //   1.03-1.08x, n = 1024: 1.04-1.11x). The Quick Start step at batch 512: 0.98-0.99x on 1
 //   thread, 0.99-1.01x on 2.
+// - op(A) with trans_a (x^T dz, the weight gradient) read as columns in place, MR contiguous
+//   values a k step, when used by up to 25 panels of B columns (n <= 800) and A's stored rows
+//   are up to 3.25 KiB apart (m <= 832): packing it costs about 1/n of the product. 1 thread
+//   0.96-0.98x the time at m = 256 to 896 with n = 512 or 784 (k = 256 to 1024); 2 threads
+//   0.90-0.99x; with n = 1024 and 2048 1.02-1.03x slower on 1 thread (excluded), 1.0x at
+//   784x512x1536. The Quick Start step at batch 512: 0.99x on 1 thread, 0.94x on 2; batch 64
+//   1.0x.
 constexpr int64_t kDirectBytes = 32 << 10;
 constexpr int64_t kDirectBUses = 5;
 // At most this many of the MR row streams may start in one L1 set (12 ways on Zen 5 and
@@ -474,11 +481,12 @@ Blocked<T> prepare_blocked(const KernelSet<T>& ks, const T* a, const T* b, T* c,
   // blk.mr < m. The panel counts are computed once (divisions are dear at small sizes).
   const int64_t m_panels = ceil_div(m, ks.blk.mr), n_panels = ceil_div(n, NR);
   const int MR = static_cast<int>(ceil_div(m, m_panels));
+  const InPlace& ip = ks.in_place;
   const bool direct_a = swap || n <= NR || m * k * int64_t(sizeof(T)) <= kDirectBytes ||
-                        (!ta && k * int64_t(sizeof(T)) <= ks.in_place.a_row_bytes &&
-                         rows_spread(k * int64_t(sizeof(T)), MR));
+                        (!ta && k * int64_t(sizeof(T)) <= ip.a_row_bytes && rows_spread(k * int64_t(sizeof(T)), MR)) ||
+                        (ta && n_panels <= ip.at_uses && m * int64_t(sizeof(T)) <= ip.stride_bytes);
   const bool direct_b = !tb && (m <= kDirectBUses * ks.blk.mr || k * n * int64_t(sizeof(T)) <= kDirectBytes ||
-                                (m_panels <= ks.in_place.b_uses && n * int64_t(sizeof(T)) <= ks.in_place.b_row_bytes));
+                                (m_panels <= ip.b_uses && n * int64_t(sizeof(T)) <= ip.stride_bytes));
   Problem<T> P{ks, a, b, c, m, n, k, ta ? 1 : k, ta ? m : 1, tb ? 1 : n, tb ? k : 1,
                MR, NR, m_panels * MR, n_panels * NR, direct_a, direct_b, swap, swap ? k : kc_for(k, ks.blk.kc), ep};
   const int threads = get_num_threads();

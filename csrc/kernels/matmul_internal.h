@@ -98,14 +98,15 @@ using Pack = void (*)(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_
 
 // Which large operands are read in place rather than packed (beyond the rules every kernel set
 // shares; matmul.cpp says why and what was measured): op(A) without trans_a when its rows are at
-// most a_row_bytes apart; op(B) without trans_b when it is used by at most b_uses panels of A
-// rows and its rows are at most b_row_bytes apart. kInPlaceUnfolded where the packed-panel
+// most a_row_bytes apart; op(A) with trans_a when it is used by at most at_uses panels of B
+// columns, and op(B) without trans_b when it is used by at most b_uses panels of A rows, each
+// when its stored rows are at most stride_bytes apart. kInPlaceUnfolded where the packed-panel
 // kernel does not fold broadcasts (AVX-512 float on AMD), where these were measured.
 struct InPlace {
   int64_t a_row_bytes;
-  int64_t b_uses, b_row_bytes;
+  int64_t at_uses, b_uses, stride_bytes;
 };
-inline constexpr InPlace kInPlace{1 << 10, 0, 0}, kInPlaceUnfolded{4 << 10, 64, (3 << 10) + 256};
+inline constexpr InPlace kInPlace{1 << 10, 0, 0, 0}, kInPlaceUnfolded{4 << 10, 25, 64, (3 << 10) + 256};
 
 template <class T>
 struct KernelSet {
