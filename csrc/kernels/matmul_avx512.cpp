@@ -170,8 +170,7 @@ KernelSet<typename S::T> make() {
   static_assert(blk.nr % S::kWidth == 0);
   // Four vectors of dot-product partial sums per output, four outputs at a time: 16 FMA chains
   // (measured a few percent better than 8 on the L3-bound matrix-vector shapes).
-  constexpr bool folds = requires(const T* p, typename S::V v) { S::fma_broadcast(p, v, v); };
-  return {blk, S::kWidth, folds ? kInPlace : kInPlaceUnfolded,
+  return {blk, S::kWidth, folds_broadcasts<S> ? kInPlace : kInPlaceUnfolded,
           ukr_table_simd<S, blk.mr, blk.nr / S::kWidth, blk.stream_b>(), pack<S>, small_gemm<S, 4>};
 }
 

@@ -67,6 +67,10 @@ template <class S, int MR, int NV>
   }
 }
 
+// Whether the traits S fold a broadcast of A into the FMA (AVX-512's {1toN} memory operand).
+template <class S>
+constexpr bool folds_broadcasts = requires(const typename S::T* p, typename S::V v) { S::fma_broadcast(p, v, v); };
+
 // One MR x (NV * S::kWidth) tile held in registers. S wraps one vector type (load, broadcast,
 // fma, ...). Per k step: NV vector loads of the B row, MR broadcasts of A, MR * NV FMAs. Edge
 // tiles get their own MR (no padded rows computed) and masked loads and stores for a partial
@@ -84,7 +88,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   using V = typename S::V;
   constexpr int W = S::kWidth;
   constexpr bool by_rows = reads_a_by_rows(kForm), transposed = stores_transposed(kForm);
-  constexpr bool kFoldBroadcasts = kForm == kColumns && requires(const T* p, V v) { S::fma_broadcast(p, v, v); };
+  constexpr bool kFoldBroadcasts = kForm == kColumns && folds_broadcasts<S>;
   constexpr int NB = (MR + 2) / 3;
   const char* base[NB];
   const int64_t row_bytes = as * int64_t(sizeof(T));
