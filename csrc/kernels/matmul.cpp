@@ -138,9 +138,11 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // L1's sets (rows_spread): the row kernel then reads them in place, skipping the packing
 // transpose. Up to 1 KiB (kInPlace) this measured 128^3 142 -> 152 GFLOP/s, 512x128x128 144 ->
 // 159, 256^3 +2%, within 1% of packing at 1024x256x1024 and 2048x128x2048 (1 thread,
-// interleaved). Intel keeps that: its packed panels fold their broadcasts and the row kernel does
-// not (unmeasured there). Where the packed-panel kernel does not fold either (kInPlaceUnfolded:
-// AVX-512 float on AMD), on Zen 5 in alternating runs in one process:
+// interleaved). Intel keeps that: with AMD's rules below (its row kernel folding broadcasts as
+// its packed panels do), Sapphire Rapids measured 1.05-1.09x the time at 512x512x784 and 512^3
+// (x w^T), 1.15-1.16x at w += x^T dz with k = 64 (1 thread, alternating in one process, a
+// shared core). Where the packed-panel kernel does not fold (kInPlaceUnfolded: AVX-512 float on
+// AMD), on Zen 5 in alternating runs in one process:
 // - A rows up to 4 KiB apart: 1 thread 0.95-0.98x the time at 512x784x512, 512^3, 256x640x256,
 //   512x384x512 and 1024x1000x1024 (with and without trans_b), 0.98-0.99x at 1024x768x1024, 1.0x
 //   at 2048x784x1024; 2 threads 0.83-0.98x, 2048x784x1024 1.0-1.02x; the Quick Start step at

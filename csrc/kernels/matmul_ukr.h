@@ -30,25 +30,32 @@ template <class S>
 }
 
 // The transposed form: the MR x (NV*W) tile acc is C^T; C's rows j < nr get MR elements each.
-// Columns of acc become vectors through S::transpose (W x W in registers) where the traits have
-// one, and through a spill to the stack otherwise.
+// The tile is stored to the stack first and its columns become vectors from there, through
+// S::transpose (W x W in registers) where the traits have one, and element by element otherwise.
+// Transposing straight from acc kept acc live beside the transposes' registers; GCC then gave
+// acc a stack home, and with folded broadcasts (whose asm needs its accumulator in a register)
+// the k loop stored every accumulator after each FMA, 0.55x the speed at 64x512x512.
 template <class S, int MR, int NV>
 [[gnu::always_inline]] inline void store_transposed(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t ldc,
                                                    int nr, const TileEpilogue<typename S::T>& e) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
+  alignas(64) T tile[MR][NV * W];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) S::storeu(&tile[i][v * W], acc[i][v]);
   for (int v = 0; v < NV && v * W < nr; ++v) {
     V col[W];
     if constexpr (requires { S::transpose(col); }) {
 #pragma GCC unroll 16
-      for (int i = 0; i < W; ++i) col[i] = i < MR ? acc[i][v] : S::zero();
+      for (int i = 0; i < W; ++i) col[i] = i < MR ? S::loadu(&tile[i][v * W]) : S::zero();
       S::transpose(col);
     } else {
-      alignas(64) T spill[MR][W], row[W] = {};
-      for (int i = 0; i < MR; ++i) S::storeu(spill[i], acc[i][v]);
+      alignas(64) T row[W] = {};
       for (int j = 0; j < W; ++j) {
-        for (int i = 0; i < MR; ++i) row[i] = spill[i][j];
+        for (int i = 0; i < MR; ++i) row[i] = tile[i][v * W + j];
         col[j] = S::loadu(row);
       }
     }
@@ -78,7 +85,9 @@ constexpr bool folds_broadcasts = requires(const typename S::T* p, typename S::V
 // a packed panel with as = MR, or op(A) in place with trans_a) or as rows (kRows, kTransposed:
 // at pa[i*as + p], op(A) in place without trans_a). For rows, the MR row addresses are kept as
 // a base pointer every third row plus 0, 1 or 2 row strides (x86 scaled-index addressing), so
-// 5 pointers, not 14, step along k. The transposed forms store the tile transposed (MicroKernel).
+// 5 pointers, not 14, step along k; where broadcasts fold, a base pointer every other row, since
+// a folded FMA must address its row by the base alone (an indexed memory operand would split it
+// into two uops again). The transposed forms store the tile transposed (MicroKernel).
 // kStreamB (Blocking::stream_b): the B rows come from L2, so each is fetched into L1
 // kPrefetchRows steps before it is used.
 template <class S, int kForm, int MR, int NV, bool kStreamB>
@@ -88,11 +97,11 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   using V = typename S::V;
   constexpr int W = S::kWidth;
   constexpr bool by_rows = reads_a_by_rows(kForm), transposed = stores_transposed(kForm);
-  constexpr bool kFoldBroadcasts = kForm == kColumns && folds_broadcasts<S>;
-  constexpr int NB = (MR + 2) / 3;
+  constexpr bool kFoldBroadcasts = folds_broadcasts<S>;
+  constexpr int RB = kFoldBroadcasts ? 2 : 3, NB = (MR + RB - 1) / RB;
   const char* base[NB];
   const int64_t row_bytes = as * int64_t(sizeof(T));
-  for (int q = 0; q < NB; ++q) base[q] = reinterpret_cast<const char*>(pa) + 3 * q * row_bytes;
+  for (int q = 0; q < NB; ++q) base[q] = reinterpret_cast<const char*>(pa) + RB * q * row_bytes;
   V acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
@@ -120,17 +129,21 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   };
   if (e.load_c) prefetch_tile.template operator()<1>(c, ldc);
   if (e.mask) prefetch_tile.template operator()<0>(e.mask, e.ldm);
-  // Every other row's broadcast folded into its FMAs (S::fma_broadcast, AVX-512's {1to16}) where
-  // A is read as columns (packed panels; small ones in place): a k step of 28 FMAs (MR 14, NV 2)
-  // is then 37 fused uops rather than 44, which matters when another hardware thread shares the
-  // core, as a VM's neighbour does. On Intel only (fold_broadcasts() in matmul.h), where it was
-  // measured in alternating runs in one process (Sapphire Rapids): 512^3 to 2048^3 and the train
-  // step's 512-row products 1.04-1.11x on 1 thread and 0.98-1.12x on 2 while the core was
-  // shared, 0.98-1.01x while it was not (256^3 0.99-1.01x); the Quick Start step (BM_quickstart_step's sequence, batch 64
-  // and 512, 1 and 2 threads) 0.98-1.12x, median 1.015 of 16 runs; float64 (14x16 tiles)
-  // 0.99-1.09x from 256^3 up, 1.0-1.04x at 16^3 to 128^3. Folding every row (30 loads a step
-  // rather than 23) measured 1.0-1.07x slower than every other row; A read in place (the
-  // swapped narrow x^T dz, 512x64x10) 0.65x.
+  // Every other row's broadcast folded into its FMAs (S::fma_broadcast, AVX-512's {1to16}): a k
+  // step of 28 FMAs (MR 14, NV 2) is then 37 fused uops rather than 44, which matters when
+  // another hardware thread shares the core, as a VM's neighbour does. On Intel only
+  // (fold_broadcasts() in matmul.h), where it was measured in alternating runs in one process
+  // (Sapphire Rapids): 512^3 to 2048^3 and the train step's 512-row products 1.04-1.11x on 1
+  // thread and 0.98-1.12x on 2 while the core was shared, 0.98-1.01x while it was not (256^3
+  // 0.99-1.01x); the Quick Start step (BM_quickstart_step's sequence, batch 64 and 512, 1 and 2
+  // threads) 0.98-1.12x, median 1.015 of 16 runs; float64 (14x16 tiles) 0.99-1.09x from 256^3
+  // up, 1.0-1.04x at 16^3 to 128^3. Folding every row (30 loads a step rather than 23) measured
+  // 1.0-1.07x slower than every other row. A read as rows in place folds too (since 2026-12-02;
+  // the forward products of a batch of 64, swapped, read the weight so): on 1 thread, the old and
+  // new kernels' processes alternating over 10 rounds while the core was shared, 0.93x the time
+  // at 64x512x784 and 64x512x512 (x w^T with bias and relu), 0.955x and 0.96x at 128^3 and 256^3,
+  // the swapped narrow w += x^T dz at 512x64x10 0.94x, the products that read packed panels
+  // 0.99-1.01x; BM_quickstart_step over 20 rounds 0.98x at batch 64, 1.0x at 512.
 #pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
     if constexpr (kStreamB)
@@ -141,7 +154,7 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
     for (int v = 0; v < NV; ++v) bv[v] = S::loadu(pb + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const T* ap = by_rows ? reinterpret_cast<const T*>(base[i / 3] + (i % 3) * row_bytes) : pa + i;
+      const T* ap = by_rows ? reinterpret_cast<const T*>(base[i / RB] + (i % RB) * row_bytes) : pa + i;
       if constexpr (kFoldBroadcasts) {
         if (i % 2 == 0) {
 #pragma GCC unroll 4
