@@ -138,9 +138,9 @@ void ukr_simd(int64_t kc, const typename S::T* pa, int64_t as, const typename S:
   // 0.99-1.01x); the Quick Start step (BM_quickstart_step's sequence, batch 64 and 512, 1 and 2
   // threads) 0.98-1.12x, median 1.015 of 16 runs; float64 (14x16 tiles) 0.99-1.09x from 256^3
   // up, 1.0-1.04x at 16^3 to 128^3. Folding every row (30 loads a step rather than 23) measured
-  // 1.0-1.07x slower than every other row. A read as rows in place folds too (since 2026-12-02;
-  // the forward products of a batch of 64, swapped, read the weight so): on 1 thread, the old and
-  // new kernels' processes alternating over 10 rounds while the core was shared, 0.93x the time
+  // 1.0-1.07x slower than every other row. A read as rows in place folds too (the forward
+  // products of a batch of 64, swapped, read the weight so): on 1 thread, the old and new
+  // kernels' processes alternating over 10 rounds while the core was shared, 0.93x the time
   // at 64x784x512 and 64x512x512 (x w^T with bias and relu), 0.955x and 0.96x at 128^3 and 256^3,
   // the swapped narrow w += x^T dz at 512x64x10 0.94x, the products that read packed panels
   // 0.99-1.01x; BM_quickstart_step over 20 rounds 0.98x at batch 64, 1.0x at 512.
