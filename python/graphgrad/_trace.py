@@ -21,10 +21,22 @@ class TracingError(TypeError):
     """A traced tensor was used where a concrete value is needed, or outside its trace."""
 
 
+_INSIDE = {}  # a code's file name -> whether it lies in this package (every traced op asks)
+
+
+def _in_package(filename):
+    inside = _INSIDE.get(filename)
+    if inside is None:
+        inside = os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
+        if os.path.isabs(filename):  # a relative name moves with the working directory
+            _INSIDE[filename] = inside
+    return inside
+
+
 def user_frame():
     """The innermost stack frame outside graphgrad: where the user's code called us."""
     f = sys._getframe(1)
-    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+    while f is not None and _in_package(f.f_code.co_filename):
         f = f.f_back
     return f
 
