@@ -139,7 +139,7 @@ constexpr int64_t kParallelGemvFlops = int64_t(1) << 20;
 // transpose. Up to 1 KiB (kInPlace) this measured 128^3 142 -> 152 GFLOP/s, 512x128x128 144 ->
 // 159, 256^3 +2%, within 1% of packing at 1024x256x1024 and 2048x128x2048 (1 thread,
 // interleaved). Intel keeps that: with AMD's rules below (its row kernel folding broadcasts as
-// its packed panels do), Sapphire Rapids measured 1.05-1.09x the time at 512x512x784 and 512^3
+// its packed panels do), Sapphire Rapids measured 1.05-1.09x the time at 512x784x512 and 512^3
 // (x w^T), 1.15-1.16x at w += x^T dz with k = 64 (1 thread, alternating in one process, a
 // shared core). Where the packed-panel kernel does not fold (kInPlaceUnfolded: AVX-512 float on
 // AMD), on Zen 5 in alternating runs in one process:
