@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from _machine import cpu_name
+
 SIZES = {  # batch (None: the tutorial's 1-D x), in, out
     "seed": (None, 5, 3),
     "small": (64, 256, 128),
@@ -440,7 +442,7 @@ def main():
                    "--impls", ",".join(args.impls), "--sample-s", str(args.sample_s)]
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from compare_matmul_numpy import fma_peak
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_name()
     peak = fma_peak(tempfile.gettempdir())  # before the workers: bench/peak.cpp, compiled once
     print(f"CPU: {cpu}; FMA peak (float32, bench/peak.cpp) {peak[1]:.0f} GFLOP/s on 1 thread, {peak[2]:.0f} on 2")
     results = {"python": sys.version.split()[0], "numpy": np.__version__, "cpus": len(os.sched_getaffinity(0)),

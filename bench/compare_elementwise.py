@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from _machine import cpu_name
+
 import graphgrad as gg
 from graphgrad import ops
 
@@ -52,7 +54,7 @@ def median_times(fa, fb, n, rounds=31):
 
 def main():
     gg.set_num_threads(1)
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_name()
     print(f"CPU: {cpu}; ISA {gg._core.isa()}; load average {os.getloadavg()[0]:.2f}; numpy {np.__version__}; 1 thread")
     rng = np.random.default_rng(0)
     print(f"{'op':10} " + " ".join(f"{'n=' + str(n):>22}" for n in (10**3, 10**5, 10**7)))

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from _machine import cpu_name
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # (m, n, k, trans_a, trans_b, what), shapes printed m x k x n like the issue tracker's tables.
@@ -175,7 +177,7 @@ def main():
     args = p.parse_args()
     cases = [c for g in args.groups for c in GROUPS[g]]
     stat = 0 if args.stat == "median" else 1
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_name()
     peak_before = fma_peak(os.path.dirname(os.path.abspath(args.bench)))
     print(f"CPU: {cpu}, {len(os.sched_getaffinity(0))} CPUs; FMA peak (float32, bench/peak.cpp) "
           f"{peak_before[1]:.0f} GFLOP/s on 1 thread, {peak_before[2]:.0f} on 2")

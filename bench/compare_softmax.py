@@ -7,11 +7,12 @@ time / best peer time (below 1: graphgrad faster).
 """
 import argparse
 import os
-import platform
 import statistics
 import time
 
 import numpy as np
+
+from _machine import cpu_name
 
 
 def timeit(fn, repeats, inner):
@@ -35,7 +36,7 @@ def main():
         import torch
     except ImportError:
         torch = None
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = cpu_name()
     print(f"CPU: {cpu}; load average {os.getloadavg()[0]:.2f}; torch {torch.__version__ if torch else 'not installed'}")
     print(f"{'op':12} {'shape':12} {'thr':>3} {'graphgrad':>11} {'torch':>11} {'numpy':>11} {'gg/best':>8}")
     for threads in (1, 2):

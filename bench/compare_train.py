@@ -33,6 +33,8 @@ import time
 
 import numpy as np
 
+from _machine import cpu_name
+
 IMPLS = ["graphgrad", "numpy", "torch", "torch.compile", "jax.jit"]
 MODULE = {"graphgrad": "graphgrad", "numpy": "numpy", "torch": "torch", "torch.compile": "torch", "jax.jit": "jax"}
 SHAPES = [(784, 512), (512, 512), (512, 10)]
@@ -386,14 +388,6 @@ def probe():
     except (OSError, subprocess.CalledProcessError) as e:  # no C++ compiler: the table stands alone
         return f"not measured ({type(e).__name__})"
     return ", ".join(f"{g:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t, g in sorted(peak.items()))
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return "unknown CPU"
 
 
 def main():

@@ -9,11 +9,13 @@ machine the load changes by the minute, and the minimum is what the code costs.
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are removed from this process's environment before numpy
 is imported (they slow a current numpy on this machine; see DESIGN.md).
 """
-import argparse, json, os, platform, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 
 for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(k, None)
 import numpy as np  # noqa: E402
+
+from _machine import cpu_name  # noqa: E402
 
 try:
     import scipy.special as sps
@@ -61,7 +63,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     a = ap.parse_args()
 
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = cpu_name()
     print(f"CPU: {cpu}; numpy {np.__version__}; load average before: {os.getloadavg()}")
     try:
         from threadpoolctl import threadpool_info
