@@ -55,7 +55,9 @@ using namespace detail;
 // What fold_broadcasts() says, from the CPU's vendor. The Quick Start step on Zen 5, alternating
 // with and without folding in one process (15 to 21 rounds, three runs): without, 0.965-0.994x
 // the time on one thread and 0.985-1.0x on two. On Sapphire Rapids folding measured 1.04-1.11x
-// faster while another hardware thread shared the core, 0.98-1.01x while none did.
+// faster while another hardware thread shared the core, 0.98-1.01x while none did. On Zen 4
+// (AVX-512 on 256-bit halves) the step's products with folding took 1.0x the time with operands
+// cycled through L3 and 1.02x hot (alternating processes, 10 rounds).
 std::atomic<bool>& fold_flag() {
   static std::atomic<bool> fold{[] {
     __builtin_cpu_init();
