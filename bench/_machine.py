@@ -32,10 +32,14 @@ def _cpuinfo():
 
 def _caches():
     """'L1d 32 KiB, L2 1024 KiB, L3 32768 KiB' for the first CPU, from sysfs."""
+    def read(path):
+        with open(path) as f:
+            return f.read().strip()
+
     out = []
     for d in sorted(glob.glob("/sys/devices/system/cpu/cpu0/cache/index*")):
         try:
-            level, kind, size = (open(f"{d}/{n}").read().strip() for n in ("level", "type", "size"))
+            level, kind, size = (read(f"{d}/{n}") for n in ("level", "type", "size"))
         except OSError:
             continue
         if kind != "Instruction":

@@ -54,8 +54,7 @@ def median_times(fa, fb, n, rounds=31):
 
 def main():
     gg.set_num_threads(1)
-    cpu = cpu_name()
-    print(f"CPU: {cpu}; ISA {gg._core.isa()}; load average {os.getloadavg()[0]:.2f}; numpy {np.__version__}; 1 thread")
+    print(f"CPU: {cpu_name()}; ISA {gg._core.isa()}; load average {os.getloadavg()[0]:.2f}; numpy {np.__version__}; 1 thread")
     rng = np.random.default_rng(0)
     print(f"{'op':10} " + " ".join(f"{'n=' + str(n):>22}" for n in (10**3, 10**5, 10**7)))
     rows = [(k, v[0], v[1], v[2]) for k, v in UNARY.items()] + [(k, f, nf, (1, 3)) for k, (f, nf) in BINARY.items()]

@@ -36,8 +36,7 @@ def main():
         import torch
     except ImportError:
         torch = None
-    cpu = cpu_name()
-    print(f"CPU: {cpu}; load average {os.getloadavg()[0]:.2f}; torch {torch.__version__ if torch else 'not installed'}")
+    print(f"CPU: {cpu_name()}; load average {os.getloadavg()[0]:.2f}; torch {torch.__version__ if torch else 'not installed'}")
     print(f"{'op':12} {'shape':12} {'thr':>3} {'graphgrad':>11} {'torch':>11} {'numpy':>11} {'gg/best':>8}")
     for threads in (1, 2):
         gg.set_num_threads(threads)

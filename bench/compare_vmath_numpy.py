@@ -63,8 +63,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     a = ap.parse_args()
 
-    cpu = cpu_name()
-    print(f"CPU: {cpu}; numpy {np.__version__}; load average before: {os.getloadavg()}")
+    print(f"CPU: {cpu_name()}; numpy {np.__version__}; load average before: {os.getloadavg()}")
     try:
         from threadpoolctl import threadpool_info
         print("threadpoolctl:", [(i.get("internal_api"), i.get("architecture")) for i in threadpool_info()])
