@@ -29,24 +29,13 @@ def test_compare_train_checks_the_losses_and_prints_both_ratios_and_the_stronges
     assert float(ratio.group(1)) > 0
 
 
-def test_the_cpu_line_tells_zen_4_from_zen_5_under_one_brand_string(monkeypatch):
-    # A VM's brand string may be just "AMD EPYC" for both, whose FMA peaks differ twofold: every
-    # benchmark script names the family, model and microarchitecture beside its figures.
+
+def test_the_scripts_name_the_cpu_as_show_config_does():
+    # bench/_machine.py loads graphgrad's own description from the source tree (no built package).
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     try:
         import _machine
     finally:
         sys.path.pop(0)
-    monkeypatch.setattr(_machine, "_caches", lambda: "L1d 32 KiB, L2 1024 KiB")
-    cpus = {("AuthenticAMD", "25", "17", "AMD EPYC"): "AMD EPYC (family 25 model 17: Zen 4; L1d 32 KiB, L2 1024 KiB)",
-            ("AuthenticAMD", "26", "2", "AMD EPYC"): "AMD EPYC (family 26 model 2: Zen 5; L1d 32 KiB, L2 1024 KiB)",
-            ("GenuineIntel", "6", "143", "Intel Xeon"): "Intel Xeon (family 6 model 143: Sapphire Rapids; L1d 32 KiB, L2 1024 KiB)",
-            ("GenuineIntel", "6", "999", "Intel Xeon"): "Intel Xeon (family 6 model 999; L1d 32 KiB, L2 1024 KiB)"}
-    for (vendor, family, model, brand), expected in cpus.items():
-        info = {"vendor_id": vendor, "cpu family": family, "model": model, "model name": brand}
-        monkeypatch.setattr(_machine, "_cpuinfo", lambda info=info: info)
-        assert _machine.cpu_name() == expected
-    # And on this machine it names the first CPU's model as /proc/cpuinfo does (where there is one).
-    monkeypatch.undo()
-    if os.path.exists("/proc/cpuinfo"):
-        assert _machine.cpu_name().startswith(_machine._cpuinfo().get("model name", ""))
+    from graphgrad._cpuinfo import cpu_name
+    assert _machine.cpu_name() == cpu_name()

@@ -97,6 +97,27 @@ def test_show_config_names_the_matmul_kernel_this_cpus_vendor_gets():
     assert ("apart" if vendor == "AuthenticAMD" else "folded") in line, line
 
 
+
+def test_show_config_tells_zen_4_from_zen_5_under_one_brand_string(monkeypatch):
+    # A VM's brand string may be just "AMD EPYC" for both, whose FMA peaks differ twofold: the cpu
+    # line (and every benchmark script's) names family, model and microarchitecture.
+    from graphgrad import _cpuinfo
+
+    monkeypatch.setattr(_cpuinfo, "_caches", lambda: "L1d 32 KiB, L2 1024 KiB")
+    cpus = {("AuthenticAMD", "25", "17", "AMD EPYC"): "AMD EPYC (family 25 model 17: Zen 4; L1d 32 KiB, L2 1024 KiB)",
+            ("AuthenticAMD", "26", "2", "AMD EPYC"): "AMD EPYC (family 26 model 2: Zen 5; L1d 32 KiB, L2 1024 KiB)",
+            ("GenuineIntel", "6", "143", "Intel Xeon"): "Intel Xeon (family 6 model 143: Sapphire Rapids; L1d 32 KiB, L2 1024 KiB)",
+            ("GenuineIntel", "6", "999", "Intel Xeon"): "Intel Xeon (family 6 model 999; L1d 32 KiB, L2 1024 KiB)"}
+    for (vendor, family, model, brand), expected in cpus.items():
+        info = {"vendor_id": vendor, "cpu family": family, "model": model, "model name": brand}
+        monkeypatch.setattr(_cpuinfo, "_cpuinfo", lambda info=info: info)
+        assert _cpuinfo.cpu_name() == expected
+        assert gg._config.config()["cpu"].startswith(expected + ", ")
+    # On this machine: the first CPU's brand string as /proc/cpuinfo gives it (where there is one).
+    monkeypatch.undo()
+    if os.path.exists("/proc/cpuinfo"):
+        assert _cpuinfo.cpu_name().startswith(_cpuinfo._cpuinfo().get("model name", ""))
+
 def test_python_m_graphgrad():
     env = dict(os.environ, GRAPHGRAD_ISA="avx2")
     proc = subprocess.run([sys.executable, "-m", "graphgrad"], capture_output=True, text=True, env=env)

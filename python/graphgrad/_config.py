@@ -7,17 +7,7 @@ from importlib import metadata
 from typing import Any, Dict, Optional, TextIO
 
 from . import _core
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from ._cpuinfo import cpu_name
 
 
 def _version(dist: str) -> Optional[str]:
@@ -42,7 +32,7 @@ def config() -> Dict[str, Any]:
         "build type": build["build_type"] + (" + ASan/UBSan" if build["sanitize"] else ""),
         "flags": build["cxx_flags"],
         "pybind11": build["pybind11"],
-        "cpu": f"{_cpu_name()}, {os.cpu_count()} logical cores",
+        "cpu": f"{cpu_name()}, {os.cpu_count()} logical cores",
         "isa": f"{isa} (best on this CPU: {build['best_isa']}; GRAPHGRAD_ISA=portable|avx2|avx512 caps it)",
         "matmul": f"AVX-512 float microkernel: A's broadcasts {fold}" if isa == "avx512" else f"the {isa} microkernels",
         "threads": f"{_core.get_num_threads()} (graphgrad.set_num_threads(n) changes it)",
