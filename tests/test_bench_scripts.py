@@ -29,7 +29,6 @@ def test_compare_train_checks_the_losses_and_prints_both_ratios_and_the_stronges
     assert float(ratio.group(1)) > 0
 
 
-
 def test_the_scripts_name_the_cpu_as_show_config_does():
     # bench/_machine.py loads graphgrad's own description from the source tree (no built package).
     sys.path.insert(0, os.path.join(ROOT, "bench"))

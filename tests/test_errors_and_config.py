@@ -97,7 +97,6 @@ def test_show_config_names_the_matmul_kernel_this_cpus_vendor_gets():
     assert ("apart" if vendor == "AuthenticAMD" else "folded") in line, line
 
 
-
 def test_show_config_tells_zen_4_from_zen_5_under_one_brand_string(monkeypatch):
     # A VM's brand string may be just "AMD EPYC" for both, whose FMA peaks differ twofold: the cpu
     # line (and every benchmark script's) names family, model and microarchitecture.
@@ -117,6 +116,7 @@ def test_show_config_tells_zen_4_from_zen_5_under_one_brand_string(monkeypatch):
     monkeypatch.undo()
     if os.path.exists("/proc/cpuinfo"):
         assert _cpuinfo.cpu_name().startswith(_cpuinfo._cpuinfo().get("model name", ""))
+
 
 def test_python_m_graphgrad():
     env = dict(os.environ, GRAPHGRAD_ISA="avx2")
