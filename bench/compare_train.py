@@ -390,11 +390,19 @@ def probe():
     return ", ".join(f"{g:.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t, g in sorted(peak.items()))
 
 
+def impl_list(text):
+    names = text.split(",")
+    unknown = [n for n in names if n not in MODULE]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {', '.join(map(repr, unknown))}; choose from {', '.join(IMPLS)}")
+    return names
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--batches", default="64,512", type=lambda s: [int(b) for b in s.split(",")])
     p.add_argument("--threads", default="1,2", type=lambda s: [int(t) for t in s.split(",")])
-    p.add_argument("--impls", default=",".join(IMPLS), type=lambda s: s.split(","))
+    p.add_argument("--impls", default=",".join(IMPLS), type=impl_list, help="comma-separated, of: " + ", ".join(IMPLS))
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--sample-s", type=float, default=0.05, help="target seconds per timing sample")
     p.add_argument("--no-extra", action="store_true", help="skip the first-call and peak-RSS processes")

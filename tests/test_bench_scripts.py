@@ -29,6 +29,15 @@ def test_compare_train_checks_the_losses_and_prints_both_ratios_and_the_stronges
     assert float(ratio.group(1)) > 0
 
 
+def test_compare_train_names_an_unknown_implementation_before_it_starts():
+    # 'jax' for 'jax.jit': a usage error naming the choices, not a KeyError from a worker process.
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare_train.py"), "--impls", "graphgrad,jax"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "unknown 'jax'; choose from graphgrad, numpy, torch, torch.compile, jax.jit" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
 def test_the_scripts_name_the_cpu_as_show_config_does():
     # bench/_machine.py loads graphgrad's own description from the source tree (no built package).
     sys.path.insert(0, os.path.join(ROOT, "bench"))
