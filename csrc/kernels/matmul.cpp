@@ -66,6 +66,25 @@ std::atomic<bool>& fold_flag() {
   return fold;
 }
 
+// Zen 4 (AMD family 19h, the only members of which have AVX-512) takes float K blocks up to 512
+// deep rather than the table's 256: fewer tiles, each of which ends in an epilogue that costs
+// about what 6 to 9 of its k steps do (at k = 64 the k loop alone ran at the FMA probe and the
+// tile's stores and epilogue took 9 to 11% of the update's time), and fewer passes over C.
+// Alternating calls in one process: the Quick Start step's 512-row products 0.95 to 0.97x the
+// time on 1 thread (its updates 0.98 to 1.0x), 0.94 to 0.98x on 2 (updates 0.99 to 1.02x);
+// 1024^3, 2048^3 (also with trans_a or trans_b) and 2048x1024x4096 0.97 to 0.99x on 1 thread,
+// 0.95 to 0.99x on 2; 512^3 1.0x and 0.96x; smaller products 1.0x (one K block either way),
+// the batch-64 ones 0.97 to 1.0x. K blocks of 400 measured between the two. The whole step's products in
+// order, alternating steps in one process: batch 512 0.987x on 1 thread and 0.977x on 2 (the
+// same with nothing changed: 0.994 and 0.995x), batch 64 1.0x. Zen 5 and Intel keep 256: not
+// measured with 512. Both AVX-512 sets take it, so folding still changes no bits.
+template <class T>
+KernelSet<T> for_this_cpu(KernelSet<T> s) {
+  __builtin_cpu_init();
+  if (sizeof(T) == 4 && __builtin_cpu_is("amdfam19h")) s.blk.kc = 512;
+  return s;
+}
+
 // Only the active ISA's set is ever built: building a higher one could execute instructions
 // this CPU lacks.
 template <class T>
@@ -73,10 +92,10 @@ const KernelSet<T>& kernel_set(Isa isa) {
   switch (isa) {
     case Isa::Avx512: {
       if (fold_broadcasts()) {
-        static const KernelSet<T> s = kernels_avx512<T>(true);
+        static const KernelSet<T> s = for_this_cpu(kernels_avx512<T>(true));
         return s;
       }
-      static const KernelSet<T> s = kernels_avx512<T>(false);
+      static const KernelSet<T> s = for_this_cpu(kernels_avx512<T>(false));
       return s;
     }
     case Isa::Avx2: {
@@ -216,8 +235,8 @@ void run(bool parallel, int64_t tasks, const F& f) {
 // block (a <= b), the usual case at small sizes, skips it.
 int64_t ceil_div(int64_t a, int64_t b) { return a <= b ? a > 0 : (a + b - 1) / b; }
 
-// K blocks of equal depth, none deeper than 1.25 KC: k = 784 as 262 + 261 + 261, not 3 x 256 + 16
-// (each block is a pass over C; 64x784x512 with bias and relu 1.02-1.05x, 1 thread, three
+// K blocks of equal depth, k / KC of them rounded down after adding a quarter: k = 784 as 262 +
+// 261 + 261 at KC 256, not 3 x 256 + 16 (each block is a pass over C; 64x784x512 with bias and relu 1.02-1.05x, 1 thread, three
 // alternating runs; 300^3 to 600^3 and 512x784x512 1.0-1.03x).
 int64_t kc_for(int64_t k, int64_t KC) { return ceil_div(k, std::max<int64_t>(1, (k + KC / 4) / KC)); }
 

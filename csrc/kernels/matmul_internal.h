@@ -24,7 +24,8 @@ struct Blocking {
 };
 
 // The one table of block sizes, indexed [isa][0 = float, 1 = double]. The microkernels take
-// their mr/nr from here at compile time, so changing a tile here changes the kernel.
+// their mr/nr from here at compile time, so changing a tile here changes the kernel. (Zen 4
+// takes float K blocks up to 512 deep: for_this_cpu in matmul.cpp.)
 // Zen 5 (48 KiB L1d, 1 MiB L2 per core) and Sapphire Rapids (48 KiB, 2 MiB). AVX2: the 16 KiB
 // B panel and a 6 KiB A panel share L1 easily. AVX-512: a 32 KiB B panel and the 14 KiB A
 // panels streaming past it filled L1, so the A panel stays there instead, and KC x NC of B is
