@@ -73,11 +73,12 @@ std::atomic<bool>& fold_flag() {
 // Alternating calls in one process: the Quick Start step's 512-row products 0.95 to 0.97x the
 // time on 1 thread (its updates 0.98 to 1.0x), 0.94 to 0.98x on 2 (updates 0.99 to 1.02x);
 // 1024^3, 2048^3 (also with trans_a or trans_b) and 2048x1024x4096 0.97 to 0.99x on 1 thread,
-// 0.95 to 0.99x on 2; 512^3 1.0x and 0.96x; smaller products 1.0x (one K block either way),
-// the batch-64 ones 0.97 to 1.0x. K blocks of 400 measured between the two. The whole step's products in
-// order, alternating steps in one process: batch 512 0.987x on 1 thread and 0.977x on 2 (the
-// same with nothing changed: 0.994 and 0.995x), batch 64 1.0x. Zen 5 and Intel keep 256: not
-// measured with 512. Both AVX-512 sets take it, so folding still changes no bits.
+// 0.95 to 0.99x on 2; 512^3 1.0x and 0.96x; smaller products 1.0x (one K block either way), the
+// batch-64 ones 0.97 to 1.0x; K blocks of 400 measured between the two. The step's products in
+// order, alternating steps in one process: batch 512 0.987x on 1 thread and 0.977x on 2 (with
+// nothing changed the same alternation read 0.994 and 0.995x), of which the 10-column h2 w3^T
+// 1.04 to 1.10x (4 to 10 us); batch 64 1.0x. Zen 5 and Intel keep 256: not measured with 512.
+// Both AVX-512 sets take it, so folding still changes no bits.
 template <class T>
 KernelSet<T> for_this_cpu(KernelSet<T> s) {
   __builtin_cpu_init();
