@@ -237,8 +237,8 @@ void run(bool parallel, int64_t tasks, const F& f) {
 int64_t ceil_div(int64_t a, int64_t b) { return a <= b ? a > 0 : (a + b - 1) / b; }
 
 // K blocks of equal depth, k / KC of them rounded down after adding a quarter: k = 784 as 262 +
-// 261 + 261 at KC 256, not 3 x 256 + 16 (each block is a pass over C; 64x784x512 with bias and relu 1.02-1.05x, 1 thread, three
-// alternating runs; 300^3 to 600^3 and 512x784x512 1.0-1.03x).
+// 261 + 261 at KC 256, not 3 x 256 + 16 (each block is a pass over C; 64x784x512 with bias and
+// relu 1.02-1.05x, 1 thread, three alternating runs; 300^3 to 600^3 and 512x784x512 1.0-1.03x).
 int64_t kc_for(int64_t k, int64_t KC) { return ceil_div(k, std::max<int64_t>(1, (k + KC / 4) / KC)); }
 
 // The epilogue after the direct path (which overwrites C) or for k == 0 (v = 0 there).
