@@ -752,6 +752,24 @@ def test_set_data_with_a_good_value_after_failures_is_seen():
     assert g.trace_count == 1
 
 
+def test_a_compiled_call_that_fails_at_run_time_leaves_its_updated_parameter_as_it_was():
+    # The update is traced before the gather whose index is out of range: the call must not have
+    # written the doubled value into the Parameter's buffer by the time the gather fails.
+    w = Parameter(Tensor(np.ones((4, 3), np.float32)), name="w")
+
+    @gg.jit
+    def step(x, idx):
+        ops.assign(w, w * 2)
+        return ops.gather(x, idx, 0) + ops.sum(w)
+
+    x = Tensor(np.arange(5, dtype=np.float32))
+    np.testing.assert_array_equal(step(x, Tensor(np.array([1], np.int32))).asnumpy(), [1.0 + 24.0])
+    fails(IndexError, lambda: step(x, Tensor(np.array([7], np.int32))), "gather", "index 7", "size 5")
+    np.testing.assert_array_equal(w.asnumpy(), np.full((4, 3), 2.0, np.float32))
+    np.testing.assert_array_equal(step(x, Tensor(np.array([4], np.int32))).asnumpy(), [4.0 + 48.0])
+    assert step.trace_count == 1
+
+
 # -- Cells --
 
 class NoConstruct(nn.Cell):

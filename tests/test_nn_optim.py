@@ -184,6 +184,38 @@ def test_lr_list_shorter_than_the_steps_is_an_error_and_changes_nothing():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: nn.SGD(ps, [0.1, 0.05]),
+    lambda ps: nn.Adam([{"params": ps[:1], "lr": [1e-3, 1e-3]}, {"params": ps[1:]}], 1e-3),
+], ids=["sgd", "adam group"])
+def test_a_compiled_step_past_its_lr_list_is_an_error_and_changes_nothing(make_opt):
+    # The Train tutorial's step under jit: the list is checked at every call, before any
+    # Parameter (weights, moments, the step count) is written; the updates still write in place.
+    net = nn.Dense(4, 3)
+    opt = make_opt(net.trainable_params())
+    loss_fn = nn.MSELoss()
+    grad_fn = gg.value_and_grad(lambda x, y: loss_fn(net(x), y), None, opt.parameters)
+
+    @gg.jit
+    def train_step(x, y):
+        loss, grads = grad_fn(x, y)
+        opt(grads)
+        return loss
+
+    x, y = Tensor(rng.standard_normal((5, 4)).astype(np.float32)), Tensor(np.zeros((5, 3), np.float32))
+    train_step(x, y)
+    plan = str(train_step.stages(x, y)[-1][1])
+    assert plan.index("check_index(%global_step)") < plan.index("-> into %weight (donated)")
+    train_step(x, y)
+    before = snapshot(net) + snapshot(opt)
+    what = "learning_rate" if isinstance(opt, nn.SGD) else "group 0 lr"
+    with pytest.raises(ValueError, match=f"the {what} list has 2 values .steps 0..1. but this is step 2"):
+        train_step(x, y)
+    for a, b in zip(before, snapshot(net) + snapshot(opt)):
+        np.testing.assert_array_equal(a, b)
+    assert train_step.trace_count == 1
+
+
 @pytest.mark.parametrize("make, err, match", [
     (lambda ps: nn.SGD([], 0.1), ValueError, "non-empty"),
     (lambda ps: nn.SGD(ps, -1.0), ValueError, "non-negative"),

@@ -86,6 +86,9 @@ struct OpDef {
   int64_t (*view_offset)(const Attrs& attrs) = nullptr;  // an alias's first element within its input
   int inplace_input = -1;    // the kernel may write its output over this input (same type),
                              // elementwise with no read after write; the memory plan uses it
+  bool may_fail = false;     // the kernel checks values it reads and may throw (an index out of
+                             // range): the memory plan writes no Parameter's buffer before it, so
+                             // that a failed call leaves every Parameter as it was
 };
 
 const OpDef& op_def(const std::string& name);  // throws std::invalid_argument for unknown ops

@@ -312,6 +312,7 @@ OpDef gather() {
                         {{"axis", attr_int(c.attrs, "axis", 0)}, {"shape", c.in_type(0).shape}});
   };
   d.keeps_values = true;
+  d.may_fail = true;
   return d;
 }
 
@@ -349,6 +350,38 @@ OpDef scatter_add() {
   d.vjp = [](VjpContext& c, std::vector<int>& grads) {
     if (c.needs[0]) grads[0] = c.b.op(GG_OP("gather"), {c.grad, c.in(1)}, {{"axis", attr_int(c.attrs, "axis", 0)}});
   };
+  d.may_fail = true;
+  return d;
+}
+
+// check_index(i) {size, message}: i itself, once every element of it is in [0, size); otherwise
+// the call fails with a ValueError of `message`, its "{i}" replaced by the element. A compiled
+// step checks so what no shape rule can: the optimizer, that a per-step learning-rate list has
+// a value for this step.
+OpDef check_index() {
+  OpDef d;
+  d.name = "check_index";
+  d.attrs = {"size", "message"};
+  d.min_inputs = d.max_inputs = 1;
+  d.infer = [](const std::vector<const Type*>& in, const Attrs&) {
+    if (!is_int(in[0]->dtype)) throw DTypeError("check_index: the index must be int32 or int64, got " + in[0]->str());
+    return *in[0];
+  };
+  d.compile = [](const std::vector<const Type*>& in, const Type& out, const Attrs& a) -> Kernel {
+    return [m = in[0]->numel(), size = attr_int(a, "size", 0), message = attr_str(a, "message"),
+            wide = in[0]->dtype == DType::I64, bytes = out.bytes()](const void* const* x, void* o) {
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t i = wide ? in_as<int64_t>(x, 0)[j] : in_as<int32_t>(x, 0)[j];
+        if (i >= 0 && i < size) continue;
+        std::string text = message;
+        if (const size_t at = text.find("{i}"); at != std::string::npos) text.replace(at, 3, std::to_string(i));
+        throw std::invalid_argument(text);
+      }
+      std::memcpy(o, x[0], bytes);
+    };
+  };
+  d.blocks_grad = true;
+  d.may_fail = true;
   return d;
 }
 
@@ -383,7 +416,8 @@ OpDef one_hot() {
 }  // namespace
 
 std::vector<OpDef> shape_ops() {
-  return {reshape(), broadcast_to(), transpose(), slice(), unslice(), concat(), gather(), scatter_add(), one_hot()};
+  return {reshape(),     broadcast_to(), transpose(), slice(),      unslice(),
+          concat(),      gather(),       scatter_add(), check_index(), one_hot()};
 }
 
 }  // namespace gg

@@ -17,6 +17,7 @@ Graph fuse_update(const Graph& g);  // fuse_update.cpp: an SGD update accumulate
 Graph dce(const Graph& g);       // dce.cpp: dead code
 Graph schedule_updates(const Graph& g);      // schedule_updates.cpp: weight updates right after the last read
 Graph schedule_collectives(const Graph& g);  // schedule_collectives.cpp: start early, wait late
+Graph schedule_checks(const Graph& g);       // schedule_checks.cpp: checks on the inputs first
 
 struct Stage {
   std::string name;

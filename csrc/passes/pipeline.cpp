@@ -16,7 +16,8 @@ std::vector<Stage> optimize(const Graph& g, bool check) {
                                 {"fuse_bias", fuse_bias}, {"fuse_bce", fuse_bce},       {"fuse_update", fuse_update},
                                 {"fuse_relu", fuse_relu}, {"dce", dce},
                                 {"schedule_updates", schedule_updates},
-                                {"schedule_collectives", schedule_collectives}};
+                                {"schedule_collectives", schedule_collectives},
+                                {"schedule_checks", schedule_checks}};
   std::vector<Stage> stages;
   stages.reserve(std::size(passes));  // `current` points into it
   const Graph* current = &g;

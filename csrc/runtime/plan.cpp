@@ -107,11 +107,15 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
     for (int in : g.nodes[v].inputs) last_use[root(in)] = std::max(last_use[root(in)], v);
 
   // Donations: output v may overwrite input u if every other reader of u runs before v, v reads
-  // u (if at all) only as its in-place operand, and no output is (a view of) u.
+  // u (if at all) only as its in-place operand, no output is (a view of) u, and no node that
+  // may fail at run time comes after v (a failed call must leave u, a Parameter, as it was).
+  int last_may_fail = -1;
+  for (int w = 0; w < n; ++w)
+    if (g.nodes[w].op->may_fail) last_may_fail = w;
   donor_.assign(output_roots_.size(), -1);
   for (const auto& [o, k] : donations) {
     const int v = g.outputs.at(o), u = g.inputs.at(k);
-    if (values_[v].where != Where::Output || !(g.nodes[v].type == g.nodes[u].type)) continue;
+    if (values_[v].where != Where::Output || !(g.nodes[v].type == g.nodes[u].type) || v < last_may_fail) continue;
     bool ok = std::none_of(g.outputs.begin(), g.outputs.end(), [&](int out) { return root(out) == u; });
     for (int w = 0; ok && w < n; ++w) {
       const Node& node = g.nodes[w];

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from .._tensor import Parameter, Tensor, float32, int32
-from .._trace import current
+from .._trace import apply, current
 from .cell import Cell
 
 
@@ -114,13 +114,16 @@ class Optimizer(Cell):
             out.append(q)
         return tuple(out)
 
+    def _lr_list_error(self, what, n, step):
+        return (f"{type(self).__name__}: the {what} list has {n} values (steps 0..{n - 1}) but this is step {step}; "
+                "give a longer list")
+
     def _check_lr_steps(self):
         """Raises if a per-step learning-rate list has no value for the coming step."""
         step = int(self.global_step.asnumpy()[0])
         for what, lr in [("learning_rate", self.learning_rate)] + [(f"group {i} lr", g) for i, g in enumerate(self._lrs)]:
             if isinstance(lr, Tensor) and lr.ndim == 1 and step >= lr.shape[0]:
-                raise ValueError(f"{type(self).__name__}: the {what} list has {lr.shape[0]} values (steps 0.."
-                                 f"{lr.shape[0] - 1}) but this is step {step}; give a longer list")
+                raise ValueError(self._lr_list_error(what, lr.shape[0], step))
 
     def _step_lr(self, lr, what):
         """The learning rate of this step from a fixed value, a per-step list or a schedule."""
@@ -132,8 +135,8 @@ class Optimizer(Cell):
         if current() is None:
             self._check_lr_steps()
             idx = self.global_step
-        else:  # a compiled step cannot raise per call: past the list it holds the last value
-            idx = ops.minimum(self.global_step, n - 1)
+        else:  # a compiled step checks at every call, before it writes any Parameter
+            idx = apply("check_index", [self.global_step], {"size": n, "message": self._lr_list_error(what, n, "{i}")})
         return ops.reshape(ops.gather(lr, idx, 0), ())
 
     def _check_grads(self, gradients):
