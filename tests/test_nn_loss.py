@@ -151,12 +151,14 @@ def test_cross_entropy_label_check_inside_a_trace():
         f(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(4, np.int32)))
 
 
-def test_a_label_out_of_range_in_a_compiled_call_gives_nan_not_a_wrong_loss():
+def test_a_label_out_of_range_in_a_compiled_call_is_the_eager_error():
     f = gg.jit(lambda x, t: ops.cross_entropy(x, t))
     x = Tensor(np.zeros((3, 4), np.float32))
-    assert np.isnan(f(x, Tensor(np.array([0, -3, 1], np.int32))).asnumpy())
-    assert np.isnan(f(x, Tensor(np.array([0, 5, 1], np.int32))).asnumpy())
+    for bad in (-3, 5):
+        with pytest.raises(ValueError, match=rf"class index {bad}, outside \[0, 4\) \(ignore_index is -100\)"):
+            f(x, Tensor(np.array([0, bad, 1], np.int32)))
     np.testing.assert_allclose(f(x, Tensor(np.array([0, -100, 1], np.int32))).asnumpy(), np.log(4), rtol=1e-6)
+    assert f.trace_count == 1
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -172,7 +174,12 @@ def test_softmax_cross_entropy_with_logits_sparse_and_dense_agree(reduction):
     assert nn.SoftmaxCrossEntropyWithLogits().reduction == "none"  # MindSpore's default
 
 
-def test_a_label_out_of_range_gives_a_zero_gradient_row_in_a_compiled_call():
+@pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 0.5, 1.0])], ids=["fused", "weighted"])
+def test_a_label_out_of_range_in_a_compiled_gradient_is_an_error_and_ignored_labels_a_zero_row(weight):
     x = Tensor(rng.standard_normal((3, 4)))
-    g = gg.jit(gg.grad(lambda x, t: ops.cross_entropy(x, t)))(x, Tensor(np.array([0, 7, -100], np.int64)))
-    assert np.all(np.isfinite(g.asnumpy()[0])) and np.all(g.asnumpy()[1:] == 0)
+    w = None if weight is None else Tensor(weight)
+    g = gg.jit(gg.grad(lambda x, t: ops.cross_entropy(x, t, w)))
+    with pytest.raises(ValueError, match=r"class index 7, outside \[0, 4\)"):
+        g(x, Tensor(np.array([0, 7, -100], np.int64)))
+    grad = g(x, Tensor(np.array([0, 3, -100], np.int64))).asnumpy()
+    assert np.all(np.isfinite(grad[:2])) and np.all(grad[2] == 0)

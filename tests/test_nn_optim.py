@@ -216,6 +216,22 @@ def test_a_compiled_step_past_its_lr_list_is_an_error_and_changes_nothing(make_o
     assert train_step.trace_count == 1
 
 
+def test_a_compiled_train_step_given_a_label_out_of_range_changes_nothing():
+    # MindSpore's packaged step, one graph: the labels are checked before any update is written.
+    net = nn.Dense(4, 3)
+    opt = nn.Momentum(net.trainable_params(), 0.1, 0.9)
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), opt)
+    x = Tensor(rng.standard_normal((4, 4)).astype(np.float32))
+    train(x, Tensor(np.array([0, 1, 2, 1], np.int32)))
+    before = snapshot(net) + snapshot(opt)
+    with pytest.raises(ValueError, match=r"class index 3, outside \[0, 3\)"):
+        train(x, Tensor(np.array([0, 1, 3, 1], np.int32)))
+    for a, b in zip(before, snapshot(net) + snapshot(opt)):
+        np.testing.assert_array_equal(a, b)
+    loss = train(x, Tensor(np.array([0, 1, 2, 1], np.int32)))
+    assert np.isfinite(loss.asnumpy())
+
+
 @pytest.mark.parametrize("make, err, match", [
     (lambda ps: nn.SGD([], 0.1), ValueError, "non-empty"),
     (lambda ps: nn.SGD(ps, -1.0), ValueError, "non-negative"),

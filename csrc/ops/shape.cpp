@@ -354,25 +354,28 @@ OpDef scatter_add() {
   return d;
 }
 
-// check_index(i) {size, message}: i itself, once every element of it is in [0, size); otherwise
-// the call fails with a ValueError of `message`, its "{i}" replaced by the element. A compiled
-// step checks so what no shape rule can: the optimizer, that a per-step learning-rate list has
-// a value for this step.
+// check_index(i) {size, message, ignore}: i itself, once every element of it is in [0, size) or
+// equals `ignore` (if given); otherwise the call fails with a ValueError of `message`, its "{i}"
+// replaced by the element. A compiled step checks so what no shape rule can: that class labels
+// are in range (ignore: the loss's ignore_index), that a per-step learning-rate list has a value
+// for this step.
 OpDef check_index() {
   OpDef d;
   d.name = "check_index";
-  d.attrs = {"size", "message"};
+  d.attrs = {"size", "message", "ignore"};
   d.min_inputs = d.max_inputs = 1;
   d.infer = [](const std::vector<const Type*>& in, const Attrs&) {
     if (!is_int(in[0]->dtype)) throw DTypeError("check_index: the index must be int32 or int64, got " + in[0]->str());
     return *in[0];
   };
   d.compile = [](const std::vector<const Type*>& in, const Type& out, const Attrs& a) -> Kernel {
-    return [m = in[0]->numel(), size = attr_int(a, "size", 0), message = attr_str(a, "message"),
-            wide = in[0]->dtype == DType::I64, bytes = out.bytes()](const void* const* x, void* o) {
+    const bool has_ignore = a.count("ignore") > 0;
+    return [m = in[0]->numel(), size = attr_int(a, "size", 0), message = attr_str(a, "message"), has_ignore,
+            ignore = has_ignore ? attr_int(a, "ignore", 0) : 0, wide = in[0]->dtype == DType::I64,
+            bytes = out.bytes()](const void* const* x, void* o) {
       for (int64_t j = 0; j < m; ++j) {
         const int64_t i = wide ? in_as<int64_t>(x, 0)[j] : in_as<int32_t>(x, 0)[j];
-        if (i >= 0 && i < size) continue;
+        if ((i >= 0 && i < size) || (has_ignore && i == ignore)) continue;
         std::string text = message;
         if (const size_t at = text.find("{i}"); at != std::string::npos) text.replace(at, 3, std::to_string(i));
         throw std::invalid_argument(text);

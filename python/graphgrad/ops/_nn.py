@@ -122,13 +122,20 @@ def _check_weight(op, weight, n_classes, dtype):
 
 
 def _check_label_range(op, target, n_classes, ignore_index):
-    """Concrete labels: say which is out of range (a trace cannot look: its loss is NaN)."""
-    if not target._symbolic_ and target.size:
+    """The target, its class indices checked to be in [0, n_classes) or ignore_index: now when
+    they are concrete, at every call of a compiled function when traced (check_index, which runs
+    before the call writes any Parameter)."""
+    def message(index):
+        return f"{op}: target holds class index {index}, outside [0, {n_classes}) (ignore_index is {ignore_index})"
+
+    if target._symbolic_:
+        return apply("check_index", [target], {"size": n_classes, "ignore": ignore_index, "message": message("{i}")})
+    if target.size:
         v = target.asnumpy()
         bad = v[(v != ignore_index) & ((v < 0) | (v >= n_classes))]
         if bad.size:
-            raise ValueError(f"{op}: target holds class index {int(bad.flat[0])}, outside [0, {n_classes}) "
-                             f"(ignore_index is {ignore_index})")
+            raise ValueError(message(int(bad.flat[0])))
+    return target
 
 
 def _nll(input, target, weight, ignore_index, reduction, label_smoothing, op):
@@ -149,26 +156,16 @@ def _nll(input, target, weight, ignore_index, reduction, label_smoothing, op):
         x = reshape(x, (1, n_classes))
     elif x.ndim > 2:
         x = reshape(transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,)), (-1, n_classes))
-    t = reshape(target, (-1,))
+    t = _check_label_range(op, reshape(target, (-1,)), n_classes, ignore_index)
     m = t.shape[0]
-    _check_label_range(op, t, n_classes, ignore_index)
     keep = ne(t, ignore_index)
-    bad = None
-    if t._symbolic_:  # a compiled call cannot raise per value: a label out of range makes its loss NaN
-        from ._math import ge, logical_and, logical_not, lt
-        in_range = logical_and(ge(t, 0), lt(t, n_classes))
-        bad = logical_and(keep, logical_not(in_range))
-        t = where(logical_and(keep, in_range), t, 0)
-    else:
-        t = where(keep, t, 0)
+    t = where(keep, t, 0)
     flat = add(Tensor((np.arange(m) * n_classes).astype(t.dtype.np)), t)
     picked = gather(reshape(x, (-1,)), flat, 0)
     w = cast(keep, input.dtype)
     if weight is not None:
         w = mul(w, gather(weight, t, 0))
     loss = neg(mul(picked, w))
-    if bad is not None:
-        loss = where(bad, float("nan"), loss)
     if label_smoothing > 0:
         xw = x if weight is None else mul(x, weight)
         smooth = neg(mul(sum(xw, 1), cast(keep, input.dtype)))
@@ -228,7 +225,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if weight is None and ls == 0 and reduction != "none" and input.ndim <= 2 and input.dtype.np.itemsize >= 4:
             # The common case in one fused kernel, and its gradient in another (ops/softmax_xent.cpp).
             from ._array import reshape
-            _check_label_range("cross_entropy", target, n_classes, ignore_index)
+            target = _check_label_range("cross_entropy", target, n_classes, ignore_index)
             if input.ndim == 1:
                 input, target = reshape(input, (1, n_classes)), reshape(target, (1,))
             return apply("softmax_cross_entropy", [input, target], {"reduction": reduction, "ignore_index": ignore_index})
