@@ -65,7 +65,6 @@ class TrainOneStepCell(Cell):
         return (loss, grads) if self.return_grad else loss
 
     def construct(self, *inputs):
-        self.optimizer._check_lr_steps()  # a compiled step cannot raise for it: look before the call
         return self._compiled(*inputs)
 
 
