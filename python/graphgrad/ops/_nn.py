@@ -122,9 +122,9 @@ def _check_weight(op, weight, n_classes, dtype):
 
 
 def _check_label_range(op, target, n_classes, ignore_index):
-    """The target, its class indices checked to be in [0, n_classes) or ignore_index: now when
-    they are concrete, at every call of a compiled function when traced (check_index, which runs
-    before the call writes any Parameter)."""
+    """The target, its class indices checked to be in [0, n_classes) or ignore_index: at once
+    when they are concrete; when traced, at every call of the compiled function (check_index,
+    which runs before the call writes any Parameter)."""
     def message(index):
         return f"{op}: target holds class index {index}, outside [0, {n_classes}) (ignore_index is {ignore_index})"
 
