@@ -232,6 +232,34 @@ def test_a_compiled_train_step_given_a_label_out_of_range_changes_nothing():
     assert np.isfinite(loss.asnumpy())
 
 
+def test_an_embedding_step_checks_its_ids_first_and_still_updates_in_place():
+    # The table's gather may fail (an id out of range) and so may its gradient, a scatter_add
+    # that runs after the dense layers' updates: the gather has checked the same ids, so those
+    # updates still write into the weights' own buffers, and a bad id changes nothing.
+    table = Parameter(Tensor(rng.standard_normal((10, 6)).astype(np.float32)), name="table")
+    dense = nn.Dense(6, 3)
+    params = [table] + dense.trainable_params()
+    opt = nn.SGD(params, 0.1)
+    grad_fn = gg.value_and_grad(lambda ids, y: nn.MSELoss()(dense(ops.gather(table, ids, 0)), y), None, params)
+
+    @gg.jit
+    def train_step(ids, y):
+        loss, grads = grad_fn(ids, y)
+        opt(grads)
+        return loss
+
+    ids, y = Tensor(np.array([1, 3, 3, 9], np.int32)), Tensor(np.zeros((4, 3), np.float32))
+    train_step(ids, y)
+    plan = str(train_step.stages(ids, y)[-1][1])
+    assert plan.index("gather(%table, %ids)") < plan.index("scatter_add") < plan.index("-> into %table (donated)")
+    assert "-> into %weight (donated)" in plan
+    before = [p.asnumpy().copy() for p in params] + snapshot(opt)
+    with pytest.raises(IndexError, match="index 10 is out of range for an axis of size 10"):
+        train_step(Tensor(np.array([1, 10, 3, 9], np.int32)), y)
+    for a, b in zip(before, [p.asnumpy() for p in params] + snapshot(opt)):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("make, err, match", [
     (lambda ps: nn.SGD([], 0.1), ValueError, "non-empty"),
     (lambda ps: nn.SGD(ps, -1.0), ValueError, "non-negative"),

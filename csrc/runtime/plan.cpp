@@ -109,9 +109,27 @@ Plan::Plan(const Graph& g, const std::vector<std::pair<int, int>>& donations) : 
   // Donations: output v may overwrite input u if every other reader of u runs before v, v reads
   // u (if at all) only as its in-place operand, no output is (a view of) u, and no node that
   // may fail at run time comes after v (a failed call must leave u, a Parameter, as it was).
+  // A scatter_add (a gather's gradient) cannot fail once a gather has read the same indices
+  // along an axis as long: an embedding's backward then leaves the other updates in place.
+  const auto axis_length = [&](const Shape& shape, int64_t axis) {
+    return shape[static_cast<size_t>(normalize_axes("plan", {axis}, static_cast<int>(shape.size()))[0])];
+  };
+  const auto may_fail = [&](int w) {
+    const Node& node = g.nodes[w];
+    if (!node.op->may_fail) return false;
+    if (node.op != &GG_OP("scatter_add")) return true;
+    const int64_t length = axis_length(attr_ints(node.attrs, "shape"), attr_int(node.attrs, "axis", 0));
+    for (int e = 0; e < w; ++e) {
+      const Node& gather = g.nodes[e];
+      if (gather.op == &GG_OP("gather") && root(gather.inputs[1]) == root(node.inputs[1]) &&
+          axis_length(g.nodes[gather.inputs[0]].type.shape, attr_int(gather.attrs, "axis", 0)) == length)
+        return false;
+    }
+    return true;
+  };
   int last_may_fail = -1;
   for (int w = 0; w < n; ++w)
-    if (g.nodes[w].op->may_fail) last_may_fail = w;
+    if (may_fail(w)) last_may_fail = w;
   donor_.assign(output_roots_.size(), -1);
   for (const auto& [o, k] : donations) {
     const int v = g.outputs.at(o), u = g.inputs.at(k);
