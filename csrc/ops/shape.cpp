@@ -356,9 +356,9 @@ OpDef scatter_add() {
 
 // check_index(i) {size, message, ignore}: i itself, once every element of it is in [0, size) or
 // equals `ignore` (if given); otherwise the call fails with a ValueError of `message`, its "{i}"
-// replaced by the element. A compiled step checks so what no shape rule can: that class labels
-// are in range (ignore: the loss's ignore_index), that a per-step learning-rate list has a value
-// for this step.
+// replaced by the element. With it a compiled step checks what no shape rule can: that class
+// labels are in range (ignore: the loss's ignore_index), that a per-step learning-rate list has
+// a value for this step.
 OpDef check_index() {
   OpDef d;
   d.name = "check_index";
@@ -419,8 +419,8 @@ OpDef one_hot() {
 }  // namespace
 
 std::vector<OpDef> shape_ops() {
-  return {reshape(),     broadcast_to(), transpose(), slice(),      unslice(),
-          concat(),      gather(),       scatter_add(), check_index(), one_hot()};
+  return {reshape(), broadcast_to(), transpose(), slice(),       unslice(),
+          concat(),  gather(),       scatter_add(), check_index(), one_hot()};
 }
 
 }  // namespace gg
