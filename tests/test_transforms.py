@@ -109,6 +109,18 @@ def test_assign_in_a_jitted_train_step_updates_the_parameter_once_per_call():
     assert step.trace_count == 1
 
 
+def test_a_jitted_function_that_returns_none_only_updates():
+    w = Parameter(Tensor(np.array([1.0, 2.0])), name="w")
+
+    @ms.jit
+    def bump(x):
+        ops.assign(w, w + x)
+    for k in range(1, 4):  # the first call compiles, the others take the C++ path: once each
+        assert bump(t(1.0, 1.0)) is None
+        np.testing.assert_allclose(w.asnumpy(), [1.0 + k, 2.0 + k])
+    assert bump.trace_count == 1
+
+
 def test_reads_after_assign_see_the_new_value_and_a_failed_call_changes_nothing():
     w = Parameter(Tensor(np.ones(3)), name="w")
 

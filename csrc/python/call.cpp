@@ -38,7 +38,7 @@ struct Compiled {
   std::shared_ptr<Plan> plan;
   std::vector<int> arg_positions;    // positional arguments that are graph inputs, in order
   std::vector<py::object> captured;  // Tensors read while tracing (Parameters): read at each call
-  py::object result;                 // nested tuples of output indices: the shape of the result
+  py::object result;                 // nested tuples of output indices: the shape of the result (None: none)
   std::vector<int> out_type_ids;     // interned output types (no interning per call)
   std::vector<std::pair<py::object, int>> updates;  // (Parameter, output): its value after the call
   int single = -1;                   // result is this one output (no tuple)
@@ -46,10 +46,10 @@ struct Compiled {
 
   void init() {
     std::vector<int> uses(out_type_ids.size());
-    count_uses(result, uses);
+    if (!result.is_none()) count_uses(result, uses);
     for (const auto& u : updates) ++uses.at(u.second);
     move_outputs = std::ranges::all_of(uses, [](int n) { return n <= 1; });
-    if (!PyTuple_Check(result.ptr())) single = result.cast<int>();
+    if (!result.is_none() && !PyTuple_Check(result.ptr())) single = result.cast<int>();
   }
   static void count_uses(const py::handle& node, std::vector<int>& uses) {
     if (PyTuple_Check(node.ptr()))
@@ -112,6 +112,7 @@ struct Compiled {
       PyTensor* t = value_of<PyTensor>(param.ptr());
       (t ? *t : param.cast<PyTensor&>()).value = move_outputs ? std::move(outs[i]) : outs[i];
     }
+    if (result.is_none()) return py::none();  // the function returned None (it only updates state)
     return single >= 0 ? make(outs, single) : build(outs, result);
   }
 
@@ -144,14 +145,15 @@ class CallCache {
   explicit CallCache(long long generation) : generation_(generation) {}
   long long generation() const { return generation_; }
 
-  // The result, or None when this signature has no entry (the caller compiles and adds one) or
-  // has more than kMaxArgs arguments (the caller's path runs those).
+  // The result, or a null object when this signature has no entry (the caller compiles and adds
+  // one) or has more than kMaxArgs arguments (the caller's path runs those). Not None: a function
+  // that only updates Parameters returns None.
   py::object call(const py::tuple& args) const {
     int key[kMaxArgs];
     const PyTensor* ts[kMaxArgs];
-    if (!key_of(args, key, ts)) return py::none();
+    if (!key_of(args, key, ts)) return py::object();
     auto it = entries_.find(std::span<const int>(key, args.size()));
-    if (it == entries_.end()) return py::none();
+    if (it == entries_.end()) return py::object();
     std::shared_ptr<Compiled> c = it->second;  // stays alive while the GIL is released
     return c->run(ts);
   }
@@ -203,7 +205,7 @@ PyObject* graph_call(PyObject* self, PyObject* args, PyObject* kwargs) {
       if (cache->generation() == generation) {
         const py::object keep = py::reinterpret_borrow<py::object>(fast);  // _call may replace self._fast
         py::object result = cache->call(py::reinterpret_borrow<py::tuple>(args));
-        if (!result.is_none()) return result.release().ptr();
+        if (result) return result.release().ptr();
       }
     }
     PyObject* call = PyObject_GetAttr(self, kCall);
@@ -255,7 +257,6 @@ void bind_call_path(py::module_& m) {
 
   py::class_<CallCache>(m, "CallCache")
       .def(py::init<long long>(), py::arg("generation"))
-      .def("call", &CallCache::call)
       .def("add", &CallCache::add)
       .def("__len__", &CallCache::size);
 

@@ -52,8 +52,11 @@ def _check_weights(weights):
     return tuple(weights), False
 
 
-def _flatten_outputs(out, name):
-    """(list of output Tensors, whether fn returned a tuple)."""
+def _flatten_outputs(out, name, none_ok):
+    """(list of output Tensors, whether fn returned a tuple; None if it returned None, which a
+    jitted function may: one that only updates Parameters)."""
+    if out is None and none_ok:
+        return [], None
     if isinstance(out, Tensor):
         return [out], False
     if isinstance(out, (tuple, list)) and out:
@@ -62,7 +65,8 @@ def _flatten_outputs(out, name):
                 raise TypeError(f"'{name}' must return a Tensor or a tuple of Tensors; output {i} is "
                                 f"{type(o).__name__}")
         return list(out), True
-    raise TypeError(f"'{name}' must return a Tensor or a tuple of Tensors, got {type(out).__name__}"
+    allowed = "a Tensor, a tuple of Tensors or None" if none_ok else "a Tensor or a tuple of Tensors"
+    raise TypeError(f"'{name}' must return {allowed}, got {type(out).__name__}"
                     + (" (an empty tuple)" if isinstance(out, (tuple, list)) else ""))
 
 
@@ -81,6 +85,8 @@ def invalidate():
 
 def _structure(result, outs):
     """The nested tuples of output indices `result` with the outputs in place of the indices."""
+    if result is None:
+        return None
     if isinstance(result, tuple):
         return tuple(_structure(r, outs) for r in result)
     return outs[result]
@@ -197,7 +203,7 @@ class _GraphFunction(_core.GraphCall):
         self._before_trace(trace, args)
         with tracing(trace):
             out = self.fn(*sym)
-        outs, is_tuple = _flatten_outputs(out, self.name)
+        outs, is_tuple = _flatten_outputs(out, self.name, isinstance(self, _Jit))
         # The Parameters' new values (ops.assign) follow the function's outputs.
         trace.graph.outputs = [trace.node_of(o) for o in outs] + [node for _, node in trace.updates.values()]
         self.trace_count += 1
@@ -281,6 +287,8 @@ class _Jit(_GraphFunction):
         return [("forward", trace.graph)]
 
     def _result(self, n_out, is_tuple, n_updates=0):
+        if is_tuple is None:
+            return None
         return tuple(range(n_out)) if is_tuple else 0
 
     def _inside_trace(self, args, kwargs):

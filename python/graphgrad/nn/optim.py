@@ -155,6 +155,26 @@ class Optimizer(Cell):
             if g.dtype.kind != "f":
                 raise TypeError(f"{name}: the gradient of {p.name!r} must be a float tensor, got {g.dtype}")
 
+    def __call__(self, gradients):
+        """Inside a trace (a jitted train step) the update is recorded into the enclosing graph.
+        Outside one (PyNative, or GRAPH_MODE), it runs as one compiled graph, as MindSpore runs each
+        optimizer as fused kernels: one call, each Parameter written in place once every check has
+        passed, no fresh buffer per op. A subclass with its own construct runs as any Cell does."""
+        if current() is not None or type(self).construct is not Optimizer.construct:
+            return super().__call__(gradients)
+        self._check_grads(gradients)  # the eager errors, before anything is traced or run
+        update = self.__dict__.get("_compiled_update")
+        if update is None:
+            from .._grad import jit
+
+            def apply_gradients(*grads):
+                self.construct(grads)
+            apply_gradients.__name__ = type(self).__name__  # its name in dumps, profiles and errors
+            update = jit(apply_gradients)
+            object.__setattr__(self, "_compiled_update", update)
+        update(*gradients)
+        return (True,) * len(self._parameters)
+
     def construct(self, gradients):
         self._check_grads(gradients)
         base = self._step_lr(self._schedule or self.learning_rate, "learning_rate")
@@ -171,7 +191,7 @@ class Optimizer(Cell):
         for target, value in updates:  # every value computed before anything is written
             ops.assign(target, value)
         ops.assign(self.global_step, self.global_step + 1)
-        return True
+        return (True,) * len(self._parameters)  # MindSpore's: one flag per parameter
 
     def _prepare(self):
         """Values shared by every parameter's update this step (Adam's bias correction)."""
