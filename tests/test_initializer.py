@@ -108,3 +108,22 @@ def test_orthogonal_and_identity():
     assert np.array_equal(initializer("identity", (2, 3)).asnumpy(), np.eye(2, 3))
     with pytest.raises(ValueError, match="Identity: needs a 2-d shape"):
         initializer("identity", (2, 2, 2))
+
+
+def test_a_tensor_made_from_shape_and_init_as_the_tensor_tutorial_makes_it():
+    ones = gg.Tensor(shape=(2, 2), dtype=gg.float32, init=One())
+    np.testing.assert_array_equal(ones.asnumpy(), np.ones((2, 2), np.float32))
+    assert ones.dtype is gg.float32 and ones.init_data() is ones
+    gg.set_seed(3)
+    a = gg.Tensor(shape=(64, 32), dtype=gg.float64, init=Normal(sigma=0.5)).asnumpy()
+    gg.set_seed(3)
+    b = initializer(Normal(sigma=0.5), (64, 32), gg.float64).asnumpy()
+    np.testing.assert_array_equal(a, b)  # the same draw as initializer() with the same seed
+    assert a.dtype == np.float64 and 0.45 < a.std() < 0.55
+    assert gg.Tensor(shape=[3], init="zeros").dtype is gg.float32  # a name; float32 by default
+    for kwargs, words in [(dict(shape=(2,)), "needs both"), (dict(init=One()), "needs both"),
+                          (dict(input_data=[1.0], shape=(1,), init=One()), "not both")]:
+        with pytest.raises(TypeError, match=words):
+            gg.Tensor(**kwargs)
+    with pytest.raises(ValueError, match="unknown initializer name 'nope'"):
+        gg.Tensor(shape=(2,), init="nope")

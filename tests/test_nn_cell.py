@@ -140,3 +140,35 @@ def test_an_optimizer_inside_a_cell_keeps_every_name():
 def test_schedules_are_reexported_under_nn():
     assert nn.cosine_decay_lr(0.01, 0.1, 4, 2, 2) == gg.nn_lr.cosine_decay_lr(0.01, 0.1, 4, 2, 2)
     assert nn.SGD(nn.Dense(2, 2).trainable_params(), nn.exponential_decay_lr(0.1, 0.9, 4, 2, 1)).learning_rate.shape == (4,)
+
+
+def test_a_network_prints_as_mindspore_2_7_prints_it():
+    class Network(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.flatten = nn.Flatten()
+            self.dense_relu_sequential = nn.SequentialCell(nn.Dense(28 * 28, 512), nn.ReLU(), nn.Dense(512, 512),
+                                                           nn.ReLU(), nn.Dense(512, 10))
+
+        def construct(self, x):
+            return self.dense_relu_sequential(self.flatten(x))
+    # The Quick Start's print(model), as mindspore==2.7.2 prints it.
+    assert repr(Network()) == """Network(
+  (flatten): Flatten()
+  (dense_relu_sequential): SequentialCell(
+    (0): Dense(input_channels=784, output_channels=512, has_bias=True)
+    (1): ReLU()
+    (2): Dense(input_channels=512, output_channels=512, has_bias=True)
+    (3): ReLU()
+    (4): Dense(input_channels=512, output_channels=10, has_bias=True)
+  )
+)"""
+    # A Cell with both its own settings and children; no bias; no children at all.
+    assert str(nn.SequentialCell(nn.Dense(2, 2, activation="relu"), nn.Dense(2, 3, has_bias=False))) == """SequentialCell(
+  (0): Dense(
+    input_channels=2, output_channels=2, has_bias=True, activation=ReLU()
+    (activation): ReLU()
+  )
+  (1): Dense(input_channels=2, output_channels=3)
+)"""
+    assert repr(nn.SequentialCell()) == "SequentialCell()" and repr(nn.Dropout(p=0.2)) == "Dropout(p=0.2)"

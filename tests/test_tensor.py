@@ -13,6 +13,25 @@ def test_dtypes_print_like_mindspore():
     assert repr(gg.float64) == "Float64" and str(gg.float64) == "Float64"
 
 
+def test_mindspore_dtype_module_and_byte_sizes():
+    from graphgrad import dtype as mstype  # the Data Loading tutorial's import
+    assert mstype.float32 is gg.float32 and mstype.int32 is gg.int32 and mstype.bool_ is gg.bool_
+    x = Tensor(np.ones((2, 3), np.float32))
+    assert (x.itemsize, x.nbytes, x.strides) == (4, 24, (12, 4))  # as MindSpore's
+    y = Tensor(np.ones((4, 2, 5), np.float64))
+    assert (y.itemsize, y.nbytes, y.strides) == (8, 320, (80, 40, 8))
+    assert Tensor(np.float32(1)).strides == () and Tensor(np.zeros((0, 3), np.int32)).nbytes == 0
+
+
+def test_jit_syntax_level_is_checked_and_kept():
+    gg.set_context(jit_syntax_level=gg.STRICT)
+    assert gg.get_context("jit_syntax_level") == gg.STRICT == 0 and (gg.COMPATIBLE, gg.LAX) == (1, 2)
+    gg.set_context(jit_syntax_level=gg.LAX)
+    with pytest.raises(ValueError, match="jit_syntax_level"):
+        gg.set_context(jit_syntax_level=7)
+    assert gg.get_context("jit_syntax_level") == gg.LAX
+
+
 @pytest.mark.parametrize("np_dtype, expected", [(np.float32, gg.float32), (np.float64, gg.float64)])
 def test_from_numpy_keeps_dtype_and_values(np_dtype, expected):
     a = np.arange(15, dtype=np_dtype).reshape(5, 3) / 7
@@ -91,6 +110,13 @@ def test_repr_2d_matches_mindspore():
     assert repr(t) == ("Tensor(shape=[2, 2], dtype=Float32, value=\n"
                        " [[ 1.00000000e+00, -2.50000000e+00],\n"
                        "  [ 1.25000000e-01,  3.00000000e+00]])")
+
+
+def test_repr_of_integer_rows_lines_them_up():
+    t = Tensor(np.arange(6, dtype=np.int32).reshape(2, 3) * 5)
+    assert repr(t) == ("Tensor(shape=[2, 3], dtype=Int32, value=\n"
+                       " [[ 0,  5, 10],\n"
+                       "  [15, 20, 25]])")
 
 
 def test_repr_1d_matches_mindspore():

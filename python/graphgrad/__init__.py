@@ -1,8 +1,8 @@
 """graphgrad: a small graph-mode automatic-differentiation framework with a C++ core and
 MindSpore's API (``import graphgrad as mindspore``)."""
 from . import _core, nn, ops
-from ._context import (GRAPH_MODE, PYNATIVE_MODE, ParallelMode, get_auto_parallel_context, get_context,
-                       reset_auto_parallel_context, set_auto_parallel_context, set_context)
+from ._context import (COMPATIBLE, GRAPH_MODE, LAX, PYNATIVE_MODE, STRICT, ParallelMode, get_auto_parallel_context,
+                       get_context, reset_auto_parallel_context, set_auto_parallel_context, set_context)
 from ._functional import jvp, vjp
 from ._grad import grad, jit, mutable, value_and_grad
 from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
@@ -30,12 +30,13 @@ __all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingE
            "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad", "jit", "vjp", "jvp",
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
            "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net", "set_context", "get_context",
-           "GRAPH_MODE", "PYNATIVE_MODE", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",
-           "reset_auto_parallel_context", "communication"]
+           "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",
+           "reset_auto_parallel_context", "communication", "dtype"]
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
 from . import common, communication, context, dataset  # noqa: E402
+from .common import dtype  # noqa: E402  (from mindspore import dtype as mstype)
 from ._random import get_seed, set_seed  # noqa: E402
 from .train import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
 from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)

@@ -5,6 +5,8 @@ MindSpore knows are accepted and kept, so scripts run. Also the auto-parallel co
 runs stand-alone or data parallel."""
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
+# jit_syntax_level's values. graphgrad traces Python (any syntax runs, once); the level is kept.
+STRICT, COMPATIBLE, LAX = 0, 1, 2
 
 _context = {"mode": PYNATIVE_MODE, "device_target": "CPU", "device_id": 0, "deterministic": "OFF"}
 
@@ -15,6 +17,8 @@ def set_context(**kwargs):
             raise ValueError(f"set_context: mode must be GRAPH_MODE (0) or PYNATIVE_MODE (1), got {value!r}")
         if key == "device_target" and value not in ("CPU", "cpu"):
             raise ValueError(f"set_context: graphgrad runs on the CPU only, got device_target={value!r}")
+        if key == "jit_syntax_level" and value not in (STRICT, COMPATIBLE, LAX):
+            raise ValueError(f"set_context: jit_syntax_level must be STRICT, COMPATIBLE or LAX, got {value!r}")
         if key == "deterministic" and value not in ("ON", "OFF"):
             raise ValueError(f"set_context: deterministic must be 'ON' or 'OFF', got {value!r}")
         _context[key] = "CPU" if key == "device_target" else value

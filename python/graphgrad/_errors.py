@@ -36,14 +36,21 @@ _core_init = Tensor.__init__
 
 
 def _init(self, input_data=None, dtype=None, *, shape=None, init=None, **kwargs):
-    # MindSpore's Tensor also takes shape= and init= (a lazily initialised tensor); graphgrad
-    # tensors are made from data. Say so, instead of pybind11's list of overloads.
+    # MindSpore's Tensor also takes shape= and init= (an initializer); pybind11 would answer a
+    # wrong call with its list of overloads, so the keywords are handled here.
     if kwargs:
         raise TypeError(f"Tensor() got unexpected keyword argument(s) {', '.join(sorted(kwargs))}; it takes "
-                        "input_data and dtype")
+                        "input_data and dtype, or shape, dtype and init")
     if shape is not None or init is not None:
-        raise TypeError("Tensor(shape=..., init=...) is not supported yet: graphgrad tensors are made from data. "
-                        "Use ops.zeros(shape, dtype) or ops.ones(shape, dtype), or Tensor(numpy_array, dtype)")
+        if input_data is not None:
+            raise TypeError("Tensor(): give input_data, or shape= and init=, not both")
+        if shape is None or init is None:
+            raise TypeError("Tensor(shape=..., init=...) needs both: the shape and an initializer (One(), "
+                            "Normal(), ... from graphgrad.common.initializer, or its name)")
+        from .common.initializer import initializer
+        from ._tensor import float32
+        # Filled now; MindSpore defers it to init_data(), which here returns the tensor as it is.
+        input_data = initializer(init, shape, float32 if dtype is None else dtype)
     _core_init(self, input_data, dtype)
 
 

@@ -101,8 +101,8 @@ def _to_numpy(data, dtype):
 
 def _format_value(a):
     """MindSpore's repr of the values: %15.8e elements, a dimension over 6 shown as 3 ... 3."""
-    if a.dtype.kind in "biu":
-        return np.array2string(a, separator=", ") if a.ndim else str(a)
+    if a.dtype.kind in "biu":  # (rows after the first line up under the one-space lead _repr gives)
+        return np.array2string(a, separator=", ", prefix=" ") if a.ndim else str(a)
     if a.ndim == 0:
         return "% g" % a
     ndim = a.ndim
@@ -158,6 +158,20 @@ def _asnumpy(self):
     return np.array(_concrete(self, "asnumpy()"))
 
 
+def _itemsize(self):
+    """Bytes per element."""
+    return _dtype(self).np.itemsize
+
+
+def _strides(self):
+    """Bytes from one element to the next along each axis (row-major, as MindSpore's)."""
+    strides, step = [], _itemsize(self)
+    for d in reversed(self.shape):
+        strides.append(step)
+        step *= d
+    return tuple(reversed(strides))
+
+
 def _len(self):
     if not self.shape:
         raise TypeError("len() of a 0-d tensor")
@@ -199,6 +213,10 @@ def _method(name, fn):
 
 for _name, _fn in {
     "dtype": property(_dtype),
+    "init_data": lambda self, slice_index=None, shape=None, opt_shard_group=None: self,  # (filled at creation)
+    "itemsize": property(_itemsize),
+    "nbytes": property(lambda self: self.size * _itemsize(self)),
+    "strides": property(_strides),
     "asnumpy": _asnumpy,
     "numpy": _asnumpy,
     "item": lambda self: _concrete(self, "item()").item(),

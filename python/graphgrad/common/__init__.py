@@ -1,2 +1,2 @@
-"""graphgrad.common: MindSpore's ``mindspore.common`` namespace (initializers)."""
-from . import initializer
+"""graphgrad.common: MindSpore's ``mindspore.common`` namespace (initializers, data types)."""
+from . import dtype, initializer

@@ -184,10 +184,15 @@ class Cell:
         return ""
 
     def __repr__(self):
-        lines = [f"{type(self).__name__}<{self.extend_repr()}>"]
+        """As MindSpore 2.7 prints a Cell: ``Name(extend_repr)``, or with children one per line,
+        indented, after the extend_repr line, and a closing ``)``."""
+        extra = self.extend_repr()
+        if not self._cells:
+            return f"{type(self).__name__}({extra})"
+        lines = [f"{type(self).__name__}("] + ([f"  {extra}"] if extra else [])
         for name, c in self._cells.items():
             lines.append(f"  ({name}): " + repr(c).replace("\n", "\n  "))
-        return "\n".join(lines)
+        return "\n".join(lines + [")"])
 
 
 class _CellSequence(Cell):

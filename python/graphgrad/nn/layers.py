@@ -143,8 +143,13 @@ class Dense(Cell):
             y = ops.reshape(y, lead + (y.shape[-1],))
         return y
 
-    def extend_repr(self):
-        return f"input_channels={self.in_channels}, output_channels={self.out_channels}, has_bias={self.has_bias}"
+    def extend_repr(self):  # MindSpore's: has_bias and the activation only when there are
+        s = f"input_channels={self.in_channels}, output_channels={self.out_channels}"
+        if self.has_bias:
+            s += ", has_bias=True"
+        if self.activation is not None:
+            s += f", activation={self.activation!r}"
+        return s
 
 
 # --- Dropout
