@@ -192,3 +192,217 @@ def test_quick_start_transforms_as_mindspore_gives_them():
                     "image").map(transforms.TypeCast(np.int32), "label").batch(2)
     image, label = next(iter(data.create_tuple_iterator(output_numpy=True)))
     assert image.shape == (2, 1, 2, 2) and (image == 1).all() and label.dtype == np.int32
+
+
+# MnistDataset: tiny idx files written here, in the format MNIST's files have (big-endian uint32
+# header: magic, count, then rows and cols for images; uint8 data after it).
+def write_idx(path, magic, data):
+    data = np.asarray(data, np.uint8)
+    with open(path, "wb") as f:
+        f.write(np.array([magic, *data.shape], ">u4").tobytes() + data.tobytes())
+
+
+def write_mnist(folder, prefix, images, labels):
+    folder.mkdir(exist_ok=True)
+    write_idx(folder / f"{prefix}-images-idx3-ubyte", 2051, images)
+    write_idx(folder / f"{prefix}-labels-idx1-ubyte", 2049, labels)
+
+
+def mnist_data(n, seed):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n).astype(np.uint8)
+
+
+@pytest.fixture
+def mnist(tmp_path):
+    """A folder with 5 train and 3 test images; returns it and the arrays written."""
+    train, test = mnist_data(5, 0), mnist_data(3, 1)
+    write_mnist(tmp_path, "train", *train)
+    write_mnist(tmp_path, "t10k", *test)
+    return str(tmp_path), train, test
+
+
+def rows(d):
+    return list(d.create_tuple_iterator(output_numpy=True))
+
+
+def test_mnist_reads_the_files_back_exactly(mnist):
+    path, (train_images, train_labels), _ = mnist
+    d = ds.MnistDataset(path, usage="train", shuffle=False)
+    got = rows(d)
+    assert d.get_col_names() == ["image", "label"] and d.get_dataset_size() == len(got) == 5
+    for (image, label), want_image, want_label in zip(got, train_images, train_labels):
+        assert image.dtype == np.uint8 and image.shape == (28, 28, 1)  # MindSpore's dtypes and shapes
+        assert label.dtype == np.uint32 and label.shape == ()
+        np.testing.assert_array_equal(image[:, :, 0], want_image)
+        assert label == want_label
+    image, label = next(iter(d))  # as Tensors: graphgrad widens the integers
+    np.testing.assert_array_equal(image.asnumpy()[:, :, 0], train_images[0])
+    assert int(label) == train_labels[0]
+
+
+def test_mnist_usage_selects_the_files(mnist, tmp_path):
+    path, (_, train_labels), (_, test_labels) = mnist
+    labels = lambda **kw: [int(r[1]) for r in rows(ds.MnistDataset(path, shuffle=False, **kw))]  # noqa: E731
+    assert labels(usage="train") == train_labels.tolist()
+    assert labels(usage="test") == test_labels.tolist()
+    # "all" puts the test set first: MindSpore 2.7.2 does (it sorts the file names, t10k < train).
+    assert labels(usage="all") == labels() == test_labels.tolist() + train_labels.tolist()
+    only_train = tmp_path / "only_train"
+    write_mnist(only_train, "train", *mnist_data(2, 5))
+    assert ds.MnistDataset(str(only_train)).get_dataset_size() == 2  # "all" takes the sets present
+
+
+def test_mnist_num_samples_and_shuffle(mnist):
+    path, (_, train_labels), (_, test_labels) = mnist
+    every = test_labels.tolist() + train_labels.tolist()
+    d = ds.MnistDataset(path, num_samples=3, shuffle=False)
+    assert d.get_dataset_size() == 3 and [int(r[1]) for r in rows(d)] == every[:3]
+    assert ds.MnistDataset(path, num_samples=0).get_dataset_size() == 8  # 0 means all, as in MindSpore
+    assert ds.MnistDataset(path, num_samples=50).get_dataset_size() == 8
+    # Shuffled by default: images identify the rows, as the labels repeat.
+    gg.set_seed(5)
+    ids = [int(r[0].sum()) for r in rows(ds.MnistDataset(path))]
+    in_order = [int(r[0].sum()) for r in rows(ds.MnistDataset(path, shuffle=False))]
+    assert sorted(ids) == sorted(in_order) and ids != in_order
+    gg.set_seed(5)
+    assert [int(r[0].sum()) for r in rows(ds.MnistDataset(path))] == ids
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_mnist_shards_are_disjoint_and_cover_it(mnist, shuffle):
+    path = mnist[0]
+    everything = sorted(int(r[0].sum()) for r in rows(ds.MnistDataset(path, shuffle=False)))
+    shards = []
+    for rank in range(4):
+        gg.set_seed(2)  # each rank runs the same seeded script
+        d = ds.MnistDataset(path, shuffle=shuffle, num_shards=4, shard_id=rank)
+        shards.append([int(r[0].sum()) for r in rows(d)])
+        assert d.get_dataset_size() == 2
+    assert sorted(sum(shards, [])) == everything
+    if not shuffle:  # every 4th sample from rank on, as MindSpore gives them
+        in_order = [int(r[0].sum()) for r in rows(ds.MnistDataset(path, shuffle=False))]
+        assert shards[1] == [in_order[1], in_order[5]]
+    # 8 rows in 3 shards: 3 each, the last shard wrapping round to the first row.
+    thirds = [rows(ds.MnistDataset(path, shuffle=False, num_shards=3, shard_id=k)) for k in range(3)]
+    assert [len(t) for t in thirds] == [3, 3, 3]
+    np.testing.assert_array_equal(thirds[2][-1][0], thirds[0][0][0])
+
+
+def test_mnist_quick_start_pipeline(tmp_path):
+    from graphgrad.dataset import transforms, vision
+
+    images, labels = mnist_data(70, 3)
+    write_mnist(tmp_path, "train", images, labels)
+    d = ds.MnistDataset(str(tmp_path / ""), usage="train", shuffle=False)
+    d = d.map([vision.Rescale(1.0 / 255.0, 0), vision.Normalize(mean=(0.1307,), std=(0.3081,)), vision.HWC2CHW()],
+              "image")
+    d = d.map(transforms.TypeCast(gg.int32), "label").batch(64)
+    assert d.get_dataset_size() == 2
+    (image, label), (last_image, last_label) = rows(d)
+    assert image.shape == (64, 1, 28, 28) and image.dtype == np.float32
+    assert label.shape == (64,) and label.dtype == np.int32 and label.tolist() == labels[:64].tolist()
+    want = ((images[:64] / np.float32(255) - np.float32(0.1307)) / np.float32(0.3081))[:, None]
+    np.testing.assert_allclose(image, want, rtol=1e-5, atol=1e-6)
+    assert last_image.shape == (6, 1, 28, 28) and last_label.tolist() == labels[64:].tolist()
+    image, label = next(iter(d.create_tuple_iterator()))
+    assert image.dtype == gg.float32 and image.shape == (64, 1, 28, 28) and label.dtype == gg.int32
+
+
+def spoil(path, make_bad):
+    """Rewrites the file at path as make_bad(its bytes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(make_bad(data))
+
+
+@pytest.mark.parametrize("file, make_bad, error, words", [
+    ("train-images-idx3-ubyte", lambda b: b"\x00\x00\x08\x04" + b[4:], ValueError,
+     "train-images-idx3-ubyte has magic number 2052, not 2051"),
+    ("train-labels-idx1-ubyte", lambda b: b"\x00\x00\x08\x03" + b[4:], ValueError,
+     "train-labels-idx1-ubyte has magic number 2051, not 2049"),
+    ("train-images-idx3-ubyte", lambda b: b[:-1], ValueError, "train-images-idx3-ubyte has 3935 bytes .* truncated"),
+    ("train-labels-idx1-ubyte", lambda b: b[:6], ValueError, "train-labels-idx1-ubyte is truncated: 6 bytes"),
+    ("train-images-idx3-ubyte", lambda b: b + b"\x00", ValueError, "too long"),
+    ("train-labels-idx1-ubyte", lambda b: b"\x00\x00\x08\x01\x00\x00\x00\x04" + b[8:12], ValueError,
+     "has 5 images but .*train-labels-idx1-ubyte has 4 labels"),
+    ("train-images-idx3-ubyte", lambda b: b[:8] + b"\x00\x00\x00\x1c\x00\x00\x00\x1b" + b[16:16 + 5 * 28 * 27],
+     ValueError, r"items of shape \(28, 27\), MNIST's are \(28, 28\)"),
+])
+def test_mnist_bad_files_are_refused(mnist, file, make_bad, error, words):
+    path = mnist[0]
+    spoil(os.path.join(path, file), make_bad)
+    with pytest.raises(error, match=words):
+        ds.MnistDataset(path, usage="train")
+    with pytest.raises(error, match=words):
+        ds.MnistDataset(path)  # "all" reads the train files too
+    assert ds.MnistDataset(path, usage="test").get_dataset_size() == 3  # the other set is still fine
+
+
+def test_mnist_missing_files_and_bad_arguments(mnist, tmp_path):
+    path = mnist[0]
+    with pytest.raises(FileNotFoundError, match="nowhere is not a directory"):
+        ds.MnistDataset(str(tmp_path / "nowhere"))
+    os.remove(os.path.join(path, "t10k-labels-idx1-ubyte"))
+    with pytest.raises(FileNotFoundError, match="no file .*t10k-labels-idx1-ubyte"):
+        ds.MnistDataset(path, usage="test")
+    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte"):
+        ds.MnistDataset(path)  # the test images are there, so "all" wants their labels
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="no file .*t10k-images-idx3-ubyte"):
+        ds.MnistDataset(str(empty))
+    with pytest.raises(FileNotFoundError, match="no file .*train-images-idx3-ubyte"):
+        ds.MnistDataset(str(empty), usage="train")
+    with pytest.raises(ValueError, match="usage must be"):
+        ds.MnistDataset(path, usage="val")
+    with pytest.raises(TypeError, match="shuffle must be a bool"):
+        ds.MnistDataset(path, usage="train", shuffle=1)
+    with pytest.raises(ValueError, match="num_samples must be a non-negative int"):
+        ds.MnistDataset(path, usage="train", num_samples=-1)
+    with pytest.raises(ValueError, match="shard_id < num_shards"):
+        ds.MnistDataset(path, usage="train", num_shards=2, shard_id=2)
+    with pytest.raises(TypeError, match="does not support sampler"):
+        ds.MnistDataset(path, usage="train", sampler=object())
+    ds.MnistDataset(path, usage="train", num_parallel_workers=8, cache=None)  # speed-only options are fine
+
+
+def test_compose_applies_in_order():
+    from graphgrad.dataset import transforms
+
+    composed = transforms.Compose([lambda x: x + 1, lambda x: x * 2])
+    assert composed(np.array([1, 2])).tolist() == [4, 6]  # (x + 1) * 2, not x * 2 + 1
+    # A tuple goes on as several arguments; a Compose is itself a transform.
+    pair = transforms.Compose([lambda x, y: (x + y, x - y), lambda a, b: (a * 10, b)])
+    assert [v.item() for v in pair(np.array(1), np.array(2))] == [30, -1]
+    assert transforms.Compose([composed, lambda x: x - 1])(np.array(1)).item() == 3
+
+
+def test_compose_inside_map():
+    from graphgrad.dataset import transforms, vision
+
+    d = ds.NumpySlicesDataset({"x": np.arange(3), "y": np.arange(3)}, shuffle=False)
+    composed = transforms.Compose([lambda x: x + 1, lambda x: x * 2])
+    assert [r[0].tolist() for r in rows(d.map(composed, "x"))] == [2, 4, 6]
+    assert [r[0].tolist() for r in rows(d.map([composed, lambda x: x - 1], "x"))] == [1, 3, 5]
+    split = transforms.Compose([lambda x: (x, x * 2)])
+    assert [[a.tolist() for a in r] for r in rows(d.map(split, "x", ["a", "b"]))] == [[0, 0, 0], [1, 2, 1], [2, 4, 2]]
+    images = ds.NumpySlicesDataset({"image": np.full((2, 2, 2, 1), 255, np.uint8)}, shuffle=False)
+    quick_start = transforms.Compose([vision.Rescale(1.0 / 255.0, 0), vision.Normalize(mean=(0.5,), std=(0.5,)),
+                                      vision.HWC2CHW()])
+    (image,), _ = rows(images.map(quick_start, "image"))
+    assert image.shape == (1, 2, 2) and image.dtype == np.float32 and (image == 1).all()
+
+
+@pytest.mark.parametrize("transforms_arg, error, words", [
+    ((lambda x: x,), TypeError, "must be a list of callables, got tuple"),  # MindSpore takes a list only
+    (abs, TypeError, "must be a list of callables, got builtin_function_or_method"),
+    ([], ValueError, "must not be empty"),
+    ([abs, 3], TypeError, r"transforms\[1\] is not callable, got 3"),
+])
+def test_compose_bad_input(transforms_arg, error, words):
+    from graphgrad.dataset import transforms
+
+    with pytest.raises(error, match=words):
+        transforms.Compose(transforms_arg)

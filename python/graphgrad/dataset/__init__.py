@@ -1,5 +1,5 @@
-"""The small part of ``mindspore.dataset`` that training scripts use: NumpySlicesDataset and
-GeneratorDataset with shuffle and shards, then ``map``, ``batch`` and the iterators.
+"""The small part of ``mindspore.dataset`` that training scripts use: NumpySlicesDataset,
+GeneratorDataset and MnistDataset with shuffle and shards, then ``map``, ``batch`` and the iterators.
 
 A dataset is a recipe: each pass (epoch) over it runs the pipeline again in the calling thread,
 row by row, as tuples of numpy arrays; the iterators turn rows into graphgrad Tensors unless
@@ -10,6 +10,7 @@ become int64 and floats float64; a source with ``__getitem__`` and ``__len__`` i
 default; shards take every num_shards-th sample and the shorter shards wrap around to the start,
 so every shard has ceil(n / num_shards) rows; the last short batch is kept unless drop_remainder."""
 import math
+import os
 
 import numpy as np
 
@@ -224,6 +225,75 @@ class GeneratorDataset(_SourceDataset):
                             f"a function returning an iterable, got {type(source).__name__}")
 
 
+def _read_idx(path, magic, item_shape, what):
+    """The items of one MNIST idx file as uint8, shape (n, *item_shape). The header is big-endian
+    uint32s: the magic number, n, then the item dimensions; the uint8 data must fill the rest
+    exactly, so that a truncated or foreign file is refused rather than read as garbage."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what}: no file {path}")
+    with open(path, "rb") as f:
+        data = f.read()
+    header = 4 * (2 + len(item_shape))
+    if len(data) < header:
+        raise ValueError(f"{what}: {path} is truncated: {len(data)} bytes, shorter than its {header}-byte header")
+    found_magic, n, *dims = np.frombuffer(data, ">u4", count=header // 4).tolist()
+    if found_magic != magic:
+        raise ValueError(f"{what}: {path} has magic number {found_magic}, not {magic}; it is not an MNIST "
+                         f"{'image' if item_shape else 'label'} file")
+    if tuple(dims) != item_shape:
+        raise ValueError(f"{what}: {path} holds items of shape {tuple(dims)}, MNIST's are {item_shape}")
+    expected = header + n * math.prod(item_shape)
+    if len(data) != expected:
+        raise ValueError(f"{what}: {path} has {len(data)} bytes but its header promises {n} items, "
+                         f"{expected} bytes; the file is {'truncated' if len(data) < expected else 'too long'}")
+    return np.frombuffer(data, np.uint8, offset=header).reshape(n, *item_shape)
+
+
+class MnistDataset(_SourceDataset):
+    """The MNIST idx files in ``dataset_dir``: columns "image" (uint8, (28, 28, 1)) and "label"
+    (uint32, ()), as MindSpore gives them. usage is "train", "test" or "all" (None): all puts the
+    test files first, as MindSpore 2.7 does (it sorts the file names), and takes whichever of the
+    two sets is present. Files are read and checked once, when the dataset is made."""
+
+    _PREFIX = {"test": "t10k", "train": "train"}
+
+    def __init__(self, dataset_dir, usage=None, num_samples=None, num_parallel_workers=None, shuffle=None,
+                 sampler=None, num_shards=None, shard_id=None, cache=None):
+        what = "MnistDataset"
+        _no_other_options(what, {"sampler": sampler})
+        usage = "all" if usage is None else usage
+        if usage not in ("train", "test", "all"):
+            raise ValueError(f"{what}: usage must be 'train', 'test', 'all' or None, got {usage!r}")
+        if not os.path.isdir(dataset_dir):
+            raise FileNotFoundError(f"{what}: dataset_dir {dataset_dir} is not a directory")
+        parts = ["test", "train"] if usage == "all" else [usage]
+        files = {u: (os.path.join(dataset_dir, f"{self._PREFIX[u]}-images-idx3-ubyte"),
+                     os.path.join(dataset_dir, f"{self._PREFIX[u]}-labels-idx1-ubyte")) for u in parts}
+        if usage == "all":
+            present = [u for u in parts if any(os.path.exists(f) for f in files[u])]
+            parts = present or parts  # neither set there: the error below names the test files
+        images, labels = [], []
+        for u in parts:
+            image_file, label_file = files[u]
+            img = _read_idx(image_file, 2051, (28, 28), what)
+            lab = _read_idx(label_file, 2049, (), what)
+            if len(img) != len(lab):
+                raise ValueError(f"{what}: {image_file} has {len(img)} images but {label_file} has "
+                                 f"{len(lab)} labels")
+            images.append(img)
+            labels.append(lab)
+        self._images = np.concatenate(images)[..., None]
+        self._labels = np.concatenate(labels).astype(np.uint32)
+
+        def get(i):
+            # A copy: the file's bytes are read-only, and a transform may write to its input.
+            return self._images[i].copy(), self._labels[i].copy()
+
+        # MindSpore reads num_samples=0 as "all of them".
+        super().__init__(what, ["image", "label"], len(self._labels), get, None, shuffle,
+                         None if type(num_samples) is int and num_samples == 0 else num_samples, num_shards, shard_id)
+
+
 class _MapDataset(Dataset):
     def __init__(self, parent, operations, input_columns, output_columns):
         names = parent.get_col_names()
@@ -299,4 +369,4 @@ class _BatchDataset(Dataset):
 
 from . import transforms, vision  # noqa: E402
 
-__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "transforms", "vision"]
+__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "MnistDataset", "transforms", "vision"]
