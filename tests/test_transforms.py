@@ -176,6 +176,38 @@ def test_a_changing_float_argument_warns_and_the_cache_stays_bounded():
     assert g.trace_count == 1
 
 
+def test_tuple_list_and_dict_arguments_are_traced_once_per_structure():
+    from collections import namedtuple
+    Pair = namedtuple("Pair", "x y")
+
+    @ms.jit
+    def f(xs, d, p):
+        return xs[0] * xs[1][0] + d["b"] * d["scale"] + p.x - p.y
+    for i in range(5):  # new Tensors every call, as a data loader gives: one trace
+        a, b, c = t(1.0 + i, 2.0), t(3.0, -1.0), t(0.5, 0.25)
+        out = f((a, [b]), {"b": c, "scale": 2.0}, Pair(a, c))
+        np.testing.assert_allclose(out.asnumpy(), a.asnumpy() * b.asnumpy() + 2 * c.asnumpy() + a.asnumpy() - c.asnumpy())
+    assert f.trace_count == 1
+    f((a, [b]), {"b": c, "scale": 3.0}, Pair(a, c))  # a non-tensor leaf is a constant, as an argument is
+    f((a, (b,)), {"b": c, "scale": 3.0}, Pair(a, c))  # another structure (a tuple for the list)
+    f((a, [t(1.0, 2.0, 3.0)[:2]]), {"b": c, "scale": 3.0}, Pair(a, c))  # same shapes: no new trace
+    assert f.trace_count == 3
+    assert "%xs[1][0]: f64[2]" in str(f.stages((a, [b]), {"b": c, "scale": 2.0}, Pair(a, c))[0][1])
+    assert f.trace_count == 3
+
+    # A tuple of Tensors and the same Tensors as separate arguments are different calls.
+    g = ms.jit(lambda *xs: xs[0] - xs[1] if len(xs) == 2 else xs[0][0] * xs[0][1])
+    np.testing.assert_allclose(g((t(3.0), t(2.0))).asnumpy(), [6.0])
+    np.testing.assert_allclose(g(t(3.0), t(2.0)).asnumpy(), [1.0])
+    np.testing.assert_allclose(g((t(3.0), t(2.0))).asnumpy(), [6.0])
+    assert g.trace_count == 2
+    # mutable() makes the numbers of a tuple runtime inputs.
+    h = ms.jit(lambda x, s: x * s[0] + s[1])
+    for i in range(4):
+        np.testing.assert_allclose(h(t(2.0), ms.mutable((float(i), 1.0))).asnumpy(), [2.0 * i + 1.0])
+    assert h.trace_count == 1
+
+
 def test_cse_keeps_nan_and_signed_zero_fills_apart():
     f = ms.jit(lambda x: (x + 1.0, x + float("nan"), x * 0.0, x * -0.0))
     a, b, c, d = f(t(1.0, 2.0))

@@ -92,6 +92,42 @@ def _structure(result, outs):
     return outs[result]
 
 
+# Tuple, list and dict arguments holding Tensors (pytrees), as jax.jit and MindSpore's graph
+# mode take them: their Tensors are graph inputs; their structure and other leaves are part of
+# the signature, as non-tensor arguments are.
+
+def _holds_tensor(a):
+    if isinstance(a, Tensor):
+        return True
+    if isinstance(a, (tuple, list)):
+        return any(_holds_tensor(x) for x in a)
+    return isinstance(a, dict) and any(_holds_tensor(x) for x in a.values())
+
+
+def _flatten(a, name, leaves, names):
+    """Appends a's leaves and their names (``grads[0]``) in order; returns a's structure (None:
+    a is a leaf)."""
+    if isinstance(a, (tuple, list)):
+        return type(a), tuple(_flatten(x, f"{name}[{i}]", leaves, names) for i, x in enumerate(a))
+    if isinstance(a, dict):
+        return type(a), tuple(a), tuple(_flatten(x, f"{name}[{k!r}]", leaves, names) for k, x in a.items())
+    leaves.append(a)
+    names.append(name)
+    return None
+
+
+def _unflatten(tree, leaves):
+    """The value of structure `tree` with the next leaves of the iterator `leaves` in it."""
+    if tree is None:
+        return next(leaves)
+    cls, *rest = tree
+    if issubclass(cls, dict):
+        keys, subtrees = rest
+        return cls(zip(keys, [_unflatten(t, leaves) for t in subtrees]))
+    items = [_unflatten(t, leaves) for t in rest[0]]
+    return cls(*items) if hasattr(cls, "_fields") else cls(items)  # (a namedtuple takes fields)
+
+
 class _Entry:
     """One compiled signature: the C++ callable (plan, where its inputs come from, the shape of
     its result) and the stages the compiler went through."""
@@ -189,10 +225,11 @@ class _GraphFunction(_core.GraphCall):
             trace.parent.assign(param, trace.parent.node_of(results[len(outs) + k]))
         return _structure(self._result(len(outs), is_tuple, len(trace.updates)), results)
 
-    def _trace(self, args):
-        """Traces fn on symbolic arguments; returns (trace, outputs, returned a tuple, arg positions)."""
+    def _trace(self, args, tree=None):
+        """Traces fn on symbolic arguments; returns (trace, outputs, returned a tuple, arg positions).
+        tree: (structure, leaf names) when args are the leaves of tuple, list or dict arguments."""
         trace = Trace(self.name)
-        names = self._arg_names(len(args))
+        names = self._arg_names(len(args)) if tree is None else tree[1]
         sym, positions = [], []
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
@@ -201,6 +238,9 @@ class _GraphFunction(_core.GraphCall):
             else:
                 sym.append(a)
         self._before_trace(trace, args)
+        if tree is not None:
+            leaves = iter(sym)
+            sym = [_unflatten(t, leaves) for t in tree[0]]
         with tracing(trace):
             out = self.fn(*sym)
         outs, is_tuple = _flatten_outputs(out, self.name, isinstance(self, _Jit))
@@ -212,14 +252,14 @@ class _GraphFunction(_core.GraphCall):
     def _before_trace(self, trace, args):
         pass
 
-    def _compile(self, args, key):
+    def _compile(self, args, key, tree=None):
         with self._lock:
             entry = self._cache.get(key)
             if entry is not None:
                 return entry
             start = time.perf_counter()
             check = os.environ.get("GRAPHGRAD_VERIFY", "") not in ("", "0")
-            trace, outs, is_tuple, positions = self._trace(args)
+            trace, outs, is_tuple, positions = self._trace(args, tree)
             if trace.collectives:  # every rank must have traced the same collectives (communication)
                 from .communication import backend
                 backend().check(trace.collectives)
@@ -249,14 +289,26 @@ class _GraphFunction(_core.GraphCall):
                     "step count) compiles a new graph each time. Pass it as a Tensor or wrap it in "
                     "graphgrad.mutable(...).", RuntimeWarning, stacklevel=4)
             self._cache[key] = e
-            self._fast.add(args, e.compiled)
+            if tree is None:  # (the leaves of a tuple argument are not this function's arguments)
+                self._fast.add(args, e.compiled)
             _dump.on_compile(self.name, key, e.stages, time.perf_counter() - start)
             return e
 
+    # Whether tuple, list and dict arguments holding Tensors are flattened (jit; grad keeps them
+    # as constants, its grad_position counting the arguments as given).
+    _takes_trees = False
+
     def _entry(self, args):
-        key = self._key(args)
+        """The compiled signature for args, and the arguments it runs on (the leaves, if args
+        hold tuples, lists or dicts of Tensors)."""
+        tree = None
+        if self._takes_trees and any(not isinstance(a, Tensor) and _holds_tensor(a) for a in args):
+            leaves, names = [], []
+            structure = tuple(_flatten(a, n, leaves, names) for a, n in zip(args, self._arg_names(len(args))))
+            args, tree = tuple(leaves), (structure, names)
+        key = self._key(args) if tree is None else ("tree", tree[0]) + self._key(args)
         entry = self._cache.get(key)
-        return entry if entry is not None else self._compile(args, key)
+        return (entry if entry is not None else self._compile(args, key, tree)), args
 
     def _call(self, args, kwargs):
         if current() is not None:  # inside another trace (a jit, a grad): part of its graph
@@ -266,20 +318,22 @@ class _GraphFunction(_core.GraphCall):
                 self._cache.clear()
                 self._generation = _generation[0]
                 self._fast = _core.CallCache(self._generation)
-        args = self._positional(args, kwargs)
-        return self._entry(args).compiled(args)
+        entry, args = self._entry(self._positional(args, kwargs))
+        return entry.compiled(args)
 
     def stages(self, *args):
         """The graphs compiled for these arguments' signature, in pipeline order: a list of
         (stage name, graph) pairs, from the traced "forward" graph to the one that runs (the
         last). A graph's str() is its text IR; graph.to_dot() is Graphviz."""
-        return list(self._entry(args).stages)
+        return list(self._entry(args)[0].stages)
 
 
 _core.set_generation(_generation)
 
 
 class _Jit(_GraphFunction):
+    _takes_trees = True
+
     def _rebind(self, fn):
         return _Jit(fn)
 
@@ -359,11 +413,15 @@ class _Grad(_GraphFunction):
 
 def mutable(input_data, dynamic_len=False):
     """A Python number as a runtime input (a 0-d Tensor) rather than a compile-time constant,
-    so a compiled function called with changing values is traced once. Tensors and tuples or
-    lists of them are runtime inputs already and come back as they are."""
+    so a compiled function called with changing values is traced once; in a tuple or list, each
+    number. Tensors are runtime inputs already and come back as they are (so are the Tensors in
+    a tuple, list or dict argument of a jitted function)."""
     if isinstance(input_data, bool) or not isinstance(input_data, (int, float, Tensor, tuple, list)):
         raise TypeError(f"mutable: expected a number, a Tensor, or a tuple or list of them, got "
                         f"{type(input_data).__name__}")
+    if isinstance(input_data, (tuple, list)):
+        items = [mutable(x) for x in input_data]
+        return type(input_data)(*items) if hasattr(input_data, "_fields") else type(input_data)(items)
     return Tensor(input_data) if isinstance(input_data, (int, float)) else input_data
 
 
