@@ -406,3 +406,268 @@ def test_compose_bad_input(transforms_arg, error, words):
 
     with pytest.raises(error, match=words):
         transforms.Compose(transforms_arg)
+
+
+# Dataset.shuffle(buffer_size), map's list results, num_samples=0, take/skip/repeat/rename/project
+# and output_shapes/output_types. The values asserted below are what MindSpore 2.7.2 gave for the
+# same calls (its shuffled orders differ: they come from its own generator).
+def ten():
+    return ds.NumpySlicesDataset(list(range(10)), shuffle=False)
+
+
+def epochs(d, n):
+    it = d.create_tuple_iterator(output_numpy=True)
+    return [[int(r[0]) for r in it] for _ in range(n)]
+
+
+def test_shuffle_buffer_is_a_seeded_permutation_reshuffled_each_epoch():
+    gg.set_seed(7)
+    first = epochs(ds.NumpySlicesDataset(list(range(40)), shuffle=False).shuffle(8), 3)
+    for e in first:
+        assert sorted(e) == list(range(40)) and e != list(range(40))
+    assert first[0] != first[1] != first[2]
+    gg.set_seed(7)
+    assert epochs(ds.NumpySlicesDataset(list(range(40)), shuffle=False).shuffle(8), 3) == first
+    gg.set_seed(8)
+    assert epochs(ds.NumpySlicesDataset(list(range(40)), shuffle=False).shuffle(8), 1)[0] != first[0]
+
+
+@pytest.mark.parametrize("buffer_size", [2, 3, 5])
+def test_shuffle_buffer_holds_buffer_size_rows(buffer_size):
+    # Row i is read in as the (i+1)-th row, after at most i + 1 - buffer_size rows have gone out,
+    # so it cannot come out earlier than that; a full shuffle would break this.
+    gg.set_seed(1)
+    for order in epochs(ten().shuffle(buffer_size), 20):
+        assert sorted(order) == list(range(10))
+        assert all(order.index(i) >= i + 1 - buffer_size for i in range(10))
+    # The first row out is any of the first buffer_size rows, each about as often.
+    firsts = [epochs(ten().shuffle(buffer_size), 1)[0][0] for _ in range(300)]
+    counts = np.bincount(firsts, minlength=10)
+    assert counts[buffer_size:].sum() == 0 and counts[:buffer_size].min() > 300 / buffer_size / 2
+
+
+def test_shuffle_buffer_larger_than_the_dataset_shuffles_it_all():
+    gg.set_seed(3)
+    orders = epochs(ten().shuffle(100), 30)
+    assert all(sorted(o) == list(range(10)) for o in orders)
+    assert {o[0] for o in orders} - {0, 1} and {o[-1] for o in orders} - {8, 9}  # rows move far
+
+
+def test_shuffle_anywhere_in_a_pipeline():
+    gg.set_seed(4)
+    d = ten().map(lambda x: x * 2).shuffle(3).batch(4)
+    got = [r[0].tolist() for r in d.create_tuple_iterator(output_numpy=True)]
+    assert d.get_dataset_size() == 3 and [len(b) for b in got] == [4, 4, 2]
+    assert sorted(sum(got, [])) == list(range(0, 20, 2))
+    batches = [r[0].tolist() for r in ten().batch(3).shuffle(4).create_tuple_iterator(output_numpy=True)]
+    assert sorted(batches) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]  # whole batches move
+    g = ds.GeneratorDataset(gen, ["a", "b"]).shuffle(64)  # an iterable source can be shuffled this way
+    assert sorted(int(r[1]) for r in g.create_tuple_iterator(output_numpy=True)) == [0, 1, 2, 3, 4]
+    assert g.get_dataset_size() == 5
+    # Before a repeat: every pass is its own epoch, so its own order (MindSpore: [3, 1, 2, 1, 3, 2]).
+    gg.set_seed(5)
+    passes = epochs(ds.NumpySlicesDataset(list(range(20)), shuffle=False).shuffle(20).repeat(2), 1)[0]
+    assert sorted(passes[:20]) == sorted(passes[20:]) == list(range(20)) and passes[:20] != passes[20:]
+
+
+@pytest.mark.parametrize("buffer_size, error, words", [
+    (1, ValueError, r"buffer_size must be in \[2, 2147483647\], got 1"),  # MindSpore: ValueError, [2, INT32_MAX]
+    (0, ValueError, "got 0"),
+    (-1, ValueError, "got -1"),
+    (2**31, ValueError, "got 2147483648"),
+    (2.5, TypeError, "buffer_size must be an int, got 2.5"),  # MindSpore: TypeError
+    (True, TypeError, "got True"),
+    ("3", TypeError, "got '3'"),
+    (None, TypeError, "got None"),
+    (np.int64(3), TypeError, r"must be an int, got np.int64\(3\)|got 3"),  # MindSpore refuses numpy ints too
+])
+def test_shuffle_bad_buffer_size(buffer_size, error, words):
+    with pytest.raises(error, match=words):
+        ten().shuffle(buffer_size)
+
+
+def test_shuffle_needs_buffer_size():
+    with pytest.raises(TypeError, match="buffer_size"):
+        ten().shuffle()
+
+
+def test_map_list_result_is_one_column_tuple_several():
+    # MindSpore 2.7.2: a list result is one array column, with or without output_columns.
+    got = rows(xy4().map(lambda x: [x, x * 2], input_columns=["x"]))
+    assert [[a.tolist() for a in r] for r in got] == [[[0.0, 0.0], 0], [[1.0, 2.0], 1], [[2.0, 4.0], 2],
+                                                      [[3.0, 6.0], 3]]
+    assert got[0][0].dtype == np.float64
+    d = xy4().map(lambda x: [x, x * 2], input_columns=["x"], output_columns=["a"])
+    assert d.get_col_names() == ["a", "y"] and rows(d)[3][0].tolist() == [3.0, 6.0]
+    assert rows(xy4().map(lambda x: [1, 2.5], input_columns="x"))[0][0].tolist() == [1.0, 2.5]
+    assert rows(xy4().map(lambda x: [x], input_columns="x"))[2][0].tolist() == [2.0]
+    # A tuple is several columns; a tuple of one is one column.
+    d = xy4().map(lambda x: ([1, 2], x), input_columns="x", output_columns=["a", "b"])
+    assert [[a.tolist() for a in r] for r in rows(d)][1] == [[1, 2], 1.0, 1]
+    assert [r[0].tolist() for r in rows(xy4().map(lambda x: (x,), input_columns="x"))] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_map_list_goes_to_the_next_operation_as_it_is():
+    # MindSpore passes the list itself on: list * 10 repeats it, and a list is one argument.
+    chained = rows(xy4().map([lambda x: [x, x * 2], lambda v: v * 10], input_columns="x"))
+    assert [r[0].tolist() for r in chained[:2]] == [[0.0, 0.0] * 10, [1.0, 2.0] * 10]
+    assert [r[0].tolist() for r in rows(xy4().map([lambda x: (x, x * 2), lambda a, b: a + b], "x"))] == [0, 3, 6, 9]
+    with pytest.raises(TypeError):
+        rows(xy4().map([lambda x: [x, x * 2], lambda a, b: a + b], "x"))
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: xy4().map(lambda x: [x, x * 2], input_columns="x", output_columns=["a", "b"]),
+     "1 values but there are 2 columns"),
+    (lambda: xy4().map(lambda x, y: [x, y], input_columns=["x", "y"], output_columns=["a", "b"]),
+     "1 values but there are 2 columns"),
+    (lambda: xy4().map(lambda x: (x, x * 2), input_columns="x"), "2 values but there are 1 columns"),
+])
+def test_map_result_count_must_match_output_columns(call, words):
+    with pytest.raises(ValueError, match=words):  # MindSpore: a RuntimeError when iterated
+        rows(call())
+
+
+def sample_sizes(num_samples):
+    return (ds.NumpySlicesDataset(list(range(6)), shuffle=False, num_samples=num_samples).get_dataset_size(),
+            len(rows(ds.GeneratorDataset(gen, ["a", "b"], num_samples=num_samples))),
+            len(rows(ds.GeneratorDataset(Source(), ["a", "b"], shuffle=False, num_samples=num_samples))))
+
+
+def test_num_samples_zero_or_none_means_all():
+    # MindSpore 2.7.2: 0 and None both give every sample, for every source.
+    assert sample_sizes(0) == sample_sizes(None) == (6, 5, 6)
+    assert sample_sizes(3) == (3, 3, 3)
+    assert sample_sizes(100) == (6, 5, 6)
+    g = ds.GeneratorDataset(gen, ["a", "b"], num_samples=0)
+    assert [int(r[1]) for r in rows(g)] == [0, 1, 2, 3, 4] and g.get_dataset_size() == 5
+    # With shards: 0 is the whole shard, a number cuts it.
+    shard = lambda n: [int(r[0]) for r in rows(ds.GeneratorDataset(  # noqa: E731
+        Source(), ["a", "b"], shuffle=False, num_samples=n, num_shards=2, shard_id=1))]
+    assert shard(0) == [1, 3, 5] and shard(2) == [1, 3]
+
+
+@pytest.mark.parametrize("num_samples, error", [(-1, ValueError), (2.5, TypeError), (True, TypeError),
+                                                ("3", TypeError)])
+def test_bad_num_samples(num_samples, error):
+    for make in (lambda: ds.NumpySlicesDataset([1, 2], num_samples=num_samples),
+                 lambda: ds.GeneratorDataset(gen, ["a", "b"], num_samples=num_samples)):
+        with pytest.raises(error, match="num_samples must be"):
+            make()
+
+
+def values(d):
+    return [[a.tolist() for a in r] for r in rows(d)]
+
+
+def test_take_skip_repeat_match_mindspore():
+    def three():
+        return ds.NumpySlicesDataset([1, 2, 3], shuffle=False)
+
+    cases = [  # pipeline, MindSpore 2.7.2's rows
+        (ten().take(3), [[0], [1], [2]]),
+        (ten().take(-1), [[i] for i in range(10)]),
+        (ten().take(20), [[i] for i in range(10)]),
+        (ten().skip(3), [[i] for i in range(3, 10)]),
+        (ten().skip(0), [[i] for i in range(10)]),
+        (ten().skip(20), []),
+        (ten().batch(3).take(2), [[[0, 1, 2]], [[3, 4, 5]]]),
+        (ten().batch(3).skip(2), [[[6, 7, 8]], [[9]]]),
+        (ten().take(5).take(3), [[0], [1], [2]]),
+        (ten().skip(5).take(3), [[5], [6], [7]]),
+        (ten().take(5).skip(3), [[3], [4]]),
+        (three().repeat(2), [[1], [2], [3], [1], [2], [3]]),
+        (three().repeat(1), [[1], [2], [3]]),
+        (three().repeat(2).batch(4), [[[1, 2, 3, 1]], [[2, 3]]]),
+        (three().batch(2).repeat(2), [[[1, 2]], [[3]], [[1, 2]], [[3]]]),
+        (three().repeat(3).take(5), [[1], [2], [3], [1], [2]]),
+        (three().repeat(2).skip(4), [[2], [3]]),
+    ]
+    for d, want in cases:
+        assert values(d) == want
+        assert d.get_dataset_size() == len(want)
+        assert d.get_col_names() == ["column_0"]
+    g = ds.GeneratorDataset(gen, ["a", "b"]).skip(1).take(2).repeat(2)  # sizes counted by running
+    assert [r[1] for r in values(g)] == [1, 2, 1, 2] and g.get_dataset_size() == 4
+
+
+def test_repeat_forever():
+    three = ds.NumpySlicesDataset([1, 2, 3], shuffle=False)
+    for endless in (three.repeat(), three.repeat(None), three.repeat(-1)):
+        assert values(endless.take(7)) == [[1], [2], [3], [1], [2], [3], [1]]
+        # MindSpore 2.7.2 gives one pass's size for an endless repeat, and so 3 after take(7) too.
+        assert endless.get_dataset_size() == 3 and endless.take(7).get_dataset_size() == 3
+    gen_forever = ds.GeneratorDataset(gen, ["a", "b"]).repeat()
+    assert gen_forever.get_dataset_size() == 5 and len(values(gen_forever.take(12))) == 12
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: ten().take(0), ValueError, r"count must be -1 \(all\) or in \(0, 2147483647\], got 0"),
+    (lambda: ten().take(-2), ValueError, "got -2"),
+    (lambda: ten().take(2**31), ValueError, "got 2147483648"),
+    (lambda: ten().take(2.5), TypeError, "take: count must be an int, got 2.5"),
+    (lambda: ten().take(True), TypeError, "got True"),
+    (lambda: ten().take(None), TypeError, "got None"),
+    (lambda: ten().skip(-1), ValueError, r"skip: count must be in \[0, 2147483647\], got -1"),
+    (lambda: ten().skip(2.5), TypeError, "skip: count must be an int, got 2.5"),
+    (lambda: ten().skip(None), TypeError, "got None"),
+    (lambda: ten().repeat(0), ValueError, "repeat: count must be None or -1 .* got 0"),
+    (lambda: ten().repeat(-2), ValueError, "got -2"),
+    (lambda: ten().repeat(2.5), TypeError, "repeat: count must be an int or None, got 2.5"),
+    (lambda: ten().repeat(True), TypeError, "got True"),
+])
+def test_take_skip_repeat_bad_counts(call, error, words):
+    # The error types are MindSpore 2.7.2's for the same arguments.
+    with pytest.raises(error, match=words):
+        call()
+
+
+def xyz():
+    return ds.NumpySlicesDataset({"x": np.arange(6.0).reshape(3, 2), "y": np.arange(3), "z": np.arange(3) * 10},
+                                 shuffle=False)
+
+
+def test_rename_and_project_match_mindspore():
+    rows_xyz = [[[0.0, 1.0], 0, 0], [[2.0, 3.0], 1, 10], [[4.0, 5.0], 2, 20]]
+    for d, names in [(xyz().rename("x", "a"), ["a", "y", "z"]),
+                     (xyz().rename(["x", "z"], ["a", "b"]), ["a", "y", "b"]),
+                     (xyz().rename(["x", "y"], ["y", "x"]), ["y", "x", "z"])]:  # a swap is allowed
+        assert d.get_col_names() == names and values(d) == rows_xyz and d.get_dataset_size() == 3
+    renamed = xyz().rename("x", "a").map(lambda a: a + 1, "a")
+    assert renamed.get_col_names() == ["a", "y", "z"] and values(renamed)[0][0] == [1.0, 2.0]
+    d = xyz().project(["z", "x"])
+    assert d.get_col_names() == ["z", "x"] and values(d) == [[0, [0.0, 1.0]], [10, [2.0, 3.0]], [20, [4.0, 5.0]]]
+    assert values(xyz().project("y")) == [[0], [1], [2]]
+    assert list(next(iter(xyz().project(["z", "y"]).create_dict_iterator(output_numpy=True)))) == ["z", "y"]
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: xyz().rename(["x"], ["y"]), ValueError, "duplicate columns"),  # MindSpore: RuntimeError
+    (lambda: xyz().rename(["q"], ["w"]), ValueError, "no column 'q' to rename"),  # MindSpore: RuntimeError
+    (lambda: xyz().rename(["x", "y"], ["w"]), ValueError, "2 input_columns but 1 output_columns"),
+    (lambda: xyz().rename(["x", "x"], ["a", "b"]), ValueError, "input_columns has duplicates"),
+    (lambda: xyz().rename(["x", "y"], ["a", "a"]), ValueError, "output_columns has duplicates"),
+    (lambda: xyz().rename([1], ["a"]), TypeError, "input_columns must be a str or a list of str"),
+    (lambda: xyz().rename([], []), ValueError, "input_columns must not be empty"),
+    (lambda: xyz().rename(("x",), ("a",)), TypeError, "a str or a list of str"),  # MindSpore refuses tuples
+    (lambda: xyz().project(["q"]), ValueError, "no column 'q'"),  # MindSpore: RuntimeError
+    (lambda: xyz().project(["x", "x"]), ValueError, "columns has duplicates"),
+    (lambda: xyz().project([]), ValueError, "columns must not be empty"),
+    (lambda: xyz().project([1]), TypeError, "columns must be a str or a list of str"),
+    (lambda: xyz().project(("x",)), TypeError, "a str or a list of str"),
+])
+def test_rename_project_bad_input(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_output_shapes_and_types_match_mindspore():
+    d = xyz()
+    assert d.output_shapes() == [[2], [], []]
+    assert d.output_types() == [np.dtype("float64"), np.dtype("int64"), np.dtype("int64")]
+    assert d.batch(2).output_shapes() == d.batch(2, drop_remainder=True).output_shapes() == [[2, 2], [2], [2]]
+    assert d.project(["z", "x"]).output_shapes() == [[], [2]]
+    assert d.skip(5).output_shapes() == [] and d.skip(5).output_types() == []
+    assert ds.NumpySlicesDataset([1.5, 2.5]).output_types() == [np.dtype("float64")]
+    cast = xy4().map(lambda y: y.astype(np.int32), "y")
+    assert cast.output_types() == [np.dtype("float64"), np.dtype("int32")]

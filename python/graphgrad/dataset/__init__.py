@@ -1,5 +1,6 @@
 """The small part of ``mindspore.dataset`` that training scripts use: NumpySlicesDataset,
-GeneratorDataset and MnistDataset with shuffle and shards, then ``map``, ``batch`` and the iterators.
+GeneratorDataset and MnistDataset with shuffle and shards, then ``map``, ``shuffle``, ``batch``,
+``take``, ``skip``, ``repeat``, ``rename``, ``project`` and the iterators.
 
 A dataset is a recipe: each pass (epoch) over it runs the pipeline again in the calling thread,
 row by row, as tuples of numpy arrays; the iterators turn rows into graphgrad Tensors unless
@@ -36,6 +37,29 @@ def _names(column_names, what):
     if len(set(column_names)) != len(column_names):
         raise ValueError(f"{what}: column_names has duplicates: {list(column_names)}")
     return list(column_names)
+
+
+_INT32_MAX = 2**31 - 1  # MindSpore's bound on counts and buffer sizes
+
+
+def _int_arg(what, arg, v, allow_none=False):
+    """MindSpore's type check: an int and not a bool (numpy ints are refused too)."""
+    if (v is None and allow_none) or (type(v) is int):
+        return v
+    raise TypeError(f"{what}: {arg} must be an int{' or None' if allow_none else ''}, got {v!r}")
+
+
+def _column_list(columns, what, arg):
+    """A str or a non-empty list of distinct str, as MindSpore's rename and project take (not a tuple)."""
+    if isinstance(columns, str):
+        columns = [columns]
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise TypeError(f"{what}: {arg} must be a str or a list of str, got {columns!r}")
+    if not columns:
+        raise ValueError(f"{what}: {arg} must not be empty")
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"{what}: {arg} has duplicates: {columns}")
+    return columns
 
 
 def _as_row(item, n_columns, what):
@@ -96,7 +120,8 @@ class Dataset:
     def map(self, operations=None, input_columns=None, output_columns=None, **kwargs):
         """Applies ``operations`` (a callable or a list of them, in order) to ``input_columns``
         (default: the first column); their results replace those columns, renamed to
-        ``output_columns`` when given."""
+        ``output_columns`` when given. A tuple result is several columns; anything else, a list
+        too, is one column."""
         _no_other_options("map", kwargs)
         return _MapDataset(self, operations, input_columns, output_columns)
 
@@ -104,6 +129,46 @@ class Dataset:
         """Stacks batch_size consecutive rows into one, column by column."""
         _no_other_options("batch", kwargs)
         return _BatchDataset(self, batch_size, drop_remainder)
+
+    def shuffle(self, buffer_size):
+        """Shuffles the rows flowing through with a buffer of buffer_size rows (>= 2): each row
+        out is drawn at random from the buffer, which the next row in then refills. A buffer as
+        large as the dataset shuffles it fully. A new order every epoch; seeded by graphgrad.set_seed."""
+        return _ShuffleDataset(self, buffer_size)
+
+    def take(self, count=-1):
+        """The first count rows (all of them for -1)."""
+        return _TakeDataset(self, count)
+
+    def skip(self, count):
+        """All but the first count rows."""
+        return _SkipDataset(self, count)
+
+    def repeat(self, count=None):
+        """count epochs of this dataset as one; None or -1 repeats forever."""
+        return _RepeatDataset(self, count)
+
+    def rename(self, input_columns, output_columns):
+        """The columns input_columns renamed to output_columns, in place."""
+        return _RenameDataset(self, input_columns, output_columns)
+
+    def project(self, columns):
+        """Only the given columns, in the order given."""
+        return _ProjectDataset(self, columns)
+
+    def _first_row(self):
+        return next(iter(self._rows()), None)
+
+    def output_shapes(self):
+        """Each column's shape, as a list, in the first row (MindSpore's default, estimate=False);
+        [] for an empty dataset."""
+        row = self._first_row()
+        return [] if row is None else [list(a.shape) for a in row]
+
+    def output_types(self):
+        """Each column's numpy dtype in the first row; [] for an empty dataset."""
+        row = self._first_row()
+        return [] if row is None else [a.dtype for a in row]
 
     def create_tuple_iterator(self, columns=None, num_epochs=-1, output_numpy=False, do_copy=True):
         return _Iterator(self, columns, False, output_numpy)
@@ -137,10 +202,12 @@ class _SourceDataset(Dataset):
             if num_shards < 1 or not 0 <= shard_id < num_shards:
                 raise ValueError(f"{what}: need num_shards >= 1 and 0 <= shard_id < num_shards, got "
                                  f"num_shards={num_shards}, shard_id={shard_id}")
-        if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int)
-                                        or num_samples < 0):
+        _int_arg(what, "num_samples", num_samples, allow_none=True)
+        if num_samples is not None and num_samples < 0:
             raise ValueError(f"{what}: num_samples must be a non-negative int or None, got {num_samples!r}")
-        self._num_shards, self._shard_id, self._num_samples = num_shards, shard_id, num_samples
+        # MindSpore reads num_samples=0 as "all of them", as None, for every source.
+        self._num_samples = None if num_samples == 0 else num_samples
+        self._num_shards, self._shard_id = num_shards, shard_id
         self._rng = _random.generator()
 
     def _indices(self):
@@ -289,9 +356,8 @@ class MnistDataset(_SourceDataset):
             # A copy: the file's bytes are read-only, and a transform may write to its input.
             return self._images[i].copy(), self._labels[i].copy()
 
-        # MindSpore reads num_samples=0 as "all of them".
-        super().__init__(what, ["image", "label"], len(self._labels), get, None, shuffle,
-                         None if type(num_samples) is int and num_samples == 0 else num_samples, num_shards, shard_id)
+        super().__init__(what, ["image", "label"], len(self._labels), get, None, shuffle, num_samples,
+                         num_shards, shard_id)
 
 
 class _MapDataset(Dataset):
@@ -325,7 +391,9 @@ class _MapDataset(Dataset):
             values = tuple(row[i] for i in self._in)
             for op in self._ops:
                 out = op(*values)
-                values = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+                # As MindSpore: a tuple is several columns; anything else, a list too, is one
+                # (a list becomes one array, and goes on to the next operation as it is).
+                values = out if isinstance(out, tuple) else (out,)
             values = _as_row(values, self._n_out, "map (an operation's results, one per output column)")
             kept = [row[i] for i in self._kept]
             yield tuple(kept[:self._at]) + values + tuple(kept[self._at:])
@@ -365,6 +433,135 @@ class _BatchDataset(Dataset):
                 rows = []
         if rows and not self._drop:
             yield self._stack(rows)
+
+
+class _ShuffleDataset(Dataset):
+    def __init__(self, parent, buffer_size):
+        _int_arg("shuffle", "buffer_size", buffer_size)
+        if not 2 <= buffer_size <= _INT32_MAX:
+            raise ValueError(f"shuffle: buffer_size must be in [2, {_INT32_MAX}], got {buffer_size}")
+        self._parent, self._n, self._columns = parent, buffer_size, parent.get_col_names()
+        self._rng = _random.generator()
+
+    def _size(self):
+        return self._parent._size()
+
+    def _pop_random(self, buffer):
+        # Swap a random row to the end and pop it: O(1), and the buffer's order does not matter.
+        i = int(self._rng.integers(len(buffer)))
+        buffer[i], buffer[-1] = buffer[-1], buffer[i]
+        return buffer.pop()
+
+    def _rows(self):
+        buffer = []
+        for row in self._parent._rows():
+            buffer.append(row)
+            if len(buffer) == self._n:
+                yield self._pop_random(buffer)
+        while buffer:
+            yield self._pop_random(buffer)
+
+
+class _TakeDataset(Dataset):
+    def __init__(self, parent, count):
+        _int_arg("take", "count", count)
+        if count != -1 and not 0 < count <= _INT32_MAX:
+            raise ValueError(f"take: count must be -1 (all) or in (0, {_INT32_MAX}], got {count}")
+        self._parent, self._count, self._columns = parent, count, parent.get_col_names()
+
+    def _size(self):
+        n = self._parent._size()
+        return n if n is None or self._count == -1 else min(n, self._count)
+
+    def _rows(self):
+        if self._count == -1:
+            yield from self._parent._rows()
+            return
+        for i, row in enumerate(self._parent._rows()):
+            yield row
+            if i + 1 == self._count:
+                return  # without asking the parent for one row more (it may repeat forever)
+
+
+class _SkipDataset(Dataset):
+    def __init__(self, parent, count):
+        _int_arg("skip", "count", count)
+        if not 0 <= count <= _INT32_MAX:
+            raise ValueError(f"skip: count must be in [0, {_INT32_MAX}], got {count}")
+        self._parent, self._count, self._columns = parent, count, parent.get_col_names()
+
+    def _size(self):
+        n = self._parent._size()
+        return None if n is None else max(0, n - self._count)
+
+    def _rows(self):
+        for i, row in enumerate(self._parent._rows()):
+            if i >= self._count:
+                yield row
+
+
+class _RepeatDataset(Dataset):
+    def __init__(self, parent, count):
+        _int_arg("repeat", "count", count, allow_none=True)
+        if count is not None and count != -1 and not 0 < count <= _INT32_MAX:
+            raise ValueError(f"repeat: count must be None or -1 (forever) or in [1, {_INT32_MAX}], got {count}")
+        self._parent, self._columns = parent, parent.get_col_names()
+        self._count = None if count == -1 else count
+
+    def _size(self):
+        if self._count is None:
+            # MindSpore gives one pass's size for an endless repeat (Model.train takes it as the
+            # steps per epoch); counting the rows would never end.
+            return self._parent.get_dataset_size()
+        n = self._parent._size()
+        return None if n is None else n * self._count
+
+    def _rows(self):
+        done = 0
+        while self._count is None or done < self._count:
+            yield from self._parent._rows()  # each pass is a new epoch of the parent: reshuffled
+            done += 1
+
+
+class _RenameDataset(Dataset):
+    def __init__(self, parent, input_columns, output_columns):
+        inputs = _column_list(input_columns, "rename", "input_columns")
+        outputs = _column_list(output_columns, "rename", "output_columns")
+        if len(inputs) != len(outputs):
+            raise ValueError(f"rename: {len(inputs)} input_columns but {len(outputs)} output_columns")
+        names = parent.get_col_names()
+        missing = [c for c in inputs if c not in names]
+        if missing:
+            raise ValueError(f"rename: no column {missing[0]!r} to rename; the columns are {names}")
+        new = dict(zip(inputs, outputs))
+        self._columns = [new.get(c, c) for c in names]
+        if len(set(self._columns)) != len(self._columns):
+            raise ValueError(f"rename: renaming {inputs} to {outputs} gives duplicate columns {self._columns}")
+        self._parent = parent
+
+    def _size(self):
+        return self._parent._size()
+
+    def _rows(self):
+        return self._parent._rows()
+
+
+class _ProjectDataset(Dataset):
+    def __init__(self, parent, columns):
+        columns = _column_list(columns, "project", "columns")
+        names = parent.get_col_names()
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise ValueError(f"project: no column {missing[0]!r}; the columns are {names}")
+        self._parent, self._columns = parent, columns
+        self._pick = [names.index(c) for c in columns]
+
+    def _size(self):
+        return self._parent._size()
+
+    def _rows(self):
+        for row in self._parent._rows():
+            yield tuple(row[i] for i in self._pick)
 
 
 from . import transforms, vision  # noqa: E402
