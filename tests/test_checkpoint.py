@@ -337,3 +337,15 @@ def test_without_protobuf_the_error_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "google.protobuf", None)
     with pytest.raises(ImportError, match=r"pip install 'graphgrad\[ckpt\]'"):
         gg.save_checkpoint(Net(), str(tmp_path / "x.ckpt"))
+
+
+def test_a_mindspore_batch_norm_checkpoint_loads_every_statistic():
+    # MindSpore names a nested BatchNorm1d's statistics by attribute path ("1.moving_mean"); so
+    # must graphgrad, or load_param_into_net leaves the running statistics as they were.
+    net = nn.SequentialCell([nn.Dense(4, 3), nn.BatchNorm1d(3), nn.ReLU(), nn.Dense(3, 2)])
+    want = dict(np.load(fixture("ms_batchnorm.npz")))
+    assert [p.name for p in net.get_parameters()] == list(want)
+    not_loaded, unused = gg.load_param_into_net(net, gg.load_checkpoint(fixture("ms_batchnorm.ckpt")))
+    assert (not_loaded, unused) == ([], [])
+    for p in net.get_parameters():
+        assert np.array_equal(p.asnumpy(), want[p.name]), p.name

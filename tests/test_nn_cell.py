@@ -26,13 +26,13 @@ class Net(nn.Cell):
 def test_mindspore_parameter_names():
     net = Net()
     assert names(net.get_parameters()) == ["seq.0.weight", "seq.0.bias", "seq.2.weight", "seq.2.bias",
-                                           "norm.mean", "norm.variance", "norm.gamma", "norm.beta"]
-    # parameters_and_names gives attribute paths (MindSpore's too), the Parameters keep their names
+                                           "norm.moving_mean", "norm.moving_variance", "norm.gamma", "norm.beta"]
+    # nested, a Parameter is named by its attribute path (a BatchNorm1d alone names these mean, variance)
     assert [n for n, _ in net.parameters_and_names()][4:6] == ["norm.moving_mean", "norm.moving_variance"]
     assert list(net.parameters_dict()) == names(net.get_parameters())
     assert names(net.trainable_params()) == ["seq.0.weight", "seq.0.bias", "seq.2.weight", "seq.2.bias",
                                              "norm.gamma", "norm.beta"]
-    assert names(net.untrainable_params()) == ["norm.mean", "norm.variance"]
+    assert names(net.untrainable_params()) == ["norm.moving_mean", "norm.moving_variance"]
 
 
 def test_cells_and_names():
@@ -172,3 +172,91 @@ def test_a_network_prints_as_mindspore_2_7_prints_it():
   (1): Dense(input_channels=2, output_channels=3)
 )"""
     assert repr(nn.SequentialCell()) == "SequentialCell()" and repr(nn.Dropout(p=0.2)) == "Dropout(p=0.2)"
+
+
+def test_nested_parameters_are_named_by_attribute_path_as_mindspore_names_them():
+    # mindspore==2.7.2's names for each of these.
+    class A(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.attr = Parameter(Tensor(np.ones(1, np.float32)), name="pname")
+            self.bn = nn.BatchNorm1d(2)
+
+    class B(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a = A()
+
+    class C(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.b = B()
+            self.w = Parameter(Tensor(np.ones(1, np.float32)), name="given")
+    assert names(A().get_parameters()) == ["pname", "bn.moving_mean", "bn.moving_variance", "bn.gamma", "bn.beta"]
+    assert names(C().get_parameters()) == ["given", "b.a.attr", "b.a.bn.moving_mean", "b.a.bn.moving_variance",
+                                          "b.a.bn.gamma", "b.a.bn.beta"]
+    assert names(nn.BatchNorm1d(2).get_parameters()) == ["mean", "variance", "gamma", "beta"]  # alone
+
+    class Wrapped(nn.Cell):  # under an auto_prefix=False cell the path still counts
+        def __init__(self):
+            super().__init__()
+            self.w = nn.WithLossCell(nn.Dense(2, 2), nn.MSELoss())
+    assert names(Wrapped().get_parameters()) == ["w._backbone.weight", "w._backbone.bias"]
+    shared = nn.Dense(2, 2)  # the last Cell it is assigned into names it
+    for attr in ("x", "y"):
+        holder = nn.Cell()
+        setattr(holder, attr, shared)
+        assert names(shared.get_parameters()) == [f"{attr}.weight", f"{attr}.bias"]
+
+
+def test_a_replaced_attribute_keeps_its_place():
+    net = nn.Dense(2, 3)
+    net.weight = Parameter(Tensor(np.zeros((3, 2), np.float32)), name="weight")
+    assert names(net.get_parameters()) == ["weight", "bias"]  # MindSpore's order; it was moved last
+
+
+def test_cell_lists_are_edited_like_lists_and_renamed_as_mindspore_does():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.CellList([nn.Dense(2, 2), nn.Dense(2, 3)])
+            self.seq = nn.SequentialCell(nn.Dense(2, 2), nn.ReLU(), nn.Dense(2, 4))
+            self.named = nn.SequentialCell(OrderedDict([("a", nn.Dense(2, 3)), ("b", nn.Dense(3, 4))]))
+
+        def construct(self, x):
+            return self.seq(x)
+    net = Net()
+    f = gg.jit(net)
+    assert f(Tensor(np.ones((1, 2), np.float32))).shape == (1, 4)
+    net.head.insert(1, nn.Dense(2, 5))
+    net.head.insert(-1, nn.Dense(2, 6))
+    assert [c.weight.shape for c in net.head] == [(2, 2), (5, 2), (6, 2), (3, 2)]
+    assert names(net.head.get_parameters())[::2] == ["head.0.weight", "head.1.weight", "head.2.weight", "head.3.weight"]
+    del net.head[0:2]
+    assert [c.weight.shape for c in net.head] == [(6, 2), (3, 2)]
+    assert names(net.head.get_parameters())[::2] == ["head.0.weight", "head.1.weight"]
+    del net.seq[-1]
+    net.seq[0] = nn.Dense(2, 7)
+    assert names(net.seq.get_parameters()) == ["seq.0.weight", "seq.0.bias"] and len(net.seq) == 2
+    assert f(Tensor(np.ones((1, 2), np.float32))).shape == (1, 7)  # the compiled call saw the edit
+    del net.named[0]
+    assert names(net.named.get_parameters()) == ["named.b.weight", "named.b.bias"]  # named children keep names
+    for bad, error in [(lambda: net.head.insert(3, nn.ReLU()), IndexError), (lambda: net.head.insert(0, 5), TypeError),
+                       (lambda: net.seq.__setitem__(0, 5), TypeError), (lambda: net.seq.__delitem__("a"), TypeError),
+                       (lambda: net.seq.__setitem__(slice(0, 1), [nn.ReLU()]), TypeError)]:
+        with pytest.raises(error):
+            bad()
+    assert [c.weight.shape for c in net.head] == [(6, 2), (3, 2)] and len(net.seq) == 2  # nothing changed
+
+
+def test_parameter_clone_and_value():
+    p = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w", requires_grad=False)
+    c = p.clone()
+    assert (c.name, c.requires_grad, c is p) == ("w", False, False)
+    np.testing.assert_array_equal(c.asnumpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(p.clone(init="zeros").asnumpy(), [0.0, 0.0])
+    v = p.value()
+    assert type(v) is Tensor
+    p.set_data(Tensor(np.array([5.0, 6.0], np.float32)))
+    np.testing.assert_array_equal(v.asnumpy(), [1.0, 2.0])  # a value, not a view of what comes next
+    np.testing.assert_array_equal(c.asnumpy(), [1.0, 2.0])

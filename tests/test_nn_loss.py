@@ -114,10 +114,23 @@ def test_smooth_l1_defaults_to_no_reduction():
 def test_bce_loss(reduction):
     p, y = rng.uniform(0.01, 0.99, (4, 3)), rng.integers(0, 2, (4, 3)).astype(np.float64)
     w = rng.uniform(0.5, 1.5, (4, 3))
-    loss = -w * (y * np.log(p) + (1 - y) * np.log(1 - p))
+    loss = -w * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))  # MindSpore's eps
     red = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
     np.testing.assert_allclose(nn.BCELoss(Tensor(w), reduction)(Tensor(p), Tensor(y)).asnumpy(), red(loss), rtol=1e-12)
     assert np.isfinite(ops.binary_cross_entropy(Tensor([0.0, 1.0]), Tensor([1.0, 0.0])).asnumpy())  # clamped logs
+
+
+def test_bce_at_probabilities_of_0_and_1_is_finite_as_mindspore_gives_it():
+    # mindspore==2.7.2: log(p + 1e-12), so a certain wrong answer costs -log(1e-12) = 27.631021.
+    p = Tensor(np.array([0.0, 1.0, 1.0, 0.0, 0.3, 1e-13], np.float32))
+    y = Tensor(np.array([1.0, 0.0, 1.0, 0.0, 1.0, 1.0], np.float32))
+    np.testing.assert_allclose(nn.BCELoss(reduction="none")(p, y).asnumpy(),
+                               [27.631021, 27.631021, 0, 0, 1.2039728, 27.535711], rtol=1e-6, atol=1e-7)
+    # A sigmoid saturated to exactly 1.0 in float32 (right or wrong) gives a finite gradient:
+    # it was NaN (0 * inf) under the old clamp of the log at -100. MindSpore's numbers.
+    x, y = Tensor(np.array([20.0, -20.0, 0.3, 40.0], np.float32)), Tensor([1.0, 0.0, 1.0, 1.0])
+    g = gg.grad(lambda x: nn.BCELoss()(ops.sigmoid(x), y))(x).asnumpy()
+    np.testing.assert_allclose(g, [0.0, 5.1528842e-10, -0.10638937, 0.0], rtol=1e-6, atol=1e-12)
 
 
 def test_mse_gradient():

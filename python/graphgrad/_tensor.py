@@ -338,6 +338,20 @@ class Parameter(Tensor):
         """ops.assign(self, value): also inside compiled functions."""
         return _ops.assign(self, value)
 
+    def clone(self, init="same"):
+        """A new Parameter of the same name, shape, dtype and requires_grad: a copy of the value
+        ("same"), or filled by an initializer (a name such as "zeros", or an Initializer)."""
+        if isinstance(init, str) and init == "same":
+            value = Tensor(self.asnumpy())
+        else:
+            from .common.initializer import initializer
+            value = initializer(init, self.shape, self.dtype)
+        return Parameter(value, name=self.name, requires_grad=self.requires_grad)
+
+    def value(self):
+        """The current value as a plain Tensor (shares the storage; Tensors are immutable)."""
+        return Tensor(self)
+
     def __repr__(self):
         return (f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, "
                 f"requires_grad={self.requires_grad})")

@@ -29,45 +29,55 @@ class Cell:
         if name in params or name in cells:
             from .._grad import invalidate
             invalidate()  # compiled graphs captured what this attribute held
-        params.pop(name, None)
-        cells.pop(name, None)
+        # A replaced attribute keeps its place in the order (of parameters, of checkpoints).
         if isinstance(value, Parameter):
+            cells.pop(name, None)
             if value.name is None:
                 prefix = self._prefix()
                 value.name = f"{prefix}.{name}" if prefix else name
             params[name] = value
         elif isinstance(value, Cell):
-            self._adopt(name, value)
+            params.pop(name, None)
             cells[name] = value
+            self._adopt(name, value)
+        else:
+            params.pop(name, None)
+            cells.pop(name, None)
         object.__setattr__(self, name, value)
 
     def _adopt(self, name, cell):
-        """A child's Parameters take its attribute path, once: re-assigning the same child (or one
-        already adopted elsewhere) must not prefix them again."""
-        if not self._auto_prefix or cell._adopted_as is not None or cell._global_names:
+        """MindSpore's naming: a child's Parameters are renamed to their attribute path from the
+        outermost Cell (``seq.0.weight``; a BatchNorm's moving_mean, named 'mean' on its own,
+        becomes ``bn.moving_mean``), each time the child is assigned, so the last parent names
+        a shared child."""
+        if not self._auto_prefix or cell._global_names:
             return
         object.__setattr__(cell, "_adopted_as", name)
         object.__setattr__(cell, "_parent", self)
-        prefix = cell._prefix()  # our own path too: a child appended after we were adopted
-        for p in cell._named_here():
-            p.name = f"{prefix}.{p.name}"
+        cell._name_parameters()
 
     # An optimizer's Parameters (the network's and its state) keep their names wherever it is put.
     _global_names = False
 
-    def _named_here(self):
-        """Our Parameters whose names follow our path: not those under a _global_names cell."""
+    def _name_parameters(self):
+        prefix = self._prefix()
+        for path, p in self._paths_here():
+            p.name = f"{prefix}.{path}"
+
+    def _paths_here(self):
+        """(attribute path, Parameter) for our Parameters and our children's, each once: not
+        those under a _global_names cell."""
         seen, out = set(), []
 
-        def visit(cell):
-            for p in cell._params.values():
+        def visit(cell, path):
+            for attr, p in cell._params.items():
                 if id(p) not in seen:
                     seen.add(id(p))
-                    out.append(p)
-            for c in cell._cells.values():
+                    out.append((f"{path}{attr}", p))
+            for name, c in cell._cells.items():
                 if not c._global_names:
-                    visit(c)
-        visit(self)
+                    visit(c, f"{path}{name}.")
+        visit(self, "")
         return out
 
     def _prefix(self):
@@ -199,15 +209,54 @@ class _CellSequence(Cell):
     """What SequentialCell and CellList share: children ``0``, ``1``, ... in order, indexed,
     sliced, iterated and appended to like a list."""
 
+    def _position(self, index, what="index", end=0):
+        """index as a position in [0, n + end), negatives from the end; n + end is allowed for insert."""
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"{type(self).__name__}: {what} must be an int, got {type(index).__name__}")
+        n = len(self._cells)
+        if not -n <= index < n + end:
+            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {n} cells")
+        return index + n if index < 0 else index
+
     def __getitem__(self, index):
         if isinstance(index, slice):
             return type(self)(list(self._cells.values())[index])
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise TypeError(f"{type(self).__name__}: index must be an int or a slice, got {type(index).__name__}")
-        n = len(self._cells)
-        if not -n <= index < n:
-            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {n} cells")
-        return list(self._cells.values())[index]
+        return list(self._cells.values())[self._position(index, "index (or a slice)")]
+
+    def __setitem__(self, index, cell):
+        items = list(self._cells.items())
+        k = self._position(index)
+        items[k] = (items[k][0], self._check_cell(cell, "__setitem__"))
+        self._rebuild(items)
+
+    def __delitem__(self, index):
+        items = list(self._cells.items())
+        if isinstance(index, slice):
+            del items[index]
+        else:
+            del items[self._position(index, "index (or a slice)")]
+        self._rebuild(items)
+
+    def insert(self, index, cell):
+        items = list(self._cells.items())
+        items.insert(self._position(index, end=1), ("", self._check_cell(cell, "insert")))
+        self._rebuild(items)
+
+    def _check_cell(self, cell, what):
+        if not isinstance(cell, Cell):
+            raise TypeError(f"{type(self).__name__}.{what}: expected a Cell, got {type(cell).__name__}")
+        return cell
+
+    def _rebuild(self, items):
+        """The children after an edit, as MindSpore keeps them: numbered ones renumbered by place
+        (named ones, from an OrderedDict, keep their names), each Parameter renamed by its path."""
+        from .._grad import invalidate
+        invalidate()  # compiled graphs captured the old children
+        for name in list(self._cells):
+            object.__delattr__(self, name)
+        self._cells.clear()
+        for i, (name, c) in enumerate(items):
+            setattr(self, str(i) if name == "" or name.isdigit() else name, c)
 
     def __len__(self):
         return len(self._cells)
@@ -216,9 +265,7 @@ class _CellSequence(Cell):
         return iter(self._cells.values())
 
     def append(self, cell):
-        if not isinstance(cell, Cell):
-            raise TypeError(f"{type(self).__name__}.append: expected a Cell, got {type(cell).__name__}")
-        setattr(self, str(len(self._cells)), cell)
+        setattr(self, str(len(self._cells)), self._check_cell(cell, "append"))
         return self
 
 

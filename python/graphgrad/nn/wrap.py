@@ -1,13 +1,13 @@
-"""Wrapper cells: a network with its loss, MindSpore's packaged train step, and the gradient
-reducer of data-parallel training."""
+"""Wrapper cells: a network with its loss (to train or to evaluate), MindSpore's packaged train
+step, and the gradient reducer of data-parallel training."""
 from .. import communication
 from .._context import data_parallel, get_auto_parallel_context
 from .._grad import jit, value_and_grad
-from .._tensor import Parameter
+from .._tensor import Parameter, float32
 from .._trace import apply
 from ..communication import GlobalComm
 from ..communication.comm_func import broadcast, collective
-from ..ops import concat, reshape
+from ..ops import cast, concat, reshape
 from .cell import Cell
 from .optim import Optimizer
 
@@ -29,6 +29,26 @@ class WithLossCell(Cell):
     @property
     def backbone_network(self):
         return self._backbone
+
+
+class WithEvalCell(Cell):
+    """(loss_fn(network(data), label), network(data), label), for evaluation.
+    auto_prefix=False: the network's Parameters keep their names."""
+
+    def __init__(self, network, loss_fn, add_cast_fp32=False):
+        super().__init__(auto_prefix=False)
+        for arg, v in (("network", network), ("loss_fn", loss_fn)):
+            if not isinstance(v, Cell):
+                raise TypeError(f"WithEvalCell: {arg} must be a Cell, got {type(v).__name__}")
+        self._network = network
+        self._loss_fn = loss_fn
+        self.add_cast_fp32 = bool(add_cast_fp32)
+
+    def construct(self, data, label):
+        outputs = self._network(data)
+        if self.add_cast_fp32:
+            outputs = cast(outputs, float32)
+        return self._loss_fn(outputs, label), outputs, label
 
 
 class TrainOneStepCell(Cell):

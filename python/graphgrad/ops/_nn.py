@@ -87,13 +87,14 @@ def smooth_l1_loss(input, target, beta=1.0, reduction="none"):
 
 @op
 def binary_cross_entropy(logits, labels, weight=None, reduction="mean"):
-    """-weight * (labels * log(logits) + (1 - labels) * log(1 - logits)) for probabilities in
-    [0, 1]; each log is clamped at -100 so a 0 or 1 gives a finite loss (PyTorch's rule)."""
-    from ._math import add, clamp, log, mul, neg, sub
+    """-weight * (labels * log(logits + eps) + (1 - labels) * log(1 - logits + eps)) for
+    probabilities in [0, 1], eps = 1e-12 as MindSpore's: a 0 or 1 gives a finite loss (27.63 when
+    wrong) and a finite gradient (a saturated sigmoid's is then 0, not NaN)."""
+    from ._math import add, log, mul, neg, sub
     check_reduction(reduction, "binary_cross_entropy")
     labels = _check_pair("binary_cross_entropy", logits, labels)
-    loss = neg(add(mul(labels, clamp(log(logits), -100.0)),
-                   mul(sub(1.0, labels), clamp(log(sub(1.0, logits)), -100.0))))
+    eps = 1e-12
+    loss = neg(add(mul(labels, log(add(logits, eps))), mul(sub(1.0, labels), log(add(sub(1.0, logits), eps)))))
     if weight is not None:
         loss = mul(loss, cast(check_tensor(weight, "binary_cross_entropy", "weight"), logits.dtype))
     return _reduce(loss, reduction)
