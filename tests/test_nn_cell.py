@@ -172,6 +172,7 @@ def test_a_network_prints_as_mindspore_2_7_prints_it():
   (1): Dense(input_channels=2, output_channels=3)
 )"""
     assert repr(nn.SequentialCell()) == "SequentialCell()" and repr(nn.Dropout(p=0.2)) == "Dropout(p=0.2)"
+    assert repr(nn.Dropout(keep_prob=0.8)) == "Dropout(keep_prob=0.8)"  # as given, not 1 - 0.2
 
 
 def test_nested_parameters_are_named_by_attribute_path_as_mindspore_names_them():

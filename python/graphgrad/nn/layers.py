@@ -162,14 +162,16 @@ class Dropout(Cell):
 
     def __init__(self, keep_prob=0.5, p=None, dtype=float32):
         super().__init__()
+        self._by_keep_prob = p is None  # how it prints: as it was given, as MindSpore's does
         if p is None:
             if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float)) or not 0 < keep_prob <= 1:
                 raise ValueError(f"Dropout: keep_prob must be a number in (0, 1], got {keep_prob!r}")
             p = 1.0 - keep_prob
         elif isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be a number in [0, 1), got {p!r}")
-        self.p = float(p)
-        self.keep_prob = 1.0 - self.p
+        else:
+            keep_prob = 1.0 - p
+        self.p, self.keep_prob = float(p), float(keep_prob)  # each as given (1 - (1 - 0.8) is not 0.8)
 
     def construct(self, x):
         if not self.training or self.p == 0:
@@ -177,7 +179,7 @@ class Dropout(Cell):
         return ops.where(ops.rand_like(x) >= self.p, x * (1.0 / self.keep_prob), 0.0)
 
     def extend_repr(self):
-        return f"p={self.p}"
+        return f"keep_prob={self.keep_prob}" if self._by_keep_prob else f"p={self.p}"
 
 
 # --- normalisation
