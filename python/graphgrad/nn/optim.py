@@ -6,17 +6,19 @@ same code records the update into the graph. State (moments, the step, the learn
 in Parameters named as MindSpore names them (``moment1.<param>``, ``global_step``,
 ``learning_rate``), so it is saved in checkpoints."""
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
 from .. import ops
 from .._tensor import Parameter, Tensor, float32, int32
 from .._trace import apply, current
+from ..nn_lr import LearningRateSchedule
 from .cell import Cell
 
 
 def _lr_value(lr, where):
-    """A learning rate as a float32 Tensor (0-d: fixed; 1-d: one per step) or a schedule Cell/callable."""
+    """A learning rate as a float32 Tensor (0-d: fixed; 1-d: one per step) or a LearningRateSchedule."""
     if isinstance(lr, numbers.Real) and not isinstance(lr, bool):
         values = np.array(lr, np.float32)
     elif isinstance(lr, Tensor):
@@ -28,10 +30,14 @@ def _lr_value(lr, where):
         if not lr or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in lr):
             raise TypeError(f"{where}: a learning-rate list must be a non-empty list of numbers")
         values = np.array(lr, np.float32)
-    elif callable(lr):
-        return lr  # a schedule: called with global_step
+    elif isinstance(lr, LearningRateSchedule):
+        return lr  # called with global_step at every step
     else:
-        raise TypeError(f"{where}: learning_rate must be a float, a Tensor, a list or a schedule, got {type(lr).__name__}")
+        # MindSpore refuses any other callable too: a plain function cannot be compiled into the step.
+        hint = (" A function or a Cell is not accepted: subclass nn.LearningRateSchedule and return the rate "
+                "as a Tensor from construct(self, global_step)." if callable(lr) else "")
+        raise TypeError(f"For 'Optimizer', the argument 'learning_rate' must be int, float, Tensor, Iterable or "
+                        f"LearningRateSchedule, but got {type(lr)}.{hint}")
     if (values < 0).any() or not np.isfinite(values).all():
         raise ValueError(f"{where}: learning_rate must be finite and non-negative, got {lr!r}")
     return Tensor(values)
@@ -43,8 +49,28 @@ def _check_wd(wd, where):
     return float(wd)
 
 
+def _order(groups, name):
+    """The parameter order a group dict {'order_params': [...]} gives (the last one, as in MindSpore), or None."""
+    order = None
+    for g in groups:
+        if "order_params" not in g:
+            continue
+        if set(g) != {"order_params"}:
+            raise ValueError(f"For '{name}', the order params dict in group parameters should only include the "
+                             f"'order_params' key, but got {sorted(g)}.")
+        if isinstance(g["order_params"], Parameter) or not isinstance(g["order_params"], Iterable):
+            raise TypeError(f"For '{name}', the value of 'order_params' in group parameters should be Iterable "
+                            f"type, but got {type(g['order_params'])}.")
+        order = list(g["order_params"])
+    return order
+
+
 class Optimizer(Cell):
-    """The shared part: parameter groups, the learning rate per step, weight decay, checks."""
+    """The shared part: parameter groups, the learning rate per step, weight decay, checks.
+
+    Its Parameters are listed (parameters_and_names, checkpoints) under their own names in
+    MindSpore's order: global_step, the learning rates, the network's parameters, then each
+    optimizer's state."""
 
     _global_names = True
 
@@ -62,17 +88,28 @@ class Optimizer(Cell):
         if not is_group and any(isinstance(g, dict) for g in parameters):
             raise TypeError(f"{name}: parameters must be all Parameters or all group dicts, not a mix")
         groups = parameters if is_group else [{"params": parameters}]
-        params, self._group_of, self._wd, self._lrs = [], [], [], []
-        seen = {}
+        order = _order(groups, name)
+        self.global_step = Parameter(Tensor(np.array([0], np.int32)), name="global_step", requires_grad=False)
+        base = _lr_value(learning_rate, name)
+        if isinstance(base, Tensor):
+            base = Parameter(base, name="learning_rate", requires_grad=False)
+        lr_names = {id(base): "learning_rate"}
+        params, lr_of, wd_of, seen = [], [], [], {}
         for gi, g in enumerate(groups):
-            unknown = set(g) - {"params", "lr", "weight_decay", "order_params", "grad_centralization"}
+            if "order_params" in g:
+                continue
+            unknown = set(g) - {"params", "lr", "weight_decay", "grad_centralization"}
             if unknown or "params" not in g:
                 raise ValueError(f"{name}: group {gi} must have 'params' and may have 'lr' and 'weight_decay', "
                                  f"got keys {sorted(g)}")
-            if "order_params" in g or g.get("grad_centralization"):
-                raise NotImplementedError(f"{name}: 'order_params' and 'grad_centralization' are not supported")
-            lr = _lr_value(g["lr"], f"{name} group {gi}") if "lr" in g else None
-            self._lrs.append(lr)
+            if g.get("grad_centralization"):
+                raise NotImplementedError(f"{name}: 'grad_centralization' is not supported")
+            lr = base
+            if "lr" in g:  # MindSpore names a group's own learning rate after the group's place in the list
+                lr = _lr_value(g["lr"], f"{name} group {gi}")
+                if isinstance(lr, Tensor):
+                    lr = Parameter(lr, name=f"learning_rate_group_{gi}", requires_grad=False)
+                lr_names[id(lr)] = f"learning_rate_group_{gi}"
             wd = _check_wd(g.get("weight_decay", weight_decay), f"{name} group {gi}")
             for p in list(g["params"]):
                 if not isinstance(p, Parameter):
@@ -84,35 +121,57 @@ class Optimizer(Cell):
                                      "unique (the optimizer's state is named after them)")
                 seen[p.name] = p
                 params.append(p)
-                self._group_of.append(gi)
+                lr_of.append(lr)
                 # MindSpore's rule: without groups, norm parameters (beta, gamma) are not decayed.
                 decays = is_group or ("beta" not in p.name and "gamma" not in p.name)
-                self._wd.append(wd if decays else 0.0)
+                wd_of.append(wd if decays else 0.0)
+        if order is not None:
+            place = {id(p): i for i, p in enumerate(params)}
+            for p in order:
+                if id(p) not in place:
+                    raise ValueError(f"For '{name}', order_params lists {getattr(p, 'name', p)!r}, which is in no "
+                                     "parameter group")
+            for i, p in enumerate(order):
+                if any(q is p for q in order[:i]):
+                    raise ValueError(f"For '{name}', order_params lists {p.name!r} twice")
+            if len(order) != len(params):
+                raise ValueError(f"For '{name}', order_params must list every parameter of the groups: they hold "
+                                 f"{len(params)}, order_params lists {len(order)}")
+            perm = [place[id(p)] for p in order]
+            params, lr_of, wd_of = order, [lr_of[i] for i in perm], [wd_of[i] for i in perm]
         self._parameters = tuple(params)
-        for i, p in enumerate(params):  # listed with the state, as MindSpore's optimizer lists them
-            self._params[f"_param{i}"] = p
-        lr = _lr_value(learning_rate, name)
-        self._schedule = None if isinstance(lr, Tensor) else lr
-        self.learning_rate = Parameter(lr if isinstance(lr, Tensor) else Tensor(np.float32(0)),
-                                       name="learning_rate", requires_grad=False)
-        for gi, glr in enumerate(self._lrs):
-            if isinstance(glr, Tensor):
-                self._lrs[gi] = Parameter(glr, name=f"learning_rate_group_{gi}", requires_grad=False)
-                self._params[f"learning_rate_group_{gi}"] = self._lrs[gi]
-        self.global_step = Parameter(Tensor(np.array([0], np.int32)), name="global_step", requires_grad=False)
+        self._lr_of = tuple(lr_of)
+        self._wd = wd_of
+        self._is_group_lr = any("lr" in g for g in groups)
+        # The learning rates in the order the parameters use them (MindSpore's), then the parameters.
+        for lr in {id(lr): lr for lr in lr_of}.values():  # each once (a Tensor is no dict key)
+            if isinstance(lr, Parameter):
+                self._params[lr.name] = lr
+            else:
+                self._cells[lr_names[id(lr)]] = lr  # a schedule's own Parameters are saved with the optimizer
+        for p in params:
+            if p.name in self._params:
+                raise ValueError(f"{name}: a parameter is named {p.name!r}, as the optimizer's own state is")
+            self._params[p.name] = p
+        # MindSpore's attributes: one learning rate, or (with group lrs) one per parameter; the same for weight decay.
+        object.__setattr__(self, "learning_rate", tuple(lr_of) if self._is_group_lr else base)
+        self.weight_decay = (tuple(Tensor(np.float32(wd)) for wd in wd_of) if is_group
+                             else Tensor(np.float32(weight_decay)))
 
     @property
     def parameters(self):
         return self._parameters
 
+    def _state(self, name, value):
+        """A state Parameter listed under its own name (the attribute holding it may differ)."""
+        p = Parameter(value, name=name, requires_grad=False)
+        self._params[name] = p
+        return p
+
     def _clone(self, prefix, init):
         """Zeros (or ones) like each parameter, as Parameters named '<prefix>.<param name>'."""
-        out = []
-        for p in self._parameters:
-            q = Parameter(Tensor(np.full(p.shape, init, p.dtype.np)), name=f"{prefix}.{p.name}", requires_grad=False)
-            self._params[q.name] = q  # registered for checkpoints; the dotted name is no attribute
-            out.append(q)
-        return tuple(out)
+        return tuple(self._state(f"{prefix}.{p.name}", Tensor(np.full(p.shape, init, p.dtype.np)))
+                     for p in self._parameters)
 
     def _lr_list_error(self, what, n, step):
         return (f"{type(self).__name__}: the {what} list has {n} values (steps 0..{n - 1}) but this is step {step}; "
@@ -121,11 +180,11 @@ class Optimizer(Cell):
     def _check_lr_steps(self):
         """Raises if a per-step learning-rate list has no value for the coming step."""
         step = int(self.global_step.asnumpy()[0])
-        for what, lr in [("learning_rate", self.learning_rate)] + [(f"group {i} lr", g) for i, g in enumerate(self._lrs)]:
+        for lr in self._lr_of:
             if isinstance(lr, Tensor) and lr.ndim == 1 and step >= lr.shape[0]:
-                raise ValueError(self._lr_list_error(what, lr.shape[0], step))
+                raise ValueError(self._lr_list_error(lr.name, lr.shape[0], step))
 
-    def _step_lr(self, lr, what):
+    def _step_lr(self, lr):
         """The learning rate of this step from a fixed value, a per-step list or a schedule."""
         if not isinstance(lr, Tensor):
             return ops.reshape(lr(self.global_step), ())
@@ -136,8 +195,16 @@ class Optimizer(Cell):
             self._check_lr_steps()
             idx = self.global_step
         else:  # a compiled step checks at every call, before it writes any Parameter
-            idx = apply("check_index", [self.global_step], {"size": n, "message": self._lr_list_error(what, n, "{i}")})
+            idx = apply("check_index", [self.global_step], {"size": n, "message": self._lr_list_error(lr.name, n, "{i}")})
         return ops.reshape(ops.gather(lr, idx, 0), ())
+
+    def _lrs_now(self):
+        """This step's learning rate for each parameter, each distinct schedule or list looked up once."""
+        now = {}
+        for lr in self._lr_of:
+            if id(lr) not in now:
+                now[id(lr)] = self._step_lr(lr)
+        return [now[id(lr)] for lr in self._lr_of]
 
     def _check_grads(self, gradients):
         name = type(self).__name__
@@ -177,8 +244,7 @@ class Optimizer(Cell):
 
     def construct(self, gradients):
         self._check_grads(gradients)
-        base = self._step_lr(self._schedule or self.learning_rate, "learning_rate")
-        lrs = [base if glr is None else self._step_lr(glr, f"group {gi} lr") for gi, glr in enumerate(self._lrs)]
+        lrs = self._lrs_now()
         ctx = self._prepare()
         updates = []
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
@@ -186,7 +252,7 @@ class Optimizer(Cell):
                 g = ops.cast(g, p.dtype)
             if self.loss_scale != 1.0:
                 g = g / self.loss_scale
-            updates += self._update(i, p, g, lrs[self._group_of[i]], self._wd[i], ctx)
+            updates += self._update(i, p, g, lrs[i], self._wd[i], ctx)
         updates += self._state_updates(ctx)
         for target, value in updates:  # every value computed before anything is written
             ops.assign(target, value)
@@ -201,7 +267,23 @@ class Optimizer(Cell):
         return []
 
     def get_lr(self):
-        return self._step_lr(self._schedule or self.learning_rate, "learning_rate")
+        """This step's learning rate; with group learning rates, a tuple of one per parameter (MindSpore's)."""
+        if self._is_group_lr:
+            return tuple(self._lrs_now())
+        return self._step_lr(self.learning_rate)
+
+    def get_lr_parameter(self, param):
+        """The learning rate (a Parameter, or the schedule Cell) a Parameter is updated with; a list for a list."""
+        if isinstance(param, list):
+            return [self.get_lr_parameter(p) for p in param]
+        if not isinstance(param, Parameter):
+            raise TypeError(f"For 'get_lr_parameter', the 'param' must be 'Parameter' or 'list' type, but got "
+                            f"{type(param)}.")
+        for p, lr in zip(self._parameters, self._lr_of):
+            if p is param:
+                return lr
+        raise ValueError(f"For 'get_lr_parameter', the parameter {param.name} is not in optimizer, please check "
+                         "whether the argument 'param' is correct.")
 
 
 class SGD(Optimizer):
@@ -217,7 +299,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
         self.momentum, self.dampening, self.nesterov = float(momentum), float(dampening), bool(nesterov)
-        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)  # MindSpore saves it
+        self._state("momentum", Tensor(np.float32(momentum)))  # MindSpore saves it
         self.accum = self._clone("accum", 0)
         self.stat = self._clone("stat", 1)
 
@@ -240,7 +322,7 @@ class Momentum(Optimizer):
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or momentum < 0:
             raise ValueError(f"Momentum: momentum must be a non-negative number, got {momentum!r}")
         self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
-        self._momentum = Parameter(Tensor(np.float32(momentum)), name="momentum", requires_grad=False)
+        self._state("momentum", Tensor(np.float32(momentum)))
         self.moments = self._clone("moments", 0)
 
     def _update(self, i, p, g, lr, wd, ctx):
@@ -262,19 +344,22 @@ def _check_betas(name, beta1, beta2, eps):
 
 class Adam(Optimizer):
     """Adam with bias correction folded into the step size, as MindSpore's Adam:
-    param -= lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps); weight decay coupled."""
+    param -= lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps); weight decay coupled.
+    use_amsgrad divides by the largest v so far (state 'vhat.<param>') instead of v; as in
+    MindSpore 2.7.2 it then ignores use_nesterov."""
 
     def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, use_locking=False,
                  use_nesterov=False, weight_decay=0.0, loss_scale=1.0, use_amsgrad=False):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
         _check_betas("Adam", beta1, beta2, eps)
-        if use_amsgrad:
-            raise NotImplementedError("Adam: use_amsgrad is not supported yet")
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
+        self.use_amsgrad = bool(use_amsgrad)
         self.beta1_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta1_power", requires_grad=False)
         self.beta2_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta2_power", requires_grad=False)
         self.moment1 = self._clone("moment1", 0)
         self.moment2 = self._clone("moment2", 0)
+        if self.use_amsgrad:
+            self.vhat = self._clone("vhat", 0)
 
     def _prepare(self):
         b1p, b2p = self.beta1_power * self.beta1, self.beta2_power * self.beta2
@@ -289,6 +374,10 @@ class Adam(Optimizer):
         m, v = self.moment1[i], self.moment2[i]
         m_new = m * self.beta1 + g * (1 - self.beta1)
         v_new = v * self.beta2 + ops.square(g) * (1 - self.beta2)
+        if self.use_amsgrad:
+            vhat = ops.maximum(self.vhat[i], v_new)
+            step = m_new / (ops.sqrt(vhat) + self.eps)
+            return [(p, p - lr * ops.cast(ctx[2], p.dtype) * step), (m, m_new), (v, v_new), (self.vhat[i], vhat)]
         num = m_new * self.beta1 + g * (1 - self.beta1) if self.use_nesterov else m_new
         step = num / (ops.sqrt(v_new) + self.eps)
         return [(p, p - lr * ops.cast(ctx[2], p.dtype) * step), (m, m_new), (v, v_new)]
