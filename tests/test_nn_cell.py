@@ -261,3 +261,16 @@ def test_parameter_clone_and_value():
     p.set_data(Tensor(np.array([5.0, 6.0], np.float32)))
     np.testing.assert_array_equal(v.asnumpy(), [1.0, 2.0])  # a value, not a view of what comes next
     np.testing.assert_array_equal(c.asnumpy(), [1.0, 2.0])
+
+
+def test_with_eval_cell_returns_loss_outputs_and_label():
+    net = nn.Dense(2, 3, weight_init="ones", bias_init="zeros")
+    evaluate = nn.WithEvalCell(net, nn.MSELoss())
+    assert names(evaluate.get_parameters()) == ["weight", "bias"]  # auto_prefix=False, as MindSpore's
+    x, y = Tensor(np.ones((2, 2), np.float32)), Tensor(np.zeros((2, 3), np.float32))
+    for run in (evaluate, gg.jit(evaluate)):
+        loss, out, label = run(x, y)
+        assert float(loss.asnumpy()) == 4.0 and out.shape == (2, 3)  # MindSpore's numbers
+        np.testing.assert_array_equal(label.asnumpy(), y.asnumpy())
+    with pytest.raises(TypeError, match="loss_fn must be a Cell"):
+        nn.WithEvalCell(net, 3)

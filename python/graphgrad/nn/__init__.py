@@ -8,10 +8,10 @@ from .layers import (GELU, BatchNorm1d, Dense, Dropout, Flatten, LayerNorm, LogS
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, LossBase, MSELoss, NLLLoss,
                    SmoothL1Loss, SoftmaxCrossEntropyWithLogits)
 from .optim import SGD, Adam, AdamWeightDecay, Momentum, Optimizer
-from .wrap import DistributedGradReducer, TrainOneStepCell, WithLossCell
+from .wrap import DistributedGradReducer, TrainOneStepCell, WithEvalCell, WithLossCell
 
 __all__ = ["Cell", "CellList", "SequentialCell", "GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm",
            "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss",
            "SoftmaxCrossEntropyWithLogits", "SGD", "Adam", "AdamWeightDecay", "Momentum", "Optimizer",
-           "TrainOneStepCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)
+           "TrainOneStepCell", "WithEvalCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)
