@@ -440,8 +440,9 @@ def test_shuffle_buffer_holds_buffer_size_rows(buffer_size):
     for order in epochs(ten().shuffle(buffer_size), 20):
         assert sorted(order) == list(range(10))
         assert all(order.index(i) >= i + 1 - buffer_size for i in range(10))
-    # The first row out is any of the first buffer_size rows, each about as often.
-    firsts = [epochs(ten().shuffle(buffer_size), 1)[0][0] for _ in range(300)]
+    # The first row out is any of the first buffer_size rows, each about as often (over epochs:
+    # datasets made under one seed all shuffle alike).
+    firsts = [order[0] for order in epochs(ten().shuffle(buffer_size), 300)]
     counts = np.bincount(firsts, minlength=10)
     assert counts[buffer_size:].sum() == 0 and counts[:buffer_size].min() > 300 / buffer_size / 2
 
@@ -671,3 +672,27 @@ def test_output_shapes_and_types_match_mindspore():
     assert ds.NumpySlicesDataset([1.5, 2.5]).output_types() == [np.dtype("float64")]
     cast = xy4().map(lambda y: y.astype(np.int32), "y")
     assert cast.output_types() == [np.dtype("float64"), np.dtype("int32")]
+
+
+def test_dataset_config_seed_as_mindspore_uses_it():
+    # mindspore==2.7.2: every dataset made under ds.config.set_seed(s) shuffles alike, and
+    # mindspore.set_seed sets the dataset seed too; its argument errors.
+    ds.config.set_seed(5)
+    assert ds.config.get_seed() == 5
+    a = order(ds.NumpySlicesDataset(list(range(30))))
+    gg.ops.rand(3)  # other random draws in between change nothing
+    b = order(ds.NumpySlicesDataset(list(range(30))))
+    assert a == b and sorted(a) == list(range(30)) and a != list(range(30))
+    ds.config.set_seed(6)
+    assert order(ds.NumpySlicesDataset(list(range(30)))) != a
+    gg.set_seed(5)
+    assert ds.config.get_seed() == 5 and order(ds.NumpySlicesDataset(list(range(30)))) == a
+    for bad, error in [(-1, ValueError), (2**32, ValueError), (1.5, TypeError), ("3", TypeError), (True, TypeError)]:
+        with pytest.raises(error):
+            ds.config.set_seed(bad)
+    assert ds.config.get_seed() == 5
+    ds.config.set_num_parallel_workers(4)
+    ds.config.set_prefetch_size(2)
+    assert (ds.config.get_num_parallel_workers(), ds.config.get_prefetch_size()) == (4, 2)
+    with pytest.raises(ValueError):
+        ds.config.set_num_parallel_workers(0)

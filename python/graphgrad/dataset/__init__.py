@@ -208,7 +208,7 @@ class _SourceDataset(Dataset):
         # MindSpore reads num_samples=0 as "all of them", as None, for every source.
         self._num_samples = None if num_samples == 0 else num_samples
         self._num_shards, self._shard_id = num_shards, shard_id
-        self._rng = _random.generator()
+        self._rng = _random.dataset_generator(0)
 
     def _indices(self):
         order = self._rng.permutation(self._count) if self._shuffle else np.arange(self._count)
@@ -441,7 +441,7 @@ class _ShuffleDataset(Dataset):
         if not 2 <= buffer_size <= _INT32_MAX:
             raise ValueError(f"shuffle: buffer_size must be in [2, {_INT32_MAX}], got {buffer_size}")
         self._parent, self._n, self._columns = parent, buffer_size, parent.get_col_names()
-        self._rng = _random.generator()
+        self._rng = _random.dataset_generator(1)
 
     def _size(self):
         return self._parent._size()
@@ -564,6 +564,6 @@ class _ProjectDataset(Dataset):
             yield tuple(row[i] for i in self._pick)
 
 
-from . import transforms, vision  # noqa: E402
+from . import config, transforms, vision  # noqa: E402
 
-__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "MnistDataset", "transforms", "vision"]
+__all__ = ["Dataset", "NumpySlicesDataset", "GeneratorDataset", "MnistDataset", "config", "transforms", "vision"]
