@@ -12,14 +12,18 @@ from .cell import Cell
 from .optim import Optimizer
 
 
+def _check_cells(owner, **cells):
+    for arg, v in cells.items():
+        if not isinstance(v, Cell):
+            raise TypeError(f"{owner}: {arg} must be a Cell, got {type(v).__name__}")
+
+
 class WithLossCell(Cell):
     """loss_fn(backbone(data), label). auto_prefix=False: the backbone's Parameters keep their names."""
 
     def __init__(self, backbone, loss_fn):
         super().__init__(auto_prefix=False)
-        for arg, v in (("backbone", backbone), ("loss_fn", loss_fn)):
-            if not isinstance(v, Cell):
-                raise TypeError(f"WithLossCell: {arg} must be a Cell, got {type(v).__name__}")
+        _check_cells("WithLossCell", backbone=backbone, loss_fn=loss_fn)
         self._backbone = backbone
         self._loss_fn = loss_fn
 
@@ -37,9 +41,7 @@ class WithEvalCell(Cell):
 
     def __init__(self, network, loss_fn, add_cast_fp32=False):
         super().__init__(auto_prefix=False)
-        for arg, v in (("network", network), ("loss_fn", loss_fn)):
-            if not isinstance(v, Cell):
-                raise TypeError(f"WithEvalCell: {arg} must be a Cell, got {type(v).__name__}")
+        _check_cells("WithEvalCell", network=network, loss_fn=loss_fn)
         self._network = network
         self._loss_fn = loss_fn
         self.add_cast_fp32 = bool(add_cast_fp32)
