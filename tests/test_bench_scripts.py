@@ -1,5 +1,5 @@
-"""The training benchmark runs end to end and reports both ratios: bench/compare_train.py, briefly,
-with the peers every machine has (graphgrad and numpy by hand)."""
+"""The benchmark scripts run end to end and report their ratios: bench/compare_train.py and
+bench/compare_eager.py, briefly, with the peers every machine has (graphgrad and numpy)."""
 import os
 import re
 import subprocess
@@ -47,3 +47,14 @@ def test_the_scripts_name_the_cpu_as_show_config_does():
         sys.path.pop(0)
     from graphgrad._cpuinfo import cpu_name
     assert _machine.cpu_name() == cpu_name()
+
+
+def test_compare_eager_checks_the_values_and_prints_a_ratio_per_op():
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare_eager.py"), "--impls", "graphgrad,numpy",
+                        "--repeats", "3", "--sample-s", "0.002"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rows = re.findall(r"^(.+?)\s+(\d+\.\d+)us\s+(\d+\.\d+)us\s+(\d+\.\d+) \((\d+\.\d+)-(\d+\.\d+)\) numpy$", p.stdout, re.M)
+    assert [r[0] for r in rows] == ["a + b (4x4)", "a * 2.0 (4x4)", "a < b (4x4)", "relu(a) (4x4)", "exp(a) (4x4)",
+                                    "matmul(a, b) (4x4)", "a + b (256x256)", "MLP forward (64x784)"], p.stdout
+    for _, gg_us, np_us, med, lo, hi in rows:
+        assert float(gg_us) > 0 and float(np_us) > 0 and 0 < float(lo) <= float(med) <= float(hi)

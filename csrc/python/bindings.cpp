@@ -266,6 +266,7 @@ PYBIND11_MODULE(_core, m) {
   gg::pyapi::bind_profile(m);
   gg::pyapi::bind_config(m);
   gg::pyapi::bind_comm(m);
+  gg::pyapi::bind_eager(m);
 
   m.def("run_op", [](const std::string& op, const std::vector<const PyTensor*>& inputs, const py::dict& attrs) {
     const OpDef& def = op_def(op);

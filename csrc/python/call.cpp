@@ -14,24 +14,9 @@
 
 namespace gg::pyapi {
 
-namespace {
-
-// The T inside the pybind11 object `o` (of T's class or a Python subclass of it), or nullptr when
-// `o` is anything else. pybind11's isinstance and cast find the class by typeid in a registry on
-// every call, which cost a fifth of a small compiled call; this compares Python types (the class
-// is looked up once) and reads the value pointer where pybind11 keeps it for a class with one C++
-// base (its "simple layout"; any other layout gets nullptr, and the caller's slow path).
-template <class T>
-T* value_of(PyObject* o) {
-  static PyTypeObject* const type = reinterpret_cast<PyTypeObject*>(py::type::of<T>().ptr());
-  if (!PyObject_TypeCheck(o, type)) return nullptr;
-  auto* inst = reinterpret_cast<py::detail::instance*>(o);
-  return inst->simple_layout ? static_cast<T*>(inst->get_value_and_holder().value_ptr()) : nullptr;
-}
-
-// This thread is tracing (_trace.tracing sets it beside _trace._local.trace, which Python reads):
-// one thread-local read on the call path instead of an attribute of a threading.local.
 thread_local bool t_tracing = false;
+
+namespace {
 
 // One compiled signature: the plan, where its inputs come from, how its outputs are returned.
 struct Compiled {

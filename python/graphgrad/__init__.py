@@ -11,6 +11,9 @@ from ._errors import DTypeError, ShapeError
 from ._interop import from_dlpack
 from ._config import show_config
 from .profiler import profile
+from ._tensor import _install_eager_ops
+
+_install_eager_ops()
 
 get_num_threads = _core.get_num_threads
 

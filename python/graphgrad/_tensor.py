@@ -253,12 +253,13 @@ Tensor.__getitem__ = lambda self, key: _ops._array.getitem(self, key)
 Tensor.T = property(lambda self: _ops.transpose(self, tuple(reversed(range(self.ndim)))))
 
 # Methods named as MindSpore's Tensor methods: ops with the tensor first.
-for _name in ("abs", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "floor", "ceil",
-              "round", "sign", "reciprocal", "rsqrt", "log1p", "expm1", "isnan", "isinf", "isfinite", "logical_not",
-              "sum", "mean", "prod", "argmax", "argmin", "amax", "amin", "reshape", "transpose", "permute",
-              "expand_dims", "unsqueeze", "squeeze", "flatten", "broadcast_to", "clip", "clamp", "softmax",
-              "log_softmax", "logsumexp", "matmul", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
-              "swapaxes", "split", "chunk", "gather"):
+_METHODS = ("abs", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "floor", "ceil",
+            "round", "sign", "reciprocal", "rsqrt", "log1p", "expm1", "isnan", "isinf", "isfinite", "logical_not",
+            "sum", "mean", "prod", "argmax", "argmin", "amax", "amin", "reshape", "transpose", "permute",
+            "expand_dims", "unsqueeze", "squeeze", "flatten", "broadcast_to", "clip", "clamp", "softmax",
+            "log_softmax", "logsumexp", "matmul", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+            "swapaxes", "split", "chunk", "gather")
+for _name in _METHODS:
     setattr(Tensor, _name, (lambda o: lambda self, *a, **k: getattr(_ops, o)(self, *a, **k))(_name))
 
 
@@ -358,3 +359,18 @@ class Parameter(Tensor):
 
 
 from . import ops as _ops  # noqa: E402  (ops imports this module)
+
+
+
+
+def _install_eager_ops():
+    """Operators and methods whose op runs eagerly in C++ (ops._base.eager) become that op, the
+    reflected operators its mirror, each with the Python path above for what C++ does not take.
+    Called once by graphgrad/__init__.py, when ops is whole."""
+    for name in list(_OPERATORS) + list(_METHODS) + ["__neg__", "__abs__"]:
+        fn = getattr(_ops, _OPERATORS.get(name, name.strip("_")))
+        if isinstance(fn, _core.EagerOp):
+            reflected = "__r" + name[2:]
+            if name in _OPERATORS and reflected in Tensor.__dict__:
+                setattr(Tensor, reflected, fn.reflected(Tensor.__dict__[reflected]))
+            setattr(Tensor, name, fn)

@@ -5,8 +5,9 @@ import functools
 
 import numpy as np
 
+from .. import _core
 from .._errors import type_name
-from .._tensor import DType, Tensor, as_dtype, bool_, float32, int64, promote_types
+from .._tensor import _DTYPES, DType, Tensor, as_dtype, bool_, float16, float32, float64, int32, int64, promote_types
 from .._trace import apply, current, with_location
 
 
@@ -23,6 +24,19 @@ def op(fn):
             raise with_location(e, name) from None
 
     return public
+
+
+FLOATS = (float16, float32, float64)
+NUMERIC = FLOATS + (int32, int64)
+ALL = _DTYPES
+
+
+def eager(public, name, dtypes, arity=2, numbers=True):
+    """`public` (an op) as an _core.EagerOp (csrc/python/eager.cpp): a call outside a trace whose
+    operands are Tensors of one of `dtypes` (with numbers, one may be a Python int or float,
+    which takes the tensor's dtype) runs the C++ op `name` at once; any other goes to `public`.
+    Only for ops whose Python path runs `name` unchanged on such operands."""
+    return functools.update_wrapper(_core.eager_op(name, [d.code for d in dtypes], public, arity, numbers), public)
 
 
 def check_tensor(x, op_name, arg):

@@ -1,8 +1,9 @@
 """Elementwise math and reductions."""
 import numpy as np
 
-from .._tensor import Tensor, bool_, float32, int64
-from ._base import _is_number, apply, axes_arg, binary, cast, check_tensor, op, operands, scalar, unary
+from .._tensor import Tensor, bool_, float32, float64, int64
+from ._base import (ALL, FLOATS, NUMERIC, _is_number, apply, axes_arg, binary, cast, check_tensor, eager, op, operands,
+                    scalar, unary)
 
 
 def _unary_op(name, float_only, doc):
@@ -10,7 +11,7 @@ def _unary_op(name, float_only, doc):
         return unary(name, input, float_only)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
-    return op(fn)
+    return eager(op(fn), name, FLOATS if float_only else ALL, arity=1, numbers=False)
 
 
 # name: (computes in float, doc)
@@ -57,7 +58,7 @@ def _binary_op(name, doc, float_result=False):
         return binary(name, input, other, float_result)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc + " Numpy broadcasting; MindSpore's type promotion."
-    return op(fn)
+    return eager(op(fn), name, FLOATS if float_result else NUMERIC)  # (ints divide in float32: binary casts)
 
 
 add = _binary_op("add", "input + other.")
@@ -81,6 +82,9 @@ subtract, multiply, divide, true_divide = sub, mul, div, div
 def pow(input, exponent):
     """input ** exponent."""
     return binary("pow", input, exponent)
+
+
+pow = eager(pow, "pow", NUMERIC)
 
 
 def _logical(name):
@@ -300,6 +304,9 @@ def matmul(input, other):
     if dtype.kind != "f" or dtype.name == "Float16":
         raise TypeError(f"matmul: float32 or float64 operands expected, got {input.dtype} and {other.dtype}")
     return apply("matmul", [a, b])
+
+
+matmul = eager(matmul, "matmul", (float32, float64), numbers=False)
 
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
