@@ -56,6 +56,31 @@ def test_dense_init_forms_and_no_bias():
     assert d(Tensor(x)).shape == (2, 3, 2)
 
 
+@pytest.mark.parametrize("has_bias", [True, False])
+def test_dense_eager_compiled_and_differentiated_agree(has_bias):
+    # Eagerly Dense runs one product with the weight read transposed in place (no copy of it);
+    # compiled, the passes make the same product: the two give the same bits, and the gradients
+    # are x^T-shaped as a Dense's are.
+    w, b, x = f32(6, 5), f32(6), f32(4, 5)
+    d = nn.Dense(5, 6, weight_init=Tensor(w), bias_init=Tensor(b), has_bias=has_bias, activation="relu")
+    eager = d(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(eager, np.maximum(x @ w.T + (b if has_bias else 0), 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(gg.jit(d)(Tensor(x)).asnumpy(), eager)
+    grads = gg.grad(lambda x: gg.ops.sum(d(x)), None, d.trainable_params())(Tensor(x))
+    mask = (x @ w.T + (b if has_bias else 0)) > 0
+    np.testing.assert_allclose(grads[0].asnumpy(), mask.T.astype(np.float32) @ x, rtol=1e-5, atol=1e-6)
+    if has_bias:
+        np.testing.assert_allclose(grads[1].asnumpy(), mask.sum(0), rtol=1e-6)
+
+
+def test_dense_promotes_a_float64_input_as_matmul_does():
+    d = nn.Dense(3, 2, weight_init=Tensor(f32(2, 3)), bias_init="zeros")
+    x = rng.standard_normal((4, 3))
+    y = d(Tensor(x))
+    assert y.dtype == gg.float64
+    np.testing.assert_allclose(y.asnumpy(), x @ d.weight.asnumpy().astype(np.float64).T, rtol=1e-12)
+
+
 @pytest.mark.parametrize("make, err, match", [
     (lambda: nn.Dense(4, 2, weight_init="nope"), ValueError, "unknown initializer name"),
     (lambda: nn.Dense(4, 2, weight_init=Tensor(np.zeros((4, 2), np.float32))), ValueError, r"shape \(2, 4\)"),

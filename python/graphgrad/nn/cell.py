@@ -5,7 +5,9 @@ A Parameter's name is its attribute path from the outermost Cell it was assigned
 checkpoints written from the whole network and from a part of it agree."""
 from collections import OrderedDict
 
+from .._context import graph_mode
 from .._tensor import Parameter
+from .._trace import current
 
 
 class Cell:
@@ -108,8 +110,6 @@ class Cell:
         setattr(self, param_name, param)
 
     def __call__(self, *args, **kwargs):
-        from .._context import graph_mode
-        from .._trace import current
         if graph_mode() and current() is None:  # GRAPH_MODE: construct compiled, once per signature
             compiled = self.__dict__.get("_compiled_construct")
             if compiled is None:

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import ops
 from .._tensor import Parameter, Tensor, float32
+from .._trace import apply
 from ..common.initializer import HeUniform, Uniform, initializer
 from .cell import Cell
 
@@ -134,9 +135,13 @@ class Dense(Cell):
         lead = tuple(x.shape[:-1])
         if x.ndim != 2:
             x = ops.reshape(x, (-1, self.in_channels))
-        y = ops.matmul(x, ops.transpose(self.weight, (1, 0)))
-        if self.bias is not None:
-            y = y + self.bias
+        if x.dtype is self.weight.dtype:  # x @ weight.T + bias as one product: eagerly, no transposed copy
+            operands = [x, self.weight] + ([] if self.bias is None else [self.bias])
+            y = apply("matmul", operands, {"trans_b": 1, "has_bias": int(self.bias is not None)})
+        else:  # (promoted as ops.matmul does)
+            y = ops.matmul(x, ops.transpose(self.weight, (1, 0)))
+            if self.bias is not None:
+                y = y + self.bias
         if self.activation is not None:
             y = self.activation(y)
         if len(lead) != 1:
