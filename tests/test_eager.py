@@ -203,3 +203,27 @@ def test_only_calls_that_need_no_promotion_run_in_cpp():
 
     gg.grad(traced)(f32)
     assert len(taken) == len(misses) + 3
+
+
+def test_every_other_op_runs_with_its_own_attributes_each_call():
+    # run_op compiles each (op, input types, attributes) once: calls that differ only in their
+    # attributes, alternating, each get their own.
+    x = np.arange(24, dtype=np.float32).reshape(4, 6)
+    t = Tensor(x)
+    for _ in range(2):
+        assert ops.reshape(t, (6, 4)).shape == (6, 4) and ops.reshape(t, (3, 8)).shape == (3, 8)
+        np.testing.assert_array_equal(ops.sum(t, 0).asnumpy(), x.sum(0))
+        np.testing.assert_array_equal(ops.sum(t, 1).asnumpy(), x.sum(1))
+        np.testing.assert_array_equal(ops.sum(t, 1, keepdim=True).asnumpy(), x.sum(1, keepdims=True))
+        assert t.astype(gg.float64).dtype == gg.float64 and t.astype(gg.int32).dtype == gg.int32
+        np.testing.assert_array_equal(t[1:3, ::2].asnumpy(), x[1:3, ::2])
+        np.testing.assert_array_equal(t[2].asnumpy(), x[2])
+
+
+def test_random_ops_draw_new_values_each_eager_call_and_repeat_under_a_seed():
+    gg.set_seed(5)
+    first, second = ops.randn(3, 4).asnumpy(), ops.randn(3, 4).asnumpy()
+    assert not np.array_equal(first, second)
+    gg.set_seed(5)
+    np.testing.assert_array_equal(ops.randn(3, 4).asnumpy(), first)
+    np.testing.assert_array_equal(ops.randn(3, 4).asnumpy(), second)

@@ -111,12 +111,26 @@ void install_tensor_dealloc() {
   type->tp_dealloc = tensor_dealloc;
 }
 
+static AttrValue to_attr(const py::handle& v) {
+  if (py::isinstance<py::bool_>(v) || py::isinstance<py::int_>(v)) return v.cast<int64_t>();
+  if (py::isinstance<py::float_>(v)) return v.cast<double>();
+  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+  return v.cast<std::vector<int64_t>>();
+}
+
+Attrs to_attrs(const py::dict& d) {
+  Attrs a;
+  for (auto [k, v] : d) a[k.cast<std::string>()] = to_attr(v);
+  return a;
+}
+
 }  // namespace gg::pyapi
 
 namespace py = pybind11;
 using namespace gg;
 using gg::pyapi::PyTensor;
 using gg::pyapi::numpy_dtype;
+using gg::pyapi::to_attrs;
 
 namespace {
 
@@ -162,29 +176,6 @@ py::array numpy_view(const py::object& self) {
   py::array view(numpy_dtype(t.type.dtype), t.type.shape, strides, t.ptr(), self);
   py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return view;
-}
-
-AttrValue to_attr(const py::handle& v) {
-  if (py::isinstance<py::bool_>(v) || py::isinstance<py::int_>(v)) return v.cast<int64_t>();
-  if (py::isinstance<py::float_>(v)) return v.cast<double>();
-  if (py::isinstance<py::str>(v)) return v.cast<std::string>();
-  return v.cast<std::vector<int64_t>>();
-}
-
-Attrs to_attrs(const py::dict& d) {
-  Attrs a;
-  for (auto [k, v] : d) a[k.cast<std::string>()] = to_attr(v);
-  return a;
-}
-
-std::vector<Tensor> values_of(const std::vector<const PyTensor*>& ts, const char* what) {
-  std::vector<Tensor> v;
-  v.reserve(ts.size());
-  for (const PyTensor* t : ts) {
-    if (t->symbolic()) throw py::type_error(std::string(what) + ": got a traced tensor");
-    v.push_back(t->value);
-  }
-  return v;
 }
 
 py::tuple shape_tuple(const Shape& s) { return py::cast(s); }
@@ -268,17 +259,6 @@ PYBIND11_MODULE(_core, m) {
   gg::pyapi::bind_comm(m);
   gg::pyapi::bind_eager(m);
 
-  m.def("run_op", [](const std::string& op, const std::vector<const PyTensor*>& inputs, const py::dict& attrs) {
-    const OpDef& def = op_def(op);
-    const Attrs a = to_attrs(attrs);
-    std::vector<Tensor> in = values_of(inputs, op.c_str());
-    Tensor out;
-    {
-      py::gil_scoped_release unlocked;
-      out = run_op(def, in, a);
-    }
-    return pyapi::concrete(std::move(out));
-  });
 
   m.def("set_num_threads", &set_num_threads);
   m.def("get_num_threads", &get_num_threads);

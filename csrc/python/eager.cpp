@@ -15,6 +15,7 @@
 
 #include "ops/op.h"
 #include "python/py_tensor.h"
+#include "runtime/plan.h"
 
 namespace gg::pyapi {
 
@@ -132,6 +133,129 @@ struct Eager {
   }
 };
 
+// run_op(name, inputs, attrs): any op, eagerly (ops' Python path, through _trace.apply). Each
+// (op, input types, attributes) is inferred and compiled once; a stateful op (random) each call.
+class OpCache {
+ public:
+  py::object run(const std::string& name, const py::list& inputs, const py::dict& attrs) {
+    const OpDef& op = op_def(name);
+    const size_t n = inputs.size();
+    std::vector<const Tensor*> in(n);
+    key_.assign(name);
+    key_.push_back('\0');
+    for (size_t i = 0; i < n; ++i) {
+      PyObject* o = PyList_GET_ITEM(inputs.ptr(), i);
+      const PyTensor* t = value_of<const PyTensor>(o);
+      if (!t && !py::isinstance<PyTensor>(o))
+        throw py::type_error(name + ": inputs must be Tensors, got " + Py_TYPE(o)->tp_name);
+      if (!t) t = &py::handle(o).cast<const PyTensor&>();  // (a layout value_of does not read)
+      if (t->symbolic()) throw py::type_error(name + ": got a traced tensor");
+      in[i] = &t->value;
+      key_.append(reinterpret_cast<const char*>(&t->type_id), sizeof(int));
+    }
+    if (op.stateful || !append_attrs(attrs)) return uncached(op, in, to_attrs(attrs));
+    auto it = entries_.find(key_);
+    if (it == entries_.end()) {
+      const Attrs a = to_attrs(attrs);
+      std::vector<const Type*> types;
+      for (const Tensor* t : in) types.push_back(&t->type);
+      Entry e{op.infer(types, a), -1, {}, 0};
+      e.out_type_id = intern_type(e.out);
+      if (op.alias_input < 0)
+        e.kernel = op.compile(types, e.out, a);
+      else if (op.view_offset)
+        e.view_bytes = static_cast<size_t>(op.view_offset(a)) * dtype_size(e.out.dtype);
+      if (entries_.size() >= 4096) entries_.clear();  // a bound on a program that makes ever new shapes
+      it = entries_.emplace(key_, std::move(e)).first;
+    }
+    const Entry& e = it->second;
+    PyTensor result;
+    result.type_id = e.out_type_id;
+    if (op.alias_input >= 0) {
+      const Tensor& src = *in[op.alias_input];
+      result.value = Tensor{e.out, src.storage, src.offset + e.view_bytes};
+      return new_tensor(std::move(result));
+    }
+    result.value = Tensor::empty(e.out);
+    std::vector<const void*> args;
+    for (const Tensor* t : in) args.push_back(t->ptr());
+    if (e.out.bytes() < (64 << 10)) {
+      e.kernel(args.data(), result.value.ptr());
+    } else {  // as EagerOp's: the inputs kept alive, the kernel copied
+      std::vector<Tensor> keep;
+      for (const Tensor* t : in) keep.push_back(*t);
+      const Kernel kernel = e.kernel;
+      py::gil_scoped_release unlocked;
+      kernel(args.data(), result.value.ptr());
+    }
+    return new_tensor(std::move(result));
+  }
+
+ private:
+  struct Entry {
+    Type out;
+    int out_type_id;
+    Kernel kernel;      // (none for an alias)
+    size_t view_bytes;  // an alias's offset into its input
+  };
+
+  static py::object uncached(const OpDef& op, const std::vector<const Tensor*>& in, const Attrs& attrs) {
+    std::vector<Tensor> values;
+    for (const Tensor* t : in) values.push_back(*t);
+    Tensor out;
+    {
+      py::gil_scoped_release unlocked;
+      out = gg::run_op(op, values, attrs);
+    }
+    return new_tensor(concrete(std::move(out)));
+  }
+
+  // The attributes onto key_, or false for a value the key does not cover (to_attrs then decides).
+  bool append_attrs(const py::dict& attrs) {
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(attrs.ptr(), &pos, &k, &v)) {
+      Py_ssize_t size;
+      const char* s = PyUnicode_Check(k) ? PyUnicode_AsUTF8AndSize(k, &size) : nullptr;
+      if (!s) return false;
+      key_.append(s, static_cast<size_t>(size) + 1);
+      if (PyLong_Check(v)) {  // (bool too)
+        const long long x = PyLong_AsLongLong(v);
+        if (x == -1 && PyErr_Occurred()) return PyErr_Clear(), false;
+        append('i', x);
+      } else if (PyFloat_Check(v)) {
+        append('f', PyFloat_AS_DOUBLE(v));
+      } else if (PyUnicode_Check(v)) {
+        const char* t = PyUnicode_AsUTF8AndSize(v, &size);
+        if (!t) return PyErr_Clear(), false;
+        key_.push_back('s');
+        key_.append(t, static_cast<size_t>(size) + 1);
+      } else if (PyList_Check(v) || PyTuple_Check(v)) {
+        const Py_ssize_t len = PySequence_Fast_GET_SIZE(v);
+        append('l', static_cast<long long>(len));
+        for (Py_ssize_t i = 0; i < len; ++i) {
+          PyObject* item = PySequence_Fast_ITEMS(v)[i];
+          if (!PyLong_Check(item)) return false;
+          const long long x = PyLong_AsLongLong(item);
+          if (x == -1 && PyErr_Occurred()) return PyErr_Clear(), false;
+          key_.append(reinterpret_cast<const char*>(&x), sizeof x);
+        }
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+  template <class T>
+  void append(char tag, T x) {
+    key_.push_back(tag);
+    key_.append(reinterpret_cast<const char*>(&x), sizeof x);
+  }
+
+  std::string key_;  // the key being built (kept: no allocation per call)
+  std::unordered_map<std::string, Entry> entries_;
+};
+
 struct EagerObject {
   PyObject_HEAD
   vectorcallfunc vectorcall;
@@ -222,6 +346,13 @@ PyType_Spec kEagerSpec = {"graphgrad._core.EagerOp", sizeof(EagerObject), 0,
 }  // namespace
 
 void bind_eager(py::module_& m) {
+  static OpCache* const op_cache = new OpCache;  // (used with the GIL held; kept for the process)
+  m.def(
+      "run_op",
+      [](const std::string& name, const py::list& inputs, const py::dict& attrs) {
+        return op_cache->run(name, inputs, attrs);
+      },
+      "Runs the op `name` on concrete tensors now.");
   g_eager_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&kEagerSpec));
   if (!g_eager_type) throw py::error_already_set();
   m.add_object("EagerOp", py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(g_eager_type)));  // (kept for the process)

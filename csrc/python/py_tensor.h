@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "ir/graph.h"
 #include "runtime/tensor.h"
 
 namespace gg::pyapi {
@@ -39,6 +40,7 @@ extern thread_local bool t_tracing;
 int intern_type(const Type& t);  // a small integer per distinct type, stable for the process
 PyTensor concrete(Tensor t);     // a concrete PyTensor with its type interned
 py::dtype numpy_dtype(DType d);
+Attrs to_attrs(const py::dict& d);    // an op's attributes from Python (ints, floats, strs, int lists)
 py::object new_tensor(PyTensor&& t);  // a new graphgrad.Tensor object holding t
 void install_tensor_dealloc();         // once, after the Tensor class is bound
 

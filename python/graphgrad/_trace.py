@@ -157,12 +157,15 @@ def apply(op, inputs, attrs=None):
     """Runs op now (eager) or records it into the current trace. Errors are located by the
     public op that called this (ops._op)."""
     attrs = attrs or {}
-    trace = current()
+    trace = _local.trace
     if trace is None:
-        for t in inputs:
-            if t._symbolic_:
-                raise leak_error(t)
-        return _core.run_op(op, inputs, attrs)
+        try:
+            return _core.run_op(op, inputs, attrs)
+        except TypeError:  # (run_op refuses a traced tensor; the leak's own error says more)
+            for t in inputs:
+                if isinstance(t, Tensor) and t._symbolic_:
+                    raise leak_error(t) from None
+            raise
     nodes = [trace.node_of(t) for t in inputs]
     return trace.symbolic(trace.graph.add(op, nodes, attrs, user_location()[0]))
 
