@@ -64,3 +64,22 @@ def test_a_0d_tensor_reduces_over_axis_0():
     for out in (ops.mean(s, 0), ops.sum(s, 0), ops.prod(s, -1), ops.amax(s, 0), ops.max(s, 0)[0]):
         assert out.shape == () and out.item() == 3.0
     check(ops.argmax(s, 0), gg.int64, 0)
+
+
+@pytest.mark.parametrize("fn", [ops.softmax, ops.log_softmax])
+def test_softmax_axis_must_be_an_int(fn):
+    # MindSpore 2.7.2 raises TypeError for softmax(x, (1,)); graphgrad's C++ attribute read raised
+    # RuntimeError("std::get: wrong index for variant").
+    with pytest.raises(TypeError, match=fn.__name__):
+        fn(Tensor(X), (1,))
+    with pytest.raises(TypeError, match=fn.__name__):
+        fn(Tensor(X), 1.0)
+
+
+def test_clamp_keeps_the_input_dtype():
+    # MindSpore 2.7.2: ops.clip(int32 [[0,1,2],[3,4,5]], 0.5, 3) is Int32 [[0,1,2],[3,3,3]];
+    # graphgrad's was float32 [[0.5, 1, 2], [3, 3, 3]].
+    x = Tensor(np.arange(6, dtype=np.int32).reshape(2, 3))
+    check(ops.clip(x, 0.5, 3), gg.int32, [[0, 1, 2], [3, 3, 3]])
+    check(x.clamp(max=2.5), gg.int32, [[0, 1, 2], [2, 2, 2]])
+    check(ops.clamp(Tensor([1.5, -2.0]), Tensor(np.float64(0))), gg.float32, [1.5, 0])

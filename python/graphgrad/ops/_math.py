@@ -108,7 +108,8 @@ def where(condition, x, y):
 
 @op
 def clamp(input, min=None, max=None):
-    """input limited to [min, max] (either may be None)."""
+    """input limited to [min, max] (either may be None), in input's dtype (MindSpore's
+    clip(int32 tensor, 0.5, 3) is int32)."""
     check_tensor(input, "clamp", "input")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
@@ -117,7 +118,7 @@ def clamp(input, min=None, max=None):
         out = binary("maximum", out, min)
     if max is not None:
         out = binary("minimum", out, max)
-    return out
+    return cast(out, input.dtype)
 
 
 clip = clamp
@@ -297,10 +298,17 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keep_dims=None):
     return out
 
 
+def _int_axis(axis, op_name):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op_name}: axis must be an int, got {axis!r}")
+    return int(axis)
+
+
 @op
 def softmax(input, axis=-1):
     """exp(input) / sum(exp(input)) along axis, shifted by the maximum."""
     x = check_tensor(input, "softmax", "input")
+    axis = _int_axis(axis, "softmax")
     return apply("softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
 
@@ -308,6 +316,7 @@ def softmax(input, axis=-1):
 def log_softmax(logits, axis=-1):
     """input - logsumexp(input) along axis."""
     x = check_tensor(logits, "log_softmax", "logits")
+    axis = _int_axis(axis, "log_softmax")
     return apply("log_softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
 
