@@ -83,3 +83,75 @@ def test_clamp_keeps_the_input_dtype():
     check(ops.clip(x, 0.5, 3), gg.int32, [[0, 1, 2], [3, 3, 3]])
     check(x.clamp(max=2.5), gg.int32, [[0, 1, 2], [2, 2, 2]])
     check(ops.clamp(Tensor([1.5, -2.0]), Tensor(np.float64(0))), gg.float32, [1.5, 0])
+
+
+# -- shapes --
+
+def test_permute_takes_the_dims_one_by_one():
+    # MindSpore 2.7.2: x.permute(2, 0, 1) is x.permute((2, 0, 1)); graphgrad's raised TypeError.
+    x = Tensor(X)
+    np.testing.assert_array_equal(x.permute(2, 0, 1).asnumpy(), X.transpose(2, 0, 1))
+    np.testing.assert_array_equal(ops.permute(x, (2, 0, 1)).asnumpy(), X.transpose(2, 0, 1))
+    np.testing.assert_array_equal(ops.permute(x, [-1, 1, 0]).asnumpy(), X.transpose(2, 1, 0))
+
+
+def test_unsqueeze_takes_dim():
+    # MindSpore's ops.unsqueeze is (input, dim); graphgrad's was expand_dims's (input_x, axis).
+    assert ops.unsqueeze(Tensor(X), dim=1).shape == (2, 1, 3, 4)
+    assert ops.unsqueeze(Tensor(X), -1).shape == (2, 3, 4, 1)
+
+
+def test_squeeze_leaves_a_dim_that_is_not_1():
+    # MindSpore 2.7.2: squeeze((1, 3, 1) tensor, 1) is the tensor as it is, and axis (0, 1) gives
+    # (3, 1); graphgrad raised ValueError. An axis out of range is still a ValueError.
+    x = Tensor(np.ones((1, 3, 1), np.float32))
+    assert ops.squeeze(x, 1).shape == (1, 3, 1) and ops.squeeze(x, -2).shape == (1, 3, 1)
+    assert ops.squeeze(x, (0, 1)).shape == (3, 1) and x.squeeze((0, 1)).shape == (3, 1)
+    with pytest.raises(ValueError, match="squeeze"):
+        ops.squeeze(x, 3)
+
+
+def test_chunk_checks_chunks():
+    # MindSpore 2.7.2: chunks 0 or -1 is a ValueError, 1.5 a TypeError; graphgrad's chunk(x, 0)
+    # raised ZeroDivisionError.
+    x = Tensor(X)
+    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="chunk"):
+            ops.chunk(x, bad)
+    assert [c.shape for c in ops.chunk(x, 5, 1)] == [(2, 1, 4)] * 3  # (MindSpore: 3 pieces)
+
+
+def test_stack_of_different_shapes_names_stack_and_the_shapes():
+    # MindSpore raises ValueError; graphgrad's message named concat and the expanded shapes.
+    a = Tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError) as e:
+        ops.stack([a, a, Tensor(np.ones((2, 2), np.float32))])
+    assert str(e.value).startswith("stack: ") and "(2, 2)" in str(e.value) and "(2, 3)" in str(e.value)
+
+
+def test_tile():
+    # MindSpore 2.7.2: tile((2, 3), (2,)) is (2, 6), tile(0-d, (2, 3)) is (2, 3), a 0 in dims gives
+    # an empty dim, a negative one is a ValueError.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for dims in ((2, 1), (2,), (2, 1, 2), (0, 2), (1, 1)):
+        out = ops.tile(Tensor(a), dims)
+        assert out.dtype is gg.float32
+        np.testing.assert_array_equal(out.asnumpy(), np.tile(a, dims))
+    check(ops.tile(Tensor(1), (2, 3)), gg.int64, np.ones((2, 3)))
+    np.testing.assert_array_equal(gg.grad(lambda x: ops.tile(x, (2, 2)).sum())(Tensor(a)).asnumpy(), np.full((2, 3), 4))
+    with pytest.raises(ValueError, match="tile"):
+        ops.tile(Tensor(a), (-1, 2))
+    with pytest.raises(TypeError, match="tile"):
+        ops.tile(Tensor(a), 2.0)
+
+
+def test_all_and_any():
+    # MindSpore 2.7.2: ops.all/any(input, axis=None, keep_dims=False), bool results for any dtype.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    x = Tensor(a)
+    check(ops.all(x > 1), gg.bool_, False)
+    check(ops.all(x > -1, 1), gg.bool_, [True, True])
+    check(ops.any(x > 4, (0, 1)), gg.bool_, True)
+    check(ops.any(x > 4, axis=1, keep_dims=True), gg.bool_, [[False], [True]])
+    check(ops.all(x), gg.bool_, False)  # 0.0 is false
+    check(ops.any(Tensor([0, 1])), gg.bool_, True)

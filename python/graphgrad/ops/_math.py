@@ -224,6 +224,20 @@ def _arg(name, input, axis, keepdims, op_name):
 
 
 @op
+def all(input, axis=None, keep_dims=False):
+    """Whether every element along axis is true (nonzero), as bool."""
+    check_tensor(input, "all", "input")
+    return _extreme("reduce_min", cast(input, bool_), axis, keep_dims, "all")
+
+
+@op
+def any(input, axis=None, keep_dims=False):
+    """Whether any element along axis is true (nonzero), as bool."""
+    check_tensor(input, "any", "input")
+    return _extreme("reduce_max", cast(input, bool_), axis, keep_dims, "any")
+
+
+@op
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The index of the first maximum along dim (of the flattened input when None), int64."""
     return _arg("argmax", input, _alias(dim, axis), _alias(keepdim, keepdims), "argmax")
