@@ -155,3 +155,13 @@ def test_all_and_any():
     check(ops.any(x > 4, axis=1, keep_dims=True), gg.bool_, [[False], [True]])
     check(ops.all(x), gg.bool_, False)  # 0.0 is false
     check(ops.any(Tensor([0, 1])), gg.bool_, True)
+
+
+# -- elementwise and creation --
+
+def test_arange_of_tensors_takes_their_values():
+    # MindSpore 2.7.2: arange(Tensor(1), Tensor(7), Tensor(2)) is Int64 [1, 3, 5] and
+    # arange(Tensor(3.0)) Float32 [0, 1, 2]; graphgrad's was float32 for int tensors.
+    check(ops.arange(Tensor(1), Tensor(7), Tensor(2)), gg.int64, [1, 3, 5])
+    check(ops.arange(Tensor(np.int32(3))), gg.int64, [0, 1, 2])
+    check(ops.arange(Tensor(3.0)), gg.float32, [0, 1, 2])

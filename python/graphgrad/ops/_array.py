@@ -72,6 +72,8 @@ def tensor(input_data, dtype=None):
 @op
 def arange(start=0, end=None, step=1, *, dtype=None):
     """start, start + step, ... below end; int64 for int arguments, else float32."""
+    # 0-d tensors count as their values (MindSpore: arange(Tensor(3)) is int64)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if step == 0:
