@@ -72,6 +72,8 @@ def tensor(input_data, dtype=None):
 @op
 def arange(start=0, end=None, step=1, *, dtype=None):
     """start, start + step, ... below end; int64 for int arguments, else float32."""
+    # 0-d tensors count as their values (MindSpore: arange(Tensor(3)) is int64)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -165,7 +167,11 @@ def transpose(input, input_perm):
     return apply("transpose", [input], {"perm": perm})
 
 
-permute = transpose
+@op
+def permute(input, *dims):
+    """input with its axes permuted; the dims as a tuple or one by one (x.permute(2, 0, 1), as
+    MindSpore's Tensor.permute)."""
+    return transpose(input, tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
 
 @op
@@ -189,12 +195,16 @@ def expand_dims(input_x, axis):
     return reshape(input_x, shape)
 
 
-unsqueeze = expand_dims
+@op
+def unsqueeze(input, dim):
+    """A size-1 dim inserted at dim (expand_dims under MindSpore's other name)."""
+    return expand_dims(input, dim)
 
 
 @op
 def squeeze(input, axis=None):
-    """Size-1 dims removed (all of them, or those in axis)."""
+    """Size-1 dims removed (all of them, or those in axis; an axis whose dim is not 1 stays, as
+    in MindSpore)."""
     check_tensor(input, "squeeze", "input")
     if axis is None:
         axes = [i for i, d in enumerate(input.shape) if d == 1]
@@ -205,10 +215,7 @@ def squeeze(input, axis=None):
         for a in axes:
             if not -input.ndim <= a < input.ndim:
                 raise ValueError(f"squeeze: axis {a} is out of range for a {input.ndim}-d tensor")
-        axes = [a % input.ndim for a in axes]
-        for a in axes:
-            if input.shape[a] != 1:
-                raise ValueError(f"squeeze: dim {a} of {input.shape} is not 1")
+        axes = [a % input.ndim for a in axes if input.shape[a] == 1]
     return reshape(input, [d for i, d in enumerate(input.shape) if i not in axes])
 
 
@@ -234,6 +241,10 @@ def stack(tensors, axis=0):
     """The tensors (all of one shape) joined along a new axis."""
     if not isinstance(tensors, (list, tuple)) or not tensors:
         raise TypeError("stack: tensors must be a non-empty list or tuple of Tensors")
+    for i, t in enumerate(tensors):
+        if check_tensor(t, "stack", f"tensors[{i}]").shape != tensors[0].shape:
+            raise ValueError(f"stack: tensors must all have one shape, got {tensors[0].shape} (tensors[0]) and "
+                             f"{t.shape} (tensors[{i}])")
     return concat([expand_dims(check_tensor(t, "stack", f"tensors[{i}]"), axis) for i, t in enumerate(tensors)], axis)
 
 
@@ -275,6 +286,10 @@ def split(tensor, split_size_or_sections, axis=0):
 def chunk(input, chunks, axis=0):
     """input in `chunks` pieces along axis (the last may be smaller)."""
     check_tensor(input, "chunk", "input")
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = input.shape[axis % input.ndim]
     return split(input, -(-n // chunks), axis)
 
@@ -307,6 +322,25 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
         perm.insert(axis % out.ndim, out.ndim - 1)
         out = transpose(out, tuple(perm))
     return out
+
+
+@op
+def tile(input, dims):
+    """input repeated dims[i] times along axis i (numpy's tile: the shorter of input's shape and
+    dims is padded with leading 1s)."""
+    check_tensor(input, "tile", "input")
+    if not isinstance(dims, (tuple, list)) or builtins.any(
+            isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"tile: dims must be a tuple of ints, got {dims!r}")
+    if builtins.any(d < 0 for d in dims):
+        raise ValueError(f"tile: dims must not be negative, got {tuple(dims)} for input of shape {input.shape}")
+    n = builtins.max(len(dims), input.ndim)
+    dims = [1] * (n - len(dims)) + [int(d) for d in dims]
+    shape = [1] * (n - input.ndim) + list(input.shape)
+    # each axis i as a (dims[i], shape[i]) pair: the copies are a broadcast of a new axis before it
+    pairs = reshape(input, [v for d in shape for v in (1, d)])
+    out = broadcast_to(pairs, [v for r, d in zip(dims, shape) for v in (r, d)])
+    return reshape(out, [r * d for r, d in zip(dims, shape)])
 
 
 # --- indexing

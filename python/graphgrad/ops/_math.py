@@ -112,7 +112,8 @@ def where(condition, x, y):
 
 @op
 def clamp(input, min=None, max=None):
-    """input limited to [min, max] (either may be None)."""
+    """input limited to [min, max] (either may be None), in input's dtype (MindSpore's
+    clip(int32 tensor, 0.5, 3) is int32)."""
     check_tensor(input, "clamp", "input")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
@@ -121,7 +122,7 @@ def clamp(input, min=None, max=None):
         out = binary("maximum", out, min)
     if max is not None:
         out = binary("minimum", out, max)
-    return out
+    return cast(out, input.dtype)
 
 
 clip = clamp
@@ -130,10 +131,31 @@ clip = clamp
 # --- reductions
 
 
+def _alias(value, alias):
+    """The argument under its other name when that is given: MindSpore's functions and Tensor
+    methods name it either way (axis or dim, keep_dims, keepdims or keepdim)."""
+    return value if alias is None else alias
+
+
+def _axes(x, axis, op_name):
+    """A reduction's axes, each in [0, ndim) and listed once (None or (): all of them). A 0-d
+    tensor takes axis 0 or -1, as MindSpore's does."""
+    axes = axes_arg(axis, x.ndim, op_name)
+    if x.ndim == 0 and set(axes) <= {0, -1}:
+        return []
+    out = []
+    for a in axes:
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(f"{op_name}: axis {a} is out of range for input of shape {tuple(x.shape)}")
+        if a % x.ndim in out:
+            raise ValueError(f"{op_name}: axis {a} is repeated in {axis!r} (input of shape {tuple(x.shape)})")
+        out.append(a % x.ndim)
+    return out
+
+
 def _reduce(name, x, axis, keep_dims, op_name):
     check_tensor(x, op_name, "input")
-    axes = axes_arg(axis, x.ndim, op_name)
-    return apply(name, [x], {"axes": axes, "keep_dims": bool(keep_dims)})
+    return apply(name, [x], {"axes": _axes(x, axis, op_name), "keep_dims": bool(keep_dims)})
 
 
 @op
@@ -152,16 +174,16 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 @op
-def mean(input, axis=None, keep_dims=False):
+def mean(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
     """The mean over axis (an int, a tuple or None for all). Int tensors give it truncated
     towards 0 (-7 / 2 is -3), as MindSpore does."""
     check_tensor(input, "mean", "input")
     if input.dtype.kind == "b":  # (MindSpore's ReduceMean refuses bool too)
         raise TypeError("mean: no mean of a bool tensor; cast it to a float dtype first")
-    axes = axes_arg(axis, input.ndim, "mean")
+    axes, keep_dims = _axes(input, _alias(axis, dim), "mean"), _alias(keep_dims, keepdim)
     n = 1
     for a in axes:
-        n *= input.shape[a] if -input.ndim <= a < input.ndim else 1
+        n *= input.shape[a]
     s = sum(input, tuple(axes), keep_dims)
     if input.dtype.kind == "f":
         return cast(binary("div", s, float(n)), input.dtype)
@@ -194,24 +216,41 @@ def _arg(name, input, axis, keepdims, op_name):
     x = input
     if x.dtype.kind == "b" or x.dtype.name == "Float16":
         x = cast(x, float32 if x.dtype.kind == "f" else int64)
-    if axis is None:
+    if axis is None or (x.ndim == 0 and axis in (0, -1)):
+        # over everything: a 0-d index (MindSpore's keepdims has no effect here)
         from ._array import reshape
-        x, axis = reshape(x, (-1,)), 0
-        if keepdims:
-            raise ValueError(f"{op_name}: keepdims needs an axis")
+        x, axis, keepdims = reshape(x, (-1,)), 0, False
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"{op_name}: axis must be an int or None, got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op_name}: axis {axis} is out of range for input of shape {tuple(input.shape)}")
     return apply(name, [x], {"axis": axis, "keep_dims": bool(keepdims)})
 
 
 @op
-def argmax(input, dim=None, keepdim=False):
-    """The index of the first maximum along dim (of the flattened input when None), int64."""
-    return _arg("argmax", input, dim, keepdim, "argmax")
+def all(input, axis=None, keep_dims=False):
+    """Whether every element along axis is true (nonzero), as bool."""
+    check_tensor(input, "all", "input")
+    return _extreme("reduce_min", cast(input, bool_), axis, keep_dims, "all")
 
 
 @op
-def argmin(input, dim=None, keepdim=False):
+def any(input, axis=None, keep_dims=False):
+    """Whether any element along axis is true (nonzero), as bool."""
+    check_tensor(input, "any", "input")
+    return _extreme("reduce_max", cast(input, bool_), axis, keep_dims, "any")
+
+
+@op
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The index of the first maximum along dim (of the flattened input when None), int64."""
+    return _arg("argmax", input, _alias(dim, axis), _alias(keepdim, keepdims), "argmax")
+
+
+@op
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The index of the first minimum along dim (of the flattened input when None), int64."""
-    return _arg("argmin", input, dim, keepdim, "argmin")
+    return _arg("argmin", input, _alias(dim, axis), _alias(keepdim, keepdims), "argmin")
 
 
 def _at_index(input, index, axis):
@@ -232,40 +271,42 @@ def _at_index(input, index, axis):
 @op
 def max(input, axis=None, keepdims=False):
     """(maximum, index of the first maximum) along axis, as MindSpore's ops.max."""
-    if axis is None:  # over everything: MindSpore shares the gradient of a tie, as amax
-        return amax(input, axis, keepdims), argmax(input, axis, keepdims)
-    index = argmax(input, axis, keepdims)
+    index = _arg("argmax", input, axis, keepdims, "max")
+    if axis is None or input.ndim == 0:  # over everything: MindSpore shares the gradient of a tie, as amax
+        return amax(input), index
     return _at_index(input, index, axis), index
 
 
 @op
 def min(input, axis=None, keepdims=False):
     """(minimum, index of the first minimum) along axis, as MindSpore's ops.min."""
-    if axis is None:
-        return amin(input, axis, keepdims), argmin(input, axis, keepdims)
-    index = argmin(input, axis, keepdims)
+    index = _arg("argmin", input, axis, keepdims, "min")
+    if axis is None or input.ndim == 0:
+        return amin(input), index
     return _at_index(input, index, axis), index
 
 
 @op
-def prod(input, axis=None, keep_dims=False):
+def prod(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
     """The product over axis; bool and int32 multiply as int64 (MindSpore)."""
     check_tensor(input, "prod", "input")
     x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
-    return _reduce("reduce_prod", x, axis, keep_dims, "prod")
+    return _reduce("reduce_prod", x, _alias(axis, dim), _alias(keep_dims, keepdim), "prod")
 
 
 @op
-def logsumexp(input, axis, keep_dims=False):
-    """log(sum(exp(input))) over axis (an int or a tuple), shifted by the maximum so nothing
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keep_dims=None):
+    """log(sum(exp(input))) over dim (an int or a tuple), shifted by the maximum so nothing
     overflows."""
     check_tensor(input, "logsumexp", "input")
     x = cast(input, float32) if input.dtype.kind != "f" else input
-    axes = axes_arg(axis, x.ndim, "logsumexp")
+    axis, keep_dims = _alias(dim, axis), _alias(keepdim, keep_dims)
+    if axis is None:
+        raise TypeError("logsumexp: dim (an int or a tuple of ints) is required")
+    axes = _axes(x, axis, "logsumexp")
     if len(axes) == 1:
         return apply("logsumexp", [x], {"axis": axes[0], "keep_dims": bool(keep_dims)})
-    from ._array import reshape, transpose  # several axes: moved last and merged into one
-    axes = [a % x.ndim for a in axes]
+    from ._array import reshape, transpose  # several axes (or none, of a 0-d input): moved last and merged into one
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = transpose(x, tuple(rest + axes))
     merged = reshape(moved, [x.shape[a] for a in rest] + [-1])
@@ -275,10 +316,17 @@ def logsumexp(input, axis, keep_dims=False):
     return out
 
 
+def _int_axis(axis, op_name):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op_name}: axis must be an int, got {axis!r}")
+    return int(axis)
+
+
 @op
 def softmax(input, axis=-1):
     """exp(input) / sum(exp(input)) along axis, shifted by the maximum."""
     x = check_tensor(input, "softmax", "input")
+    axis = _int_axis(axis, "softmax")
     return apply("softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
 
@@ -286,6 +334,7 @@ def softmax(input, axis=-1):
 def log_softmax(logits, axis=-1):
     """input - logsumexp(input) along axis."""
     x = check_tensor(logits, "log_softmax", "logits")
+    axis = _int_axis(axis, "log_softmax")
     return apply("log_softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
 

@@ -1,0 +1,167 @@
+"""ops and Tensor operators against what MindSpore 2.7.2 does with the same calls (the values
+and dtypes in the comments were printed by mindspore==2.7.2 on CPU)."""
+import numpy as np
+import pytest
+
+import graphgrad as gg
+from graphgrad import Tensor, ops
+
+
+def check(out, dtype, values):
+    assert out.dtype is dtype
+    np.testing.assert_array_equal(out.asnumpy(), np.asarray(values))
+
+
+X = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7
+
+
+# -- reductions --
+
+def test_reduction_methods_take_dim_and_keepdim_as_mindspore_tensors_do():
+    # MindSpore's Tensor.mean/prod take (dim, keepdim) and (axis, keep_dims); argmax/argmin take
+    # axis= and keepdims= too. graphgrad's raised TypeError (unexpected keyword).
+    x = Tensor(X)
+    assert x.mean(1, keepdim=True).shape == (2, 1, 4) and x.mean(dim=1).shape == (2, 4)
+    np.testing.assert_array_equal(x.mean(dim=1).asnumpy(), X.mean(1))
+    assert x.prod(1, keepdim=True).shape == (2, 1, 4)
+    np.testing.assert_array_equal(x.prod(dim=1).asnumpy(), X.prod(1))
+    check(x.argmax(axis=1), gg.int64, X.argmax(1))
+    check(x.argmin(axis=-1), gg.int64, X.argmin(-1))
+    assert x.argmax(1, keepdims=True).shape == (2, 1, 4)
+    assert ops.argmin(x, axis=1, keepdims=True).shape == (2, 1, 4)
+    # MindSpore's ops.logsumexp is (input, dim, keepdim)
+    out = ops.logsumexp(x, dim=1, keepdim=True)
+    assert out.shape == (2, 1, 4)
+    np.testing.assert_allclose(out.asnumpy(), np.log(np.exp(X.astype(np.float64)).sum(1, keepdims=True)), rtol=1e-6)
+
+
+def test_argmax_and_max_over_everything_ignore_keepdims():
+    # MindSpore 2.7.2: ops.argmax(x, None, True) is Int64 () 23 and ops.max(x, None, True)'s value
+    # is 0-d; graphgrad raised ValueError("keepdims needs an axis").
+    x = Tensor(X)
+    check(ops.argmax(x, None, True), gg.int64, 23)
+    check(x.argmin(None, True), gg.int64, 0)
+    value, index = ops.max(x, None, True)
+    assert value.shape == () and index.shape == () and value.item() == 16.0
+
+
+@pytest.mark.parametrize("fn, name", [
+    (lambda x: ops.mean(x, 3), "mean"), (lambda x: ops.sum(x, -4), "sum"), (lambda x: ops.prod(x, (0, 5)), "prod"),
+    (lambda x: ops.amax(x, 3), "amax"), (lambda x: ops.amin(x, (1, 1)), "amin"), (lambda x: ops.mean(x, (1, -2)), "mean"),
+    (lambda x: ops.argmax(x, 5), "argmax"), (lambda x: ops.max(x, -4), "max"), (lambda x: ops.logsumexp(x, 3), "logsumexp"),
+])
+def test_a_bad_reduction_axis_is_a_value_error_naming_the_op_and_shape(fn, name):
+    # MindSpore raises ValueError for an axis out of range (RuntimeError for a repeated one);
+    # graphgrad's named the kernel (reduce_sum for mean, reduce_max for amax).
+    with pytest.raises(ValueError) as e:
+        fn(Tensor(X))
+    assert str(e.value).startswith(f"{name}: ") and "(2, 3, 4)" in str(e.value)
+
+
+def test_a_0d_tensor_reduces_over_axis_0():
+    # MindSpore 2.7.2: ops.mean(Tensor(3.0), 0) is 3.0, ops.argmax(Tensor(3.0), 0) is 0.
+    s = Tensor(3.0)
+    for out in (ops.mean(s, 0), ops.sum(s, 0), ops.prod(s, -1), ops.amax(s, 0), ops.max(s, 0)[0]):
+        assert out.shape == () and out.item() == 3.0
+    check(ops.argmax(s, 0), gg.int64, 0)
+
+
+@pytest.mark.parametrize("fn", [ops.softmax, ops.log_softmax])
+def test_softmax_axis_must_be_an_int(fn):
+    # MindSpore 2.7.2 raises TypeError for softmax(x, (1,)); graphgrad's C++ attribute read raised
+    # RuntimeError("std::get: wrong index for variant").
+    with pytest.raises(TypeError, match=fn.__name__):
+        fn(Tensor(X), (1,))
+    with pytest.raises(TypeError, match=fn.__name__):
+        fn(Tensor(X), 1.0)
+
+
+def test_clamp_keeps_the_input_dtype():
+    # MindSpore 2.7.2: ops.clip(int32 [[0,1,2],[3,4,5]], 0.5, 3) is Int32 [[0,1,2],[3,3,3]];
+    # graphgrad's was float32 [[0.5, 1, 2], [3, 3, 3]].
+    x = Tensor(np.arange(6, dtype=np.int32).reshape(2, 3))
+    check(ops.clip(x, 0.5, 3), gg.int32, [[0, 1, 2], [3, 3, 3]])
+    check(x.clamp(max=2.5), gg.int32, [[0, 1, 2], [2, 2, 2]])
+    check(ops.clamp(Tensor([1.5, -2.0]), Tensor(np.float64(0))), gg.float32, [1.5, 0])
+
+
+# -- shapes --
+
+def test_permute_takes_the_dims_one_by_one():
+    # MindSpore 2.7.2: x.permute(2, 0, 1) is x.permute((2, 0, 1)); graphgrad's raised TypeError.
+    x = Tensor(X)
+    np.testing.assert_array_equal(x.permute(2, 0, 1).asnumpy(), X.transpose(2, 0, 1))
+    np.testing.assert_array_equal(ops.permute(x, (2, 0, 1)).asnumpy(), X.transpose(2, 0, 1))
+    np.testing.assert_array_equal(ops.permute(x, [-1, 1, 0]).asnumpy(), X.transpose(2, 1, 0))
+
+
+def test_unsqueeze_takes_dim():
+    # MindSpore's ops.unsqueeze is (input, dim); graphgrad's was expand_dims's (input_x, axis).
+    assert ops.unsqueeze(Tensor(X), dim=1).shape == (2, 1, 3, 4)
+    assert ops.unsqueeze(Tensor(X), -1).shape == (2, 3, 4, 1)
+
+
+def test_squeeze_leaves_a_dim_that_is_not_1():
+    # MindSpore 2.7.2: squeeze((1, 3, 1) tensor, 1) is the tensor as it is, and axis (0, 1) gives
+    # (3, 1); graphgrad raised ValueError. An axis out of range is still a ValueError.
+    x = Tensor(np.ones((1, 3, 1), np.float32))
+    assert ops.squeeze(x, 1).shape == (1, 3, 1) and ops.squeeze(x, -2).shape == (1, 3, 1)
+    assert ops.squeeze(x, (0, 1)).shape == (3, 1) and x.squeeze((0, 1)).shape == (3, 1)
+    with pytest.raises(ValueError, match="squeeze"):
+        ops.squeeze(x, 3)
+
+
+def test_chunk_checks_chunks():
+    # MindSpore 2.7.2: chunks 0 or -1 is a ValueError, 1.5 a TypeError; graphgrad's chunk(x, 0)
+    # raised ZeroDivisionError.
+    x = Tensor(X)
+    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="chunk"):
+            ops.chunk(x, bad)
+    assert [c.shape for c in ops.chunk(x, 5, 1)] == [(2, 1, 4)] * 3  # (MindSpore: 3 pieces)
+
+
+def test_stack_of_different_shapes_names_stack_and_the_shapes():
+    # MindSpore raises ValueError; graphgrad's message named concat and the expanded shapes.
+    a = Tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError) as e:
+        ops.stack([a, a, Tensor(np.ones((2, 2), np.float32))])
+    assert str(e.value).startswith("stack: ") and "(2, 2)" in str(e.value) and "(2, 3)" in str(e.value)
+
+
+def test_tile():
+    # MindSpore 2.7.2: tile((2, 3), (2,)) is (2, 6), tile(0-d, (2, 3)) is (2, 3), a 0 in dims gives
+    # an empty dim, a negative one is a ValueError.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for dims in ((2, 1), (2,), (2, 1, 2), (0, 2), (1, 1)):
+        out = ops.tile(Tensor(a), dims)
+        assert out.dtype is gg.float32
+        np.testing.assert_array_equal(out.asnumpy(), np.tile(a, dims))
+    check(ops.tile(Tensor(1), (2, 3)), gg.int64, np.ones((2, 3)))
+    np.testing.assert_array_equal(gg.grad(lambda x: ops.tile(x, (2, 2)).sum())(Tensor(a)).asnumpy(), np.full((2, 3), 4))
+    with pytest.raises(ValueError, match="tile"):
+        ops.tile(Tensor(a), (-1, 2))
+    with pytest.raises(TypeError, match="tile"):
+        ops.tile(Tensor(a), 2.0)
+
+
+def test_all_and_any():
+    # MindSpore 2.7.2: ops.all/any(input, axis=None, keep_dims=False), bool results for any dtype.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    x = Tensor(a)
+    check(ops.all(x > 1), gg.bool_, False)
+    check(ops.all(x > -1, 1), gg.bool_, [True, True])
+    check(ops.any(x > 4, (0, 1)), gg.bool_, True)
+    check(ops.any(x > 4, axis=1, keep_dims=True), gg.bool_, [[False], [True]])
+    check(ops.all(x), gg.bool_, False)  # 0.0 is false
+    check(ops.any(Tensor([0, 1])), gg.bool_, True)
+
+
+# -- elementwise and creation --
+
+def test_arange_of_tensors_takes_their_values():
+    # MindSpore 2.7.2: arange(Tensor(1), Tensor(7), Tensor(2)) is Int64 [1, 3, 5] and
+    # arange(Tensor(3.0)) Float32 [0, 1, 2]; graphgrad's was float32 for int tensors.
+    check(ops.arange(Tensor(1), Tensor(7), Tensor(2)), gg.int64, [1, 3, 5])
+    check(ops.arange(Tensor(np.int32(3))), gg.int64, [0, 1, 2])
+    check(ops.arange(Tensor(3.0)), gg.float32, [0, 1, 2])
