@@ -2,8 +2,10 @@
 operands need no promotion, the rest in the Python path. Whichever path takes a call, the user
 sees the same thing: the same bits and dtype, the same errors at their own line, and the op
 recorded, not run, while tracing."""
+import copy
 import inspect
 import operator
+import pickle
 import threading
 
 import numpy as np
@@ -148,6 +150,8 @@ def test_the_ops_keep_their_names_docs_and_signatures():
     assert list(inspect.signature(ops.add).parameters) == ["input", "other"]
     assert list(inspect.signature(ops.matmul).parameters) == ["input", "other"]
     assert ops.relu.__name__ == "relu"
+    # Pickled and copied by reference, as functions are (a Cell holding one deep-copies).
+    assert pickle.loads(pickle.dumps(ops.relu)) is ops.relu and copy.deepcopy(ops.add) is ops.add
 
 
 def test_parameters_take_the_eager_path_and_stay_unchanged():

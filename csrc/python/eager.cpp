@@ -312,6 +312,14 @@ PyObject* eager_reflected(PyObject* self, PyObject* fallback) {
   }
 }
 
+// Pickled and deep-copied by reference, as a function is: its module's attribute of its name.
+PyObject* eager_reduce(PyObject* self, PyObject*) { return PyObject_GetAttrString(self, "__qualname__"); }
+
+PyObject* eager_repr(PyObject* self) {
+  const Eager& e = *reinterpret_cast<EagerObject*>(self)->eager;
+  return PyUnicode_FromFormat("<graphgrad op %s%s>", e.op->name.c_str(), e.reflected ? " (reflected)" : "");
+}
+
 void eager_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
   auto* o = reinterpret_cast<EagerObject*>(self);
@@ -323,6 +331,7 @@ void eager_dealloc(PyObject* self) {
 
 PyMethodDef kEagerMethods[] = {
     {"reflected", eager_reflected, METH_O, "The op with its operands swapped, `fallback` taking the rest."},
+    {"__reduce__", eager_reduce, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 PyMemberDef kEagerMembers[] = {
     {"__vectorcalloffset__", T_PYSSIZET, offsetof(EagerObject, vectorcall), READONLY, nullptr},
@@ -335,6 +344,7 @@ PyType_Slot kEagerSlots[] = {
     {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
     {Py_tp_descr_get, reinterpret_cast<void*>(eager_get)},
     {Py_tp_dealloc, reinterpret_cast<void*>(eager_dealloc)},
+    {Py_tp_repr, reinterpret_cast<void*>(eager_repr)},
     {Py_tp_methods, kEagerMethods},
     {Py_tp_members, kEagerMembers},
     {Py_tp_getset, kEagerGetSet},
