@@ -259,7 +259,6 @@ PYBIND11_MODULE(_core, m) {
   gg::pyapi::bind_comm(m);
   gg::pyapi::bind_eager(m);
 
-
   m.def("set_num_threads", &set_num_threads);
   m.def("get_num_threads", &get_num_threads);
   m.def("isa", [] { return std::string(kernels::isa_name(kernels::active_isa())); });
