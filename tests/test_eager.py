@@ -231,3 +231,31 @@ def test_random_ops_draw_new_values_each_eager_call_and_repeat_under_a_seed():
     gg.set_seed(5)
     np.testing.assert_array_equal(ops.randn(3, 4).asnumpy(), first)
     np.testing.assert_array_equal(ops.randn(3, 4).asnumpy(), second)
+
+
+@pytest.mark.parametrize("key", [0, 2, -1, -3, slice(1, 3), slice(None), slice(-2, None), slice(3, 1), slice(5, 9),
+                                 slice(0, 4, 2), (1, 2), (slice(None), 1), Ellipsis, None, 4, -4, True])
+def test_indexing_gives_what_ops_getitem_gives(key):
+    # An int or a step-1 slice of the first axis is a view made in C++; the rest go to ops.
+    x = np.arange(24, dtype=np.float32).reshape(3, 2, 4)
+    t = Tensor(x)
+    got, want = outcome(lambda: t[key]), outcome(lambda: ops._array.getitem(t, key))
+    if isinstance(want, tuple):
+        assert got == want
+    else:
+        same(got, want)
+        np.testing.assert_array_equal(got.asnumpy(), x[key])
+    for row, want_row in zip(t, x):  # iteration indexes too
+        np.testing.assert_array_equal(row.asnumpy(), want_row)
+
+
+def test_a_parameter_indexed_while_tracing_is_read_by_the_graph():
+    # Eagerly t[0] is a view; traced, it must stay an op on the Parameter (its new value read at
+    # each call, and differentiated), never a constant taken while tracing.
+    p = gg.Parameter(Tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)), name="p")
+    f = gg.jit(lambda x: p[1] * x)
+    np.testing.assert_array_equal(f(Tensor(np.ones(2, np.float32))).asnumpy(), [3.0, 4.0])
+    p.set_data(Tensor(np.array([[0.0, 0.0], [5.0, 6.0]], np.float32)))
+    np.testing.assert_array_equal(f(Tensor(np.ones(2, np.float32))).asnumpy(), [5.0, 6.0])
+    g = gg.grad(lambda x: ops.sum(p[0] * x), None, [p])(Tensor(np.array([2.0, 3.0], np.float32)))
+    np.testing.assert_array_equal(g[0].asnumpy(), [[2.0, 3.0], [0.0, 0.0]])

@@ -355,9 +355,41 @@ PyType_Slot kEagerSlots[] = {
 PyType_Spec kEagerSpec = {"graphgrad._core.EagerOp", sizeof(EagerObject), 0,
                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR, kEagerSlots};
 
+// t[key] for an int or a step-1 slice of the first axis: a contiguous block of t, so a view of
+// its storage (tensors are immutable: sharing is safe, as reshape's is). None for anything else,
+// any index while tracing (a Parameter's row must be read by the graph), and an index out of
+// range: ops' getitem takes those, and raises the errors.
+py::object first_axis_view(py::handle self, py::handle key) {
+  const PyTensor* t = value_of<const PyTensor>(self.ptr());
+  if (!t || t->symbolic() || t_tracing || t->value.type.shape.empty()) return py::none();
+  const Type& type = t->value.type;
+  const Py_ssize_t rows = static_cast<Py_ssize_t>(type.shape[0]);
+  Py_ssize_t start, stop, step = 1, count = 1;
+  if (PyLong_CheckExact(key.ptr())) {
+    start = PyLong_AsSsize_t(key.ptr());
+    if (start == -1 && PyErr_Occurred()) return PyErr_Clear(), py::none();
+    if (start < 0) start += rows;
+    if (start < 0 || start >= rows) return py::none();
+  } else if (PySlice_Check(key.ptr())) {
+    if (PySlice_Unpack(key.ptr(), &start, &stop, &step) < 0) return PyErr_Clear(), py::none();
+    if (step != 1) return py::none();
+    count = PySlice_AdjustIndices(rows, &start, &stop, step);
+  } else {
+    return py::none();
+  }
+  Type out{type.dtype, Shape(type.shape.begin() + 1, type.shape.end())};
+  const size_t row_bytes = out.bytes();
+  if (!PyLong_CheckExact(key.ptr())) out.shape.insert(out.shape.begin(), count);
+  PyTensor p;
+  p.type_id = intern_type(out);
+  p.value = Tensor{std::move(out), t->value.storage, t->value.offset + static_cast<size_t>(start) * row_bytes};
+  return new_tensor(std::move(p));
+}
+
 }  // namespace
 
 void bind_eager(py::module_& m) {
+  m.def("first_axis_view", &first_axis_view, "t[key] for an int or a step-1 slice as a view, else None.");
   static OpCache* const op_cache = new OpCache;  // (used with the GIL held; kept for the process)
   m.def(
       "run_op",

@@ -249,7 +249,16 @@ Tensor.__neg__ = lambda self: _ops.neg(self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: _ops.abs(self)
 Tensor.__invert__ = lambda self: _ops.logical_not(self)
-Tensor.__getitem__ = lambda self, key: _ops._array.getitem(self, key)
+
+
+def _getitem(self, key):
+    """t[key]. An int or a step-1 slice of the first axis outside a trace is a view of t's storage
+    (csrc/python/eager.cpp); ops' getitem takes every other index."""
+    view = _core.first_axis_view(self, key)
+    return _ops._array.getitem(self, key) if view is None else view
+
+
+Tensor.__getitem__ = _getitem
 Tensor.T = property(lambda self: _ops.transpose(self, tuple(reversed(range(self.ndim)))))
 
 # Methods named as MindSpore's Tensor methods: ops with the tensor first.
