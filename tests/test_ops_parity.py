@@ -165,3 +165,89 @@ def test_arange_of_tensors_takes_their_values():
     check(ops.arange(Tensor(1), Tensor(7), Tensor(2)), gg.int64, [1, 3, 5])
     check(ops.arange(Tensor(np.int32(3))), gg.int64, [0, 1, 2])
     check(ops.arange(Tensor(3.0)), gg.float32, [0, 1, 2])
+
+
+# -- bad arguments: MindSpore's exception type, a message that names the op (and the shape) --
+
+A = Tensor(np.ones((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("fn, error, words", [
+    # were silently wrapped or ignored: MindSpore raises ValueError
+    (lambda: ops.split(A, 1, 2), ValueError, ["split", "(2, 3)"]),
+    (lambda: ops.chunk(A, 2, -3), ValueError, ["chunk", "(2, 3)"]),
+    (lambda: ops.flatten(A, start_dim=5), ValueError, ["flatten", "(2, 3)"]),
+    (lambda: ops.flatten(A, end_dim=-5), ValueError, ["flatten", "(2, 3)"]),
+    (lambda: ops.flatten(Tensor(X), start_dim=2, end_dim=1), ValueError, ["flatten", "(2, 3, 4)"]),
+    (lambda: ops.one_hot(Tensor([0, 1]), 2, 1, 0, -2), ValueError, ["one_hot", "axis"]),
+    (lambda: ops.one_hot(Tensor([0, 1]), 2, 1, 0, 2), ValueError, ["one_hot", "axis"]),
+    # a Python error without the op's name, or the wrong type
+    (lambda: ops.swapaxes(A, 0, 2), ValueError, ["swapaxes", "(2, 3)"]),
+    (lambda: ops.stack([A, A], 3), ValueError, ["stack", "(2, 3)"]),
+    (lambda: ops.stack([A, A], -4), ValueError, ["stack", "(2, 3)"]),
+    (lambda: ops.broadcast_to(A, (-1, 2, 3)), ValueError, ["broadcast_to", "(2, 3)"]),
+    (lambda: ops.split(A, [4, -1], 1), ValueError, ["split"]),
+    (lambda: ops.permute(A, (0, 0)), ValueError, ["permute", "(2, 3)"]),
+    (lambda: ops.unsqueeze(A, 5), ValueError, ["unsqueeze", "(2, 3)"]),
+    (lambda: ops.expand_dims(A, 1.0), TypeError, ["expand_dims"]),
+    (lambda: ops.expand_dims(A, None), TypeError, ["expand_dims"]),
+    (lambda: ops.expand_dims(A, True), TypeError, ["expand_dims"]),
+    (lambda: ops.squeeze(A, 1.0), TypeError, ["squeeze"]),
+    (lambda: ops.split(A, 1.5), TypeError, ["split"]),
+    (lambda: ops.split(A, 1, 1.0), TypeError, ["split"]),
+    (lambda: ops.chunk(A, 2, 1.0), TypeError, ["chunk"]),
+    (lambda: ops.swapaxes(A, 0, 1.0), TypeError, ["swapaxes"]),
+    (lambda: ops.concat([A, A], 1.0), TypeError, ["concat"]),  # was RuntimeError (C++ attribute read)
+    (lambda: ops.stack([A, A], 1.0), TypeError, ["stack"]),
+    (lambda: ops.gather(A, Tensor([0]), 1.0), TypeError, ["gather"]),  # was RuntimeError
+    (lambda: ops.gather(A, None, 0), TypeError, ["gather"]),
+    (lambda: ops.one_hot(Tensor([0]), 2.0), TypeError, ["one_hot"]),
+    (lambda: ops.one_hot(Tensor([0]), 2, 1, 0, 1.0), TypeError, ["one_hot"]),
+    (lambda: ops.full((2,), None), TypeError, ["full"]),
+    (lambda: ops.full((2,), "a"), TypeError, ["full"]),
+    (lambda: ops.cast(A, None), TypeError, ["cast"]),  # was a float64 copy
+    (lambda: A.astype(None), TypeError, ["cast"]),
+])
+def test_bad_arguments(fn, error, words):
+    with pytest.raises(error) as e:
+        fn()
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_a_tensor_index_out_of_range_is_an_index_error():
+    # x[Tensor([-3])] of a 2-row tensor gave the last row (the -3 wrapped twice); MindSpore raises.
+    # The message names the dimension and its size, not the gather the index becomes.
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    for key in (Tensor([-3]), Tensor([3]), [0, 5], (slice(None), Tensor([0, 3]))):
+        with pytest.raises(IndexError, match="out of bounds for dimension .* with size"):
+            x[key]
+    np.testing.assert_array_equal(x[Tensor([-2, 1])].asnumpy(), [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_array_equal(x[:, Tensor([-1])].asnumpy(), [[2], [5]])
+
+
+def test_a_bool_mask_of_the_wrong_shape_is_an_index_error():
+    # it became integer positions and failed in gather ("gather: index 2 is out of range");
+    # MindSpore raises ValueError, numpy IndexError.
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    for mask in (Tensor([True, False, True]), Tensor(np.ones((3, 2), bool))):
+        with pytest.raises(IndexError, match=r"mask of shape .* \(2, 3\)"):
+            x[mask]
+    np.testing.assert_array_equal(x[Tensor([False, True])].asnumpy(), [[3, 4, 5]])
+    np.testing.assert_array_equal(x[x > 3].asnumpy(), [4, 5])
+
+
+def test_concat_and_stack_of_nothing_are_value_errors():
+    # MindSpore 2.7.2 raises ValueError for ops.concat([]) and ops.stack([]); graphgrad TypeError.
+    for fn in (ops.concat, ops.stack):
+        with pytest.raises(ValueError, match=fn.__name__):
+            fn([])
+        with pytest.raises(TypeError, match=fn.__name__):
+            fn(A)
+
+
+def test_a_tuple_inside_an_index_is_an_index_tensor():
+    # MindSpore 2.7.2: a[(1, 0),] is a[[1, 0]]; graphgrad raised IndexError.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(Tensor(a)[(1, 0), ].asnumpy(), a[[1, 0]])
+    np.testing.assert_array_equal(Tensor(a)[:, (2, 0)].asnumpy(), a[:, [2, 0]])

@@ -4,7 +4,22 @@ import builtins
 import numpy as np
 
 from .._tensor import Tensor, as_dtype, bool_, float32, int64
-from ._base import apply, cast as cast_to, check_tensor, dtype_arg, fill, op, operands, shape_arg
+from ._base import _is_number, apply, cast as cast_to, check_tensor, dtype_arg, fill, op, operands, shape_arg
+
+
+def _int_arg(value, op_name, what):
+    """An int argument (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op_name}: {what} must be an int, got {value!r}")
+    return int(value)
+
+
+def _axis(axis, ndim, op_name, shape, what="axis"):
+    """axis in [0, ndim) (counted from the end when negative)."""
+    a = _int_arg(axis, op_name, what)
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{op_name}: {what} {a} is out of range for input of shape {tuple(shape)}")
+    return a % ndim
 
 # --- creation
 
@@ -31,6 +46,8 @@ def zeros(shape, dtype=None):
 @op
 def full(size, fill_value, *, dtype=None):
     """A tensor of fill_value; dtype from fill_value when not given (bool, int64 or float32)."""
+    if not _is_number(fill_value) and not isinstance(fill_value, Tensor):
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
     if dtype is None:
         dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) else float32
     return _fill_op("full", size, dtype, fill_value)
@@ -103,6 +120,8 @@ def eye(n, m=None, dtype=None):
 def cast(input, dtype):
     """input converted to dtype (numpy's conversions)."""
     check_tensor(input, "cast", "input")
+    if dtype is None:  # (numpy's dtype(None) is float64)
+        raise TypeError("cast: dtype must be a graphgrad dtype, got None")
     return cast_to(input, as_dtype(dtype, "cast: dtype"))
 
 
@@ -138,7 +157,11 @@ def flatten(input, start_dim=1, end_dim=-1):
     check_tensor(input, "flatten", "input")
     if input.ndim == 0:
         return reshape(input, (1,))
-    s, e = start_dim % input.ndim, end_dim % input.ndim
+    s = _axis(start_dim, input.ndim, "flatten", input.shape, "start_dim")
+    e = _axis(end_dim, input.ndim, "flatten", input.shape, "end_dim")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for input of shape "
+                         f"{tuple(input.shape)}")
     shape = list(input.shape[:s]) + [-1 if input.size else 0] + list(input.shape[e + 1:])
     return reshape(input, shape)
 
@@ -149,56 +172,66 @@ def broadcast_to(input, shape):
     check_tensor(input, "broadcast_to", "input")
     dims = shape_arg(shape, "broadcast_to")
     lead = len(dims) - input.ndim
+    if -1 in dims[:lead]:
+        raise ValueError(f"broadcast_to: -1 keeps a dim of the input, and the new leading dims of {tuple(dims)} "
+                         f"have none (input of shape {tuple(input.shape)})")
     dims = [input.shape[i - lead] if d == -1 and i >= lead else d for i, d in enumerate(dims)]
     return input if list(input.shape) == dims else apply("broadcast_to", [input], {"shape": dims})
+
+
+def _transpose(input, input_perm, op_name):
+    check_tensor(input, op_name, "input")
+    perm = input_perm
+    if not isinstance(perm, (tuple, list)) or builtins.any(isinstance(p, bool) or not isinstance(p, int) for p in perm):
+        raise TypeError(f"{op_name}: the axes must be a tuple of ints, got {input_perm!r}")
+    perm = [p % input.ndim if input.ndim else p for p in perm]
+    if sorted(perm) != list(range(input.ndim)):
+        raise ValueError(f"{op_name}: the axes must be a permutation of 0..{input.ndim - 1} for a tensor of "
+                         f"shape {input.shape}, got {input_perm!r}")
+    return apply("transpose", [input], {"perm": perm})
 
 
 @op
 def transpose(input, input_perm):
     """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
-    check_tensor(input, "transpose", "input")
-    perm = input_perm
-    if not isinstance(perm, (tuple, list)) or builtins.any(isinstance(p, bool) or not isinstance(p, int) for p in perm):
-        raise TypeError(f"transpose: input_perm must be a tuple of ints, got {input_perm!r}")
-    perm = [p % input.ndim if input.ndim else p for p in perm]
-    if sorted(perm) != list(range(input.ndim)):
-        raise ValueError(f"transpose: input_perm must be a permutation of 0..{input.ndim - 1} for a tensor of "
-                         f"shape {input.shape}, got {input_perm!r}")
-    return apply("transpose", [input], {"perm": perm})
+    return _transpose(input, input_perm, "transpose")
 
 
 @op
 def permute(input, *dims):
     """input with its axes permuted; the dims as a tuple or one by one (x.permute(2, 0, 1), as
     MindSpore's Tensor.permute)."""
-    return transpose(input, tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+    return _transpose(input, tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims,
+                      "permute")
 
 
 @op
 def swapaxes(input, axis0, axis1):
     """input with two axes exchanged."""
     check_tensor(input, "swapaxes", "input")
+    axis0, axis1 = (_axis(a, input.ndim, "swapaxes", input.shape) for a in (axis0, axis1))
     perm = list(range(input.ndim))
     perm[axis0], perm[axis1] = perm[axis1], perm[axis0]
     return transpose(input, tuple(perm))
 
 
+def _expand(input, axis, op_name):
+    check_tensor(input, op_name, "input")
+    shape = list(input.shape)
+    shape.insert(_axis(axis, input.ndim + 1, op_name, input.shape), 1)  # (the result's axis)
+    return reshape(input, shape)
+
+
 @op
 def expand_dims(input_x, axis):
     """A size-1 dim inserted at axis."""
-    check_tensor(input_x, "expand_dims", "input_x")
-    nd = input_x.ndim + 1
-    if not -nd <= axis < nd:
-        raise ValueError(f"expand_dims: axis {axis} is out of range for a {input_x.ndim}-d tensor")
-    shape = list(input_x.shape)
-    shape.insert(axis % nd, 1)
-    return reshape(input_x, shape)
+    return _expand(input_x, axis, "expand_dims")
 
 
 @op
 def unsqueeze(input, dim):
     """A size-1 dim inserted at dim (expand_dims under MindSpore's other name)."""
-    return expand_dims(input, dim)
+    return _expand(input, dim, "unsqueeze")
 
 
 @op
@@ -209,7 +242,9 @@ def squeeze(input, axis=None):
     if axis is None:
         axes = [i for i, d in enumerate(input.shape) if d == 1]
     else:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
+        for a in axes:
+            _int_arg(a, "squeeze", "axis")
         if input.ndim == 0 and builtins.all(a in (0, -1) for a in axes):
             return input  # a 0-d tensor's axis 0 (MindSpore); a % 0 raised ZeroDivisionError
         for a in axes:
@@ -222,10 +257,13 @@ def squeeze(input, axis=None):
 @op
 def concat(tensors, axis=0):
     """The tensors joined along axis."""
-    if not isinstance(tensors, (list, tuple)) or not tensors:
-        raise TypeError("concat: tensors must be a non-empty list or tuple of Tensors")
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"concat: tensors must be a list or tuple of Tensors, got {type(tensors).__name__}")
+    if not tensors:  # (ValueError, as MindSpore's)
+        raise ValueError("concat: tensors must not be empty")
     for i, t in enumerate(tensors):
         check_tensor(t, "concat", f"tensors[{i}]")
+    axis = _int_arg(axis, "concat", "axis")
     ts, _ = operands("concat", *tensors)
     out, rest = apply("concat", ts[:64], {"axis": axis}), ts[64:]  # the op takes at most 64 operands
     while rest:  # the result so far and the next 63
@@ -239,13 +277,16 @@ cat = concat
 @op
 def stack(tensors, axis=0):
     """The tensors (all of one shape) joined along a new axis."""
-    if not isinstance(tensors, (list, tuple)) or not tensors:
-        raise TypeError("stack: tensors must be a non-empty list or tuple of Tensors")
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"stack: tensors must be a list or tuple of Tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError("stack: tensors must not be empty")
     for i, t in enumerate(tensors):
         if check_tensor(t, "stack", f"tensors[{i}]").shape != tensors[0].shape:
             raise ValueError(f"stack: tensors must all have one shape, got {tensors[0].shape} (tensors[0]) and "
                              f"{t.shape} (tensors[{i}])")
-    return concat([expand_dims(check_tensor(t, "stack", f"tensors[{i}]"), axis) for i, t in enumerate(tensors)], axis)
+    axis = _axis(axis, tensors[0].ndim + 1, "stack", tensors[0].shape)  # (the result's axis)
+    return concat([_expand(t, axis, "stack") for t in tensors], axis)
 
 
 def _slice_axis(x, axis, start, count):
@@ -263,16 +304,19 @@ def split(tensor, split_size_or_sections, axis=0):
     """Pieces of tensor along axis: of split_size each (the last may be smaller), or of the
     sizes listed."""
     check_tensor(tensor, "split", "tensor")
-    axis %= tensor.ndim
+    axis = _axis(axis, tensor.ndim, "split", tensor.shape)
     n = tensor.shape[axis]
-    if isinstance(split_size_or_sections, int):
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        split_size_or_sections = _int_arg(split_size_or_sections, "split", "split_size_or_sections")
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections or not n:  # an empty axis: one empty piece (MindSpore, torch)
             sizes.append(n % split_size_or_sections)
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [_int_arg(s, "split", "a section") for s in split_size_or_sections]
+        if builtins.any(s < 0 for s in sizes):
+            raise ValueError(f"split: sections must not be negative, got {sizes}")
         if builtins.sum(sizes) != n:
             raise ValueError(f"split: sections {sizes} do not add up to the axis size {n}")
     out, at = [], 0
@@ -290,7 +334,8 @@ def chunk(input, chunks, axis=0):
         raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = input.shape[axis % input.ndim]
+    axis = _axis(axis, input.ndim, "chunk", input.shape)
+    n = input.shape[axis]
     return split(input, -(-n // chunks), axis)
 
 
@@ -298,6 +343,9 @@ def chunk(input, chunks, axis=0):
 def gather(input_params, input_indices, axis, batch_dims=0):
     """input_params' slices at input_indices along axis (numpy's take)."""
     check_tensor(input_params, "gather", "input_params")
+    if input_indices is None:
+        raise TypeError("gather: input_indices must be a Tensor of int32 or int64, got None")
+    axis = _int_arg(axis, "gather", "axis")
     idx = input_indices if isinstance(input_indices, Tensor) else Tensor(input_indices)
     if batch_dims:
         raise NotImplementedError("gather: batch_dims is not supported yet")
@@ -310,8 +358,11 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
     check_tensor(indices, "one_hot", "indices")
     if indices.dtype.kind != "i":
         raise TypeError(f"one_hot: indices must be int32 or int64, got {indices.dtype}")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
+    if _int_arg(depth, "one_hot", "depth") < 0:
         raise ValueError(f"one_hot: depth must be a non-negative int, got {depth!r}")
+    if not -1 <= _int_arg(axis, "one_hot", "axis") <= indices.ndim:  # (MindSpore's range)
+        raise ValueError(f"one_hot: axis must be in [-1, {indices.ndim}] for indices of shape {indices.shape}, "
+                         f"got {axis}")
     hot = apply("one_hot", [indices], {"depth": int(depth)})
     on, off = (on_value, off_value)
     from ._math import where
@@ -346,19 +397,35 @@ def tile(input, dims):
 # --- indexing
 
 
+def _dims_taken(k):
+    """How many of the indexed tensor's dims an index takes."""
+    if k is None or k is Ellipsis:
+        return 0
+    return k.ndim if isinstance(k, Tensor) and k.dtype is bool_ else 1
+
+
 def getitem(x, key):
     """x[key] with ints, slices, None, Ellipsis, and integer Tensors / lists / arrays (adjacent
     advanced indices gather jointly). Bool masks work on concrete tensors only."""
     if not isinstance(key, tuple):
         key = (key,)
-    key = [Tensor(np.asarray(k)) if isinstance(k, (list, np.ndarray)) else k for k in key]
+    # a list, array or tuple inside the key indexes as a tensor of its values (x[(0, 1),] is x[[0, 1]])
+    key = [Tensor(np.asarray(k)) if isinstance(k, (list, tuple, np.ndarray)) else k for k in key]
     # A bool mask of concrete values becomes its integer positions.
     expanded = []
-    for k in key:
+    for i, k in enumerate(key):
         if isinstance(k, Tensor) and k.dtype is bool_:
             if k._symbolic_:
                 raise TypeError("indexing with a bool mask needs its values (the result's shape depends on "
                                 "them); use ops.where inside compiled functions")
+            # the dims it covers: counted from the end when an Ellipsis comes before it
+            if builtins.any(k2 is Ellipsis for k2 in key[:i]):
+                at = x.ndim - builtins.sum(_dims_taken(k2) for k2 in key[i:])
+            else:
+                at = builtins.sum(_dims_taken(k2) for k2 in key[:i])
+            if at < 0 or tuple(x.shape[at:at + k.ndim]) != tuple(k.shape):
+                raise IndexError(f"a bool mask of shape {tuple(k.shape)} does not match the indexed tensor's shape "
+                                 f"{tuple(x.shape)} at dimension {at}")
             expanded.extend(Tensor(i.astype(np.int64)) for i in np.nonzero(k.asnumpy()))
         else:
             expanded.append(k)
@@ -392,6 +459,11 @@ def getitem(x, key):
         elif isinstance(k, Tensor):
             if k.dtype.kind != "i":
                 raise IndexError(f"tensor indices must be integers or bool, got {k.dtype}")
+            if not k._symbolic_ and k.size:  # (a traced index is checked by the gather it becomes)
+                v = k.asnumpy()
+                bad = v[(v < -size) | (v >= size)]
+                if bad.size:
+                    raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension {dim} with size {size}")
             start.append(0)
             step.append(1)
             count.append(size)
@@ -430,7 +502,8 @@ def getitem(x, key):
     idx = None
     for (p, _, t), size in zip(advanced, sizes):
         t = cast_to(t, int64)
-        t = add(t, mul(cast_to(apply("lt", [t, fill([], 0, int64)]), int64), size))  # negative from the end
+        if len(advanced) > 1:  # one flat index over several dims: each counted from the start
+            t = add(t, mul(cast_to(apply("lt", [t, fill([], 0, int64)]), int64), size))
         idx = t if idx is None else add(mul(idx, size), t)
     merged = list(out.shape[:p0]) + [int(np.prod(sizes))] + list(out.shape[p0 + len(sizes):])
     return gather(reshape(out, merged), idx, p0)
