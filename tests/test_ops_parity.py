@@ -251,3 +251,36 @@ def test_a_tuple_inside_an_index_is_an_index_tensor():
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_array_equal(Tensor(a)[(1, 0), ].asnumpy(), a[[1, 0]])
     np.testing.assert_array_equal(Tensor(a)[:, (2, 0)].asnumpy(), a[:, [2, 0]])
+
+
+# -- creation and sampling --
+
+@pytest.mark.parametrize("fn, error, word", [
+    (lambda: ops.randint(0.5, 5, (2,)), TypeError, "randint"),  # MindSpore: TypeError (was ValueError)
+    (lambda: ops.randint(0, 5.0, (2,)), TypeError, "randint"),
+    (lambda: ops.randint(5, 0, (2,)), ValueError, "randint"),
+    (lambda: ops.linspace(0, 1, 2.0), TypeError, "linspace"),  # MindSpore: TypeError (was ValueError)
+    (lambda: ops.linspace(0, 1, -1), ValueError, "linspace"),
+    (lambda: ops.eye(2.0), TypeError, "eye"),  # numpy's own message, without the op's name
+    (lambda: ops.eye(-1), ValueError, "eye"),
+    (lambda: ops.eye(2, -1), ValueError, "eye"),
+])
+def test_creation_argument_errors(fn, error, word):
+    with pytest.raises(error, match=word):
+        fn()
+
+
+def test_normal_broadcasts_tensor_mean_and_stddev_with_shape():
+    # MindSpore 2.7.2: normal((2, 3), mean of shape (3,), 1.0) is Float32 (2, 3), Float64 for a
+    # float64 mean, and (2, 1) with a stddev of shape (3,) gives (2, 3); graphgrad raised
+    # ValueError ("mean must be a single value").
+    gg.set_seed(3)
+    mean = np.array([0.0, 100.0, -100.0], np.float32)
+    out = ops.normal((2, 3), Tensor(mean), 1.0)
+    assert out.shape == (2, 3) and out.dtype is gg.float32
+    assert np.all(np.abs(out.asnumpy() - mean) < 6)  # each column around its mean
+    assert ops.normal((2, 3), Tensor(mean.astype(np.float64)), Tensor(1.0)).dtype is gg.float64
+    out = ops.normal((2, 1), Tensor(0.0), Tensor(np.array([0.0, 1.0, 0.0], np.float32)))
+    assert out.shape == (2, 3) and np.all(out.asnumpy()[:, [0, 2]] == 0)
+    with pytest.raises(ValueError, match="normal"):
+        ops.normal((2,), Tensor(mean), 1.0)
