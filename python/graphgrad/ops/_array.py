@@ -398,6 +398,16 @@ def tile(input, dims):
     return reshape(out, [r * d for r, d in zip(dims, shape)])
 
 
+def numel(input):
+    """The number of elements, an int."""
+    return check_tensor(input, "numel", "input").size
+
+
+def rank(input_x):
+    """The number of dims, an int."""
+    return check_tensor(input_x, "rank", "input_x").ndim
+
+
 # --- indexing
 
 
