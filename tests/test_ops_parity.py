@@ -47,8 +47,9 @@ def test_argmax_and_max_over_everything_ignore_keepdims():
 
 @pytest.mark.parametrize("fn, name", [
     (lambda x: ops.mean(x, 3), "mean"), (lambda x: ops.sum(x, -4), "sum"), (lambda x: ops.prod(x, (0, 5)), "prod"),
-    (lambda x: ops.amax(x, 3), "amax"), (lambda x: ops.amin(x, (1, 1)), "amin"), (lambda x: ops.mean(x, (1, -2)), "mean"),
-    (lambda x: ops.argmax(x, 5), "argmax"), (lambda x: ops.max(x, -4), "max"), (lambda x: ops.logsumexp(x, 3), "logsumexp"),
+    (lambda x: ops.amax(x, 3), "amax"), (lambda x: ops.amin(x, (1, 1)), "amin"),
+    (lambda x: ops.mean(x, (1, -2)), "mean"), (lambda x: ops.argmax(x, 5), "argmax"), (lambda x: ops.max(x, -4), "max"),
+    (lambda x: ops.logsumexp(x, 3), "logsumexp"),
 ])
 def test_a_bad_reduction_axis_is_a_value_error_naming_the_op_and_shape(fn, name):
     # MindSpore raises ValueError for an axis out of range (RuntimeError for a repeated one);
@@ -251,3 +252,67 @@ def test_a_tuple_inside_an_index_is_an_index_tensor():
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_array_equal(Tensor(a)[(1, 0), ].asnumpy(), a[[1, 0]])
     np.testing.assert_array_equal(Tensor(a)[:, (2, 0)].asnumpy(), a[:, [2, 0]])
+
+
+# -- creation and sampling --
+
+@pytest.mark.parametrize("fn, error, word", [
+    (lambda: ops.randint(0.5, 5, (2,)), TypeError, "randint"),  # MindSpore: TypeError (was ValueError)
+    (lambda: ops.randint(0, 5.0, (2,)), TypeError, "randint"),
+    (lambda: ops.randint(5, 0, (2,)), ValueError, "randint"),
+    (lambda: ops.linspace(0, 1, 2.0), TypeError, "linspace"),  # MindSpore: TypeError (was ValueError)
+    (lambda: ops.linspace(0, 1, -1), ValueError, "linspace"),
+    (lambda: ops.eye(2.0), TypeError, "eye"),  # numpy's own message, without the op's name
+    (lambda: ops.eye(-1), ValueError, "eye"),
+    (lambda: ops.eye(2, -1), ValueError, "eye"),
+])
+def test_creation_argument_errors(fn, error, word):
+    with pytest.raises(error, match=word):
+        fn()
+
+
+def test_normal_broadcasts_tensor_mean_and_stddev_with_shape():
+    # MindSpore 2.7.2: normal((2, 3), mean of shape (3,), 1.0) is Float32 (2, 3), Float64 for a
+    # float64 mean, and (2, 1) with a stddev of shape (3,) gives (2, 3); graphgrad raised
+    # ValueError ("mean must be a single value").
+    gg.set_seed(3)
+    mean = np.array([0.0, 100.0, -100.0], np.float32)
+    out = ops.normal((2, 3), Tensor(mean), 1.0)
+    assert out.shape == (2, 3) and out.dtype is gg.float32
+    assert np.all(np.abs(out.asnumpy() - mean) < 6)  # each column around its mean
+    assert ops.normal((2, 3), Tensor(mean.astype(np.float64)), Tensor(1.0)).dtype is gg.float64
+    out = ops.normal((2, 1), Tensor(0.0), Tensor(np.array([0.0, 1.0, 0.0], np.float32)))
+    assert out.shape == (2, 3) and np.all(out.asnumpy()[:, [0, 2]] == 0)
+    with pytest.raises(ValueError, match="normal"):
+        ops.normal((2,), Tensor(mean), 1.0)
+
+
+# -- small functions MindSpore's training code uses, built from the ops above --
+
+def test_depend_gives_the_value():
+    # MindSpore's training steps write loss = ops.depend(loss, optimizer(grads)).
+    x = Tensor(X)
+    assert ops.depend(x, x + 1) is x
+
+
+def test_clip_by_value_and_clip_by_global_norm():
+    # Values printed by MindSpore 2.7.2 for x = [[1, -2], [3, 4]].
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 4.0]], np.float32))
+    check(ops.clip_by_value(x, -1, 2), gg.float32, [[1, -1], [2, 2]])
+    a, b = ops.clip_by_value((x, x * 2), Tensor(-1.0), Tensor(2.0))
+    np.testing.assert_array_equal(b.asnumpy(), [[2, -1], [2, 2]])
+    a, b = ops.clip_by_global_norm((x, x * 2), 1.0)  # global norm sqrt(150): both scaled by 1 / 12.247
+    np.testing.assert_allclose(a.asnumpy(), [[0.0816496536, -0.163299307], [0.244948968, 0.326598614]], rtol=1e-6)
+    np.testing.assert_allclose(b.asnumpy(), 2 * a.asnumpy(), rtol=1e-6)
+    a, = ops.clip_by_global_norm([x * 0.01], 1.0)  # under the norm: unchanged
+    np.testing.assert_allclose(a.asnumpy(), x.asnumpy() * 0.01, rtol=1e-6)
+    g = gg.grad(lambda x: ops.clip_by_global_norm((x,), 100.0)[0].sum())(x)  # differentiable
+    np.testing.assert_allclose(g.asnumpy(), np.ones((2, 2)), rtol=1e-6)
+
+
+def test_masked_fill_select_numel_rank():
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 4.0]], np.float32))
+    check(ops.masked_fill(x, x > 2, 0.5), gg.float32, [[1, -2], [0.5, 0.5]])  # MindSpore 2.7.2
+    check(ops.masked_fill(x, Tensor([True, False]), Tensor(9.0)), gg.float32, [[9, -2], [9, 4]])
+    check(ops.select(x > 0, x, 0.0), gg.float32, [[1, 0], [3, 4]])
+    assert ops.numel(x) == 4 and ops.rank(x) == 2 and type(ops.numel(x)) is int

@@ -103,7 +103,7 @@ def arange(start=0, end=None, step=1, *, dtype=None):
 @op
 def linspace(start, end, steps, *, dtype=None):
     """steps evenly spaced values from start to end, both included."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+    if _int_arg(steps, "linspace", "steps") < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     dtype = dtype_arg(dtype, "linspace", float32)
     return Tensor(np.linspace(float(start), float(end), steps).astype(dtype.np), dtype)
@@ -113,7 +113,11 @@ def linspace(start, end, steps, *, dtype=None):
 def eye(n, m=None, dtype=None):
     """The n x m identity matrix."""
     dtype = dtype_arg(dtype, "eye", float32)
-    return Tensor(np.eye(n, n if m is None else m, dtype=dtype.np), dtype)
+    m = n if m is None else m
+    for name, v in (("n", n), ("m", m)):
+        if _int_arg(v, "eye", name) < 0:
+            raise ValueError(f"eye: {name} must not be negative, got {v}")
+    return Tensor(np.eye(n, m, dtype=dtype.np), dtype)
 
 
 @op
@@ -392,6 +396,16 @@ def tile(input, dims):
     pairs = reshape(input, [v for d in shape for v in (1, d)])
     out = broadcast_to(pairs, [v for r, d in zip(dims, shape) for v in (r, d)])
     return reshape(out, [r * d for r, d in zip(dims, shape)])
+
+
+def numel(input):
+    """The number of elements, an int."""
+    return check_tensor(input, "numel", "input").size
+
+
+def rank(input_x):
+    """The number of dims, an int."""
+    return check_tensor(input_x, "rank", "input_x").ndim
 
 
 # --- indexing

@@ -128,6 +128,31 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
+@op
+def clip_by_value(x, clip_value_min=None, clip_value_max=None):
+    """clamp of x, or of each tensor of a list or tuple of them."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(clamp(t, clip_value_min, clip_value_max) for t in x)
+    return clamp(x, clip_value_min, clip_value_max)
+
+
+@op
+def masked_fill(input_x, mask, value):
+    """value where mask holds (the two broadcast), else input_x; in input_x's dtype."""
+    check_tensor(input_x, "masked_fill", "input_x")
+    check_tensor(mask, "masked_fill", "mask")
+    return cast(where(mask, value, input_x), input_x.dtype)
+
+
+select = where
+
+
+def depend(value, expr):
+    """value. (MindSpore orders expr, an optimizer step, before value's use in graph mode; here a
+    compiled function runs its steps in the order they were traced.)"""
+    return value
+
+
 # --- reductions
 
 
@@ -292,6 +317,23 @@ def prod(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
     check_tensor(input, "prod", "input")
     x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
     return _reduce("reduce_prod", x, _alias(axis, dim), _alias(keep_dims, keepdim), "prod")
+
+
+@op
+def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
+    """The tensors of x scaled by clip_norm / max(global norm, clip_norm), where the global norm
+    is the 2-norm of all their elements together (a tuple, as MindSpore's)."""
+    if not isinstance(x, (list, tuple)) or not x:
+        raise TypeError(f"clip_by_global_norm: x must be a non-empty list or tuple of Tensors, got {type(x).__name__}")
+    if use_norm is not None:
+        raise ValueError("clip_by_global_norm: use_norm must be None (as in MindSpore)")
+    total = None
+    for i, t in enumerate(x):
+        s = sum(square(check_tensor(t, "clip_by_global_norm", f"x[{i}]")))  # noqa: F821 (square from the table)
+        total = s if total is None else binary("add", total, s)
+    norm = sqrt(total)  # noqa: F821
+    scale = binary("div", clip_norm, maximum(norm, clip_norm))
+    return tuple(cast(binary("mul", t, scale), t.dtype) for t in x)
 
 
 @op

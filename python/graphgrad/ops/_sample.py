@@ -51,8 +51,11 @@ def randn(*size, dtype=None, seed=None):
 @op
 def randint(low, high, size, seed=None, *, dtype=None):
     """Integers uniform in [low, high); int64 unless dtype says int32."""
-    if not isinstance(low, int) or not isinstance(high, int) or high <= low:
-        raise ValueError(f"randint: need ints low < high, got {low!r} and {high!r}")
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an int, got {v!r}")
+    if high <= low:
+        raise ValueError(f"randint: need low < high, got {low!r} and {high!r}")
     return _random("randint", size, dtype_arg(dtype, "randint", int64), _INT, low, high, seed)
 
 
@@ -67,7 +70,19 @@ def uniform(shape, minval, maxval, seed=None, dtype=float32):
 
 @op
 def normal(shape, mean, stddev, seed=None):
-    """Normal samples of the given mean and standard deviation."""
+    """Normal samples of the given mean and standard deviation. A mean or stddev tensor of 1 or
+    more dims broadcasts with shape (MindSpore's normal((2, 3), mean of shape (3,), 1.0) is (2, 3))."""
+    if any(isinstance(v, Tensor) and v.ndim for v in (mean, stddev)):
+        from ._math import add, mul
+        dims = shape_arg(shape, "normal")
+        shapes = [tuple(dims)] + [tuple(v.shape) for v in (mean, stddev) if isinstance(v, Tensor)]
+        try:
+            out = np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError(f"normal: shape {tuple(dims)}, the mean's and the stddev's shapes do not broadcast "
+                             f"together: {shapes}") from None
+        z = _random("normal", out, float32, _NORMAL, 0.0, 1.0, seed)
+        return add(mul(z, stddev), mean)
     sd = _value(stddev, "normal", "stddev")
     if sd < 0:
         raise ValueError(f"normal: stddev must not be negative, got {sd}")
