@@ -31,15 +31,31 @@ def cases(impl, rng):
     w1 = (rng.standard_normal((784, 128)) / 28).astype(np.float32)  # (unit-scale activations)
     w2 = (rng.standard_normal((128, 10)) / 11).astype(np.float32)
     big = rng.standard_normal((256, 256), np.float32)
+    # The Quick Start network (Dense 784-512, ReLU, Dense 512-512, ReLU, Dense 512-10), (out, in) weights.
+    layers = [((rng.standard_normal((o, i)) / np.sqrt(i)).astype(np.float32), rng.standard_normal(o).astype(np.float32))
+              for i, o in ((784, 512), (512, 512), (512, 10))]
     if impl == "graphgrad":
         import graphgrad as gg
-        from graphgrad import ops
+        from graphgrad import nn, ops
         gg.set_num_threads(1)
         T, relu, exp, matmul, out = gg.Tensor, ops.relu, ops.exp, ops.matmul, lambda t: t.asnumpy()
+        (w1_, b1_), (w2_, b2_), (w3_, b3_) = [(T(w), T(b_)) for w, b_ in layers]
+        net = nn.SequentialCell(nn.Dense(784, 512, w1_, b1_), nn.ReLU(), nn.Dense(512, 512, w2_, b2_), nn.ReLU(),
+                                nn.Dense(512, 10, w3_, b3_))
     elif impl == "torch":
         import torch
         torch.set_num_threads(1)
         T, relu, exp, matmul, out = torch.from_numpy, torch.relu, torch.exp, torch.matmul, lambda t: t.numpy()
+        linears = [torch.nn.Linear(w.shape[1], w.shape[0]) for w, _ in layers]
+        with torch.no_grad():
+            for lin, (w, b_) in zip(linears, layers):
+                lin.weight.copy_(torch.from_numpy(w))
+                lin.bias.copy_(torch.from_numpy(b_))
+        seq = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(), linears[2])
+
+        def net(v):
+            with torch.inference_mode():  # (no autograd records: graphgrad's eager forward makes none either)
+                return seq(v)
     elif impl == "numpy":
         T, relu, exp, matmul, out = (lambda v: v), (lambda v: np.maximum(v, 0)), np.exp, np.matmul, np.asarray
     else:
@@ -48,6 +64,14 @@ def cases(impl, rng):
         jax.config.update("jax_platforms", "cpu")
         T, relu, exp, matmul = jnp.asarray, (lambda v: jnp.maximum(v, 0)), jnp.exp, jnp.matmul
         out = np.asarray
+    if impl in ("numpy", "jax"):  # by hand
+        weights = [(T(w.T.copy()), T(b_)) for w, b_ in layers]
+
+        def net(v):
+            for i, (w, b_) in enumerate(weights):
+                v = matmul(v, w) + b_
+                v = relu(v) if i < 2 else v
+            return v
     a, b, x, w1, b1, w2, b2, big = map(T, (a, b, x, w1, b1, w2, b2, big))
     fns = {
         "a + b (4x4)": lambda: a + b,
@@ -58,6 +82,7 @@ def cases(impl, rng):
         "matmul(a, b) (4x4)": lambda: matmul(a, b),
         "a + b (256x256)": lambda: big + big,
         "MLP forward (64x784)": lambda: matmul(relu(matmul(x, w1) + b1), w2) + b2,
+        "Quick Start net (64)": lambda: net(x),
     }
     # Timed: the call, and for JAX the wait for its result (it dispatches asynchronously).
     timed = (lambda f: (lambda: f().block_until_ready())) if impl == "jax" else (lambda f: f)
