@@ -196,15 +196,16 @@ def _transpose(input, input_perm, op_name):
 
 
 @op
-def transpose(input, input_perm):
-    """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
-    return _transpose(input, input_perm, "transpose")
+def transpose(input, dims):
+    """input with its axes permuted: axis i of the result is axis dims[i] of input."""
+    return _transpose(input, dims, "transpose")
 
 
 @op
-def permute(input, *dims):
-    """input with its axes permuted; the dims as a tuple or one by one (x.permute(2, 0, 1), as
-    MindSpore's Tensor.permute)."""
+def permute(input, *dims, axis=None):
+    """input with its axes permuted; the dims as a tuple (or axis=) or one by one (x.permute(2, 0, 1),
+    as MindSpore's Tensor.permute)."""
+    dims = dims if axis is None else (axis,)
     return _transpose(input, tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims,
                       "permute")
 

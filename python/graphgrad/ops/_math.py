@@ -1,7 +1,7 @@
 """Elementwise math and reductions."""
 import numpy as np
 
-from .._tensor import Tensor, bool_, float32, float64, int64
+from .._tensor import Tensor, as_dtype, bool_, float32, float64, int64
 from ._base import (ALL, FLOATS, NUMERIC, _is_number, apply, axes_arg, binary, cast, check_tensor, eager, op, operands,
                     scalar, unary)
 
@@ -64,7 +64,6 @@ def _binary_op(name, doc, float_result=False):
 add = _binary_op("add", "input + other.")
 sub = _binary_op("sub", "input - other.")
 mul = _binary_op("mul", "input * other.")
-div = _binary_op("div", "input / other (true division: ints give float32).", float_result=True)
 maximum = _binary_op("maximum", "The larger of input and other (NaN if either is).")
 minimum = _binary_op("minimum", "The smaller of input and other (NaN if either is).")
 floor_divide = _binary_op("floor_divide", "floor(input / other).")
@@ -75,6 +74,26 @@ lt = less = _binary_op("lt", "input < other, as bool.")
 le = less_equal = _binary_op("le", "input <= other, as bool.")
 gt = greater = _binary_op("gt", "input > other, as bool.")
 ge = greater_equal = _binary_op("ge", "input >= other, as bool.")
+
+
+@op
+def div(input, other, *, rounding_mode=None):
+    """input / other, true division (ints give float32); rounding_mode "floor" or "trunc" rounds
+    the quotient down or towards 0 and keeps the operands' dtype (MindSpore: int32 stays int32)."""
+    if rounding_mode is None:
+        return binary("div", input, other, True)
+    if rounding_mode == "floor":
+        return binary("floor_divide", input, other)
+    if rounding_mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    (a, b), dtype = operands("div", input, other)
+    if dtype.kind != "f":  # ints: through float64, exact below 2 ** 53
+        a, b = cast(a, float64), cast(b, float64)
+    q = binary("div", a, b)
+    return cast(where(binary("lt", q, 0), ceil(q), floor(q)), dtype)  # noqa: F821 (ceil, floor from the table)
+
+
+div = eager(div, "div", FLOATS)  # (ints divide in float32: binary casts)
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
 
@@ -101,8 +120,9 @@ logical_or = _logical("logical_or")
 
 
 @op
-def where(condition, x, y):
-    """x where condition holds, else y; all three broadcast together."""
+def where(condition, input, other):
+    """input where condition holds, else other; all three broadcast together."""
+    x, y = input, other
     check_tensor(condition, "where", "condition")
     if not isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_number(x) and _is_number(y):
         x = Tensor(x)  # two numbers: MindSpore's where(c, 1, 0) is int64 (a float, float32)
@@ -312,10 +332,12 @@ def min(input, axis=None, keepdims=False):
 
 
 @op
-def prod(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
-    """The product over axis; bool and int32 multiply as int64 (MindSpore)."""
+def prod(input, axis=None, keep_dims=False, dtype=None, *, dim=None, keepdim=None):
+    """The product over axis, in dtype when given; bool and int32 multiply as int64 (MindSpore)."""
     check_tensor(input, "prod", "input")
     x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
+    if dtype is not None:
+        x = cast(input, as_dtype(dtype, "prod: dtype"))
     return _reduce("reduce_prod", x, _alias(axis, dim), _alias(keep_dims, keepdim), "prod")
 
 
@@ -334,6 +356,30 @@ def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
     norm = sqrt(total)  # noqa: F821
     scale = binary("div", clip_norm, maximum(norm, clip_norm))
     return tuple(cast(binary("mul", t, scale), t.dtype) for t in x)
+
+
+def _variance(input, axis, ddof, keepdims, op_name):
+    check_tensor(input, op_name, "input")
+    if input.dtype.kind != "f":  # (MindSpore's raises TypeError too)
+        raise TypeError(f"{op_name}: input must be a float tensor, got {input.dtype}")
+    axes = tuple(_axes(input, axis, op_name))
+    n = 1
+    for a in axes:
+        n *= input.shape[a]
+    d = binary("sub", input, mean(input, axes, True))
+    return binary("div", sum(square(d), axes, keepdims), float(n - ddof))  # noqa: F821 (square from the table)
+
+
+@op
+def var(input, axis=None, ddof=0, keepdims=False):
+    """The variance over axis: the mean squared deviation, divided by n - ddof."""
+    return _variance(input, axis, ddof, keepdims, "var")
+
+
+@op
+def std(input, axis=None, ddof=0, keepdims=False):
+    """The standard deviation over axis: sqrt(var)."""
+    return sqrt(_variance(input, axis, ddof, keepdims, "std"))  # noqa: F821
 
 
 @op
@@ -365,9 +411,12 @@ def _int_axis(axis, op_name):
 
 
 @op
-def softmax(input, axis=-1):
-    """exp(input) / sum(exp(input)) along axis, shifted by the maximum."""
+def softmax(input, axis=-1, *, dtype=None):
+    """exp(input) / sum(exp(input)) along axis, shifted by the maximum; input cast to dtype first
+    when given."""
     x = check_tensor(input, "softmax", "input")
+    if dtype is not None:
+        x = cast(x, as_dtype(dtype, "softmax: dtype"))
     axis = _int_axis(axis, "softmax")
     return apply("softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
@@ -402,4 +451,4 @@ matmul = eager(matmul, "matmul", (float32, float64), numbers=False)
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
     "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary", "np",
-    "bool_", "float32", "int64")]
+    "bool_", "float32", "float64", "int64", "as_dtype", "eager", "ALL", "FLOATS", "NUMERIC")]
