@@ -358,3 +358,11 @@ def test_std_and_var():
     np.testing.assert_allclose(gg.grad(lambda x: ops.var(x))(x).asnumpy(), 2 * (a - a.mean()) / 6, rtol=1e-6)
     with pytest.raises(TypeError, match="var"):
         ops.var(Tensor([1, 2, 3]))
+
+
+def test_flatten_of_1d_and_one_hot_dtypes():
+    # MindSpore 2.7.2: ops.flatten of a 1-D tensor is the tensor (its default start_dim is 1);
+    # one_hot's Python on/off values: 1.0 gives Float32, 1 Int64.
+    check(ops.flatten(Tensor([1.0, 2.0])), gg.float32, [1, 2])
+    check(ops.one_hot(Tensor([0, 1]), 2, 1.0, 0.0), gg.float32, [[1, 0], [0, 1]])
+    check(ops.one_hot(Tensor([0, 1]), 2, 1, 0), gg.int64, [[1, 0], [0, 1]])
