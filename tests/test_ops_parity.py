@@ -366,3 +366,12 @@ def test_flatten_of_1d_and_one_hot_dtypes():
     check(ops.flatten(Tensor([1.0, 2.0])), gg.float32, [1, 2])
     check(ops.one_hot(Tensor([0, 1]), 2, 1.0, 0.0), gg.float32, [[1, 0], [0, 1]])
     check(ops.one_hot(Tensor([0, 1]), 2, 1, 0), gg.int64, [[1, 0], [0, 1]])
+
+
+def test_logical_xor_and_all_any_keepdim():
+    # MindSpore 2.7.2: logical_xor([True, False, True], [1., 0., 0.]) is [False, False, True];
+    # Tensor.any(1, keepdim=True) keeps the dim (so ops.any takes keepdim= for the method).
+    check(ops.logical_xor(Tensor([True, False, True]), Tensor([1.0, 0.0, 0.0])), gg.bool_, [False, False, True])
+    check(ops.logical_xor(Tensor([True, False]), True), gg.bool_, [False, True])
+    assert ops.any(Tensor([[1.0, 0.0]]), 1, keepdim=True).shape == (1, 1)
+    assert ops.all(Tensor([[1.0, 0.0]]), keep_dims=True).shape == (1, 1)

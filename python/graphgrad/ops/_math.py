@@ -120,6 +120,13 @@ logical_or = _logical("logical_or")
 
 
 @op
+def logical_xor(input, other):
+    """xor of the operands' truth values, as bool."""
+    (a, b), _ = operands("logical_xor", input, other)
+    return apply("ne", [cast(a, bool_), cast(b, bool_)])
+
+
+@op
 def where(condition, input, other):
     """input where condition holds, else other; all three broadcast together."""
     x, y = input, other
@@ -273,17 +280,17 @@ def _arg(name, input, axis, keepdims, op_name):
 
 
 @op
-def all(input, axis=None, keep_dims=False):
+def all(input, axis=None, keep_dims=False, *, keepdim=None):
     """Whether every element along axis is true (nonzero), as bool."""
     check_tensor(input, "all", "input")
-    return _extreme("reduce_min", cast(input, bool_), axis, keep_dims, "all")
+    return _extreme("reduce_min", cast(input, bool_), axis, _alias(keep_dims, keepdim), "all")
 
 
 @op
-def any(input, axis=None, keep_dims=False):
+def any(input, axis=None, keep_dims=False, *, keepdim=None):
     """Whether any element along axis is true (nonzero), as bool."""
     check_tensor(input, "any", "input")
-    return _extreme("reduce_max", cast(input, bool_), axis, keep_dims, "any")
+    return _extreme("reduce_max", cast(input, bool_), axis, _alias(keep_dims, keepdim), "any")
 
 
 @op
