@@ -375,3 +375,26 @@ def test_logical_xor_and_all_any_keepdim():
     check(ops.logical_xor(Tensor([True, False]), True), gg.bool_, [False, True])
     assert ops.any(Tensor([[1.0, 0.0]]), 1, keepdim=True).shape == (1, 1)
     assert ops.all(Tensor([[1.0, 0.0]]), keep_dims=True).shape == (1, 1)
+
+
+def test_norm():
+    # MindSpore 2.7.2's values for x = [[1, -2, 3], [-4, 5, -6]].
+    x = Tensor(np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], np.float32))
+    cases = [
+        (ops.norm(x), 9.539392), (ops.norm(x, dim=1), [3.7416575, 8.774964]),
+        (ops.norm(x, dim=0, keepdim=True), [[4.1231055, 5.3851647, 6.708204]]),
+        (ops.norm(x, 1, dim=1), [6, 15]), (ops.norm(x, float("inf"), dim=1), [3, 6]),
+        (ops.norm(x, float("-inf"), dim=1), [1, 4]), (ops.norm(x, 0, dim=1), [3, 3]),
+        (ops.norm(x, 3, dim=1), [3.3019273, 7.398637]), (ops.norm(x, "fro"), 9.539392),
+        (ops.norm(x, 1), 9.0), (ops.norm(x, dim=(0, 1)), 9.539392), (ops.norm(Tensor([3.0, -4.0]), 1), 7.0),
+        (ops.norm(Tensor([3, 4])), 5.0),
+    ]
+    for out, expected in cases:
+        assert out.dtype is gg.float32
+        np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
+    assert ops.norm(x, float("inf")).item() == 15.0  # the largest row sum
+    assert ops.norm(x, dtype=gg.float64).dtype is gg.float64
+    with pytest.raises(NotImplementedError, match="norm"):
+        ops.norm(x, "nuc")
+    g = gg.grad(lambda x: ops.norm(x))(x)
+    np.testing.assert_allclose(g.asnumpy(), x.asnumpy() / 9.539392, rtol=1e-5)

@@ -389,6 +389,53 @@ def std(input, axis=None, ddof=0, keepdims=False):
     return sqrt(_variance(input, axis, ddof, keepdims, "std"))  # noqa: F821
 
 
+def _vector_norm(x, ord, dims, keepdim):
+    a = abs(x)  # noqa: F821 (abs from the table)
+    if ord is None or ord == 2:
+        return sqrt(sum(square(a), dims, keepdim))  # noqa: F821
+    if ord == float("inf"):
+        return amax(a, dims, keepdim)
+    if ord == float("-inf"):
+        return amin(a, dims, keepdim)
+    if ord == 0:  # the count of nonzero elements
+        return cast(sum(binary("ne", x, 0), dims, keepdim), x.dtype)
+    return binary("pow", sum(binary("pow", a, float(ord)), dims, keepdim), 1.0 / ord)
+
+
+@op
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """The vector or matrix norm, as MindSpore's (torch.linalg.norm's rules): with no ord and no
+    dim the 2-norm of all elements; a vector norm (ord a number, inf or -inf) over one dim or a
+    1-D input; a matrix norm ('fro', 1, -1, inf, -inf) over two dims or a 2-D input. The spectral
+    and nuclear norms (2, -2, 'nuc') need an SVD, which graphgrad lacks."""
+    x = check_tensor(A, "norm", "A")
+    if dtype is not None:
+        x = cast(x, as_dtype(dtype, "norm: dtype"))
+    elif x.dtype.kind != "f":
+        x = cast(x, float32)
+    if dim is None and (ord is None or x.ndim == 1):
+        return _vector_norm(x, ord, tuple(range(x.ndim)), keepdim)
+    dims = _axes(x, tuple(range(x.ndim)) if dim is None else dim, "norm")
+    if len(dims) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"norm: ord {ord!r} is a matrix norm; dim {dim!r} names one dim")
+        return _vector_norm(x, ord, tuple(dims), keepdim)
+    if len(dims) != 2:
+        raise ValueError(f"norm: dim must name one or two dims, got {dim!r} for input of shape {tuple(x.shape)}")
+    if ord is None or ord == "fro":
+        return _vector_norm(x, None, tuple(dims), keepdim)
+    if ord not in (1, -1, float("inf"), float("-inf")):
+        raise NotImplementedError(f"norm: the matrix norm ord={ord!r} is not supported (1, -1, inf, -inf, 'fro')")
+    # 1: the largest column sum (sum over the rows, dims[0]); inf: the largest row sum
+    inner, outer = (dims[0], dims[1]) if ord in (1, -1) else (dims[1], dims[0])
+    sums = sum(abs(x), inner, True)  # noqa: F821
+    out = (amax if ord > 0 else amin)(sums, outer, True)
+    if not keepdim:
+        from ._array import reshape
+        out = reshape(out, [d for i, d in enumerate(x.shape) if i not in dims])
+    return out
+
+
 @op
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keep_dims=None):
     """log(sum(exp(input))) over dim (an int or a tuple), shifted by the maximum so nothing
