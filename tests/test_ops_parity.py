@@ -316,3 +316,85 @@ def test_masked_fill_select_numel_rank():
     check(ops.masked_fill(x, Tensor([True, False]), Tensor(9.0)), gg.float32, [[9, -2], [9, 4]])
     check(ops.select(x > 0, x, 0.0), gg.float32, [[1, 0], [3, 4]])
     assert ops.numel(x) == 4 and ops.rank(x) == 2 and type(ops.numel(x)) is int
+
+
+# -- MindSpore's keyword arguments --
+
+def test_div_rounding_mode():
+    # MindSpore 2.7.2, a = [-7, 7, -7.5, 6], b = [2, -2, 2, 4]: floor [-4, -4, -4, 1], trunc
+    # [-3, -3, -3, 1]; int32 operands stay int32 (and a = -7 for -7.5).
+    a, b = np.array([-7.0, 7.0, -7.5, 6.0], np.float32), np.array([2.0, -2.0, 2.0, 4.0], np.float32)
+    check(ops.div(Tensor(a), Tensor(b), rounding_mode="floor"), gg.float32, [-4, -4, -4, 1])
+    check(ops.div(Tensor(a), Tensor(b), rounding_mode="trunc"), gg.float32, [-3, -3, -3, 1])
+    check(ops.div(Tensor(a), Tensor(b)), gg.float32, a / b)
+    ai, bi = Tensor(np.array([-7, 7, -7, 6], np.int32)), Tensor(np.array([2, -2, 2, 4], np.int32))
+    check(ops.div(ai, bi, rounding_mode="floor"), gg.int32, [-4, -4, -4, 1])
+    check(ops.div(ai, bi, rounding_mode="trunc"), gg.int32, [-3, -3, -3, 1])
+    check(ops.div(ai, 2, rounding_mode="trunc"), gg.int32, [-3, 3, -3, 3])
+    with pytest.raises(ValueError, match="div"):
+        ops.div(ai, bi, rounding_mode="round")
+
+
+def test_keywords_under_mindspore_names():
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    check(ops.where(x > 1, input=x, other=0.0), gg.float32, [[0, 0, 2], [3, 4, 5]])  # MindSpore 2.7.2
+    assert ops.permute(x, axis=(1, 0)).shape == (3, 2) and ops.transpose(x, dims=(1, 0)).shape == (3, 2)
+    assert ops.softmax(x, dtype=gg.float64).dtype is gg.float64  # MindSpore: Float64
+    out = ops.prod(x, 1, False, gg.float64)  # MindSpore's ops.prod(input, axis, keep_dims, dtype)
+    check(out, gg.float64, [0, 60])
+    assert x.prod(1, True, gg.float64).shape == (2, 1)  # Tensor.prod(dim, keepdim, dtype)
+
+
+def test_std_and_var():
+    # MindSpore 2.7.2 for x = arange(6).reshape(2, 3): std 1.7078252, var(x, 1) [0.6666667] * 2,
+    # var(x, 1, ddof=1, keepdims=True) [[1], [1]], std(x, (0, 1), 1) 1.8708287; int input TypeError.
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    x = Tensor(a)
+    np.testing.assert_allclose(ops.std(x).asnumpy(), 1.7078252, rtol=1e-6)
+    np.testing.assert_allclose(ops.var(x, 1).asnumpy(), [0.6666667] * 2, rtol=1e-6)
+    check(ops.var(x, 1, ddof=1, keepdims=True), gg.float32, [[1], [1]])
+    np.testing.assert_allclose(ops.std(x, (0, 1), 1).asnumpy(), 1.8708287, rtol=1e-6)
+    assert ops.var(Tensor(a.astype(np.float64))).dtype is gg.float64
+    np.testing.assert_allclose(gg.grad(lambda x: ops.var(x))(x).asnumpy(), 2 * (a - a.mean()) / 6, rtol=1e-6)
+    with pytest.raises(TypeError, match="var"):
+        ops.var(Tensor([1, 2, 3]))
+
+
+def test_flatten_of_1d_and_one_hot_dtypes():
+    # MindSpore 2.7.2: ops.flatten of a 1-D tensor is the tensor (its default start_dim is 1);
+    # one_hot's Python on/off values: 1.0 gives Float32, 1 Int64.
+    check(ops.flatten(Tensor([1.0, 2.0])), gg.float32, [1, 2])
+    check(ops.one_hot(Tensor([0, 1]), 2, 1.0, 0.0), gg.float32, [[1, 0], [0, 1]])
+    check(ops.one_hot(Tensor([0, 1]), 2, 1, 0), gg.int64, [[1, 0], [0, 1]])
+
+
+def test_logical_xor_and_all_any_keepdim():
+    # MindSpore 2.7.2: logical_xor([True, False, True], [1., 0., 0.]) is [False, False, True];
+    # Tensor.any(1, keepdim=True) keeps the dim (so ops.any takes keepdim= for the method).
+    check(ops.logical_xor(Tensor([True, False, True]), Tensor([1.0, 0.0, 0.0])), gg.bool_, [False, False, True])
+    check(ops.logical_xor(Tensor([True, False]), True), gg.bool_, [False, True])
+    assert ops.any(Tensor([[1.0, 0.0]]), 1, keepdim=True).shape == (1, 1)
+    assert ops.all(Tensor([[1.0, 0.0]]), keep_dims=True).shape == (1, 1)
+
+
+def test_norm():
+    # MindSpore 2.7.2's values for x = [[1, -2, 3], [-4, 5, -6]].
+    x = Tensor(np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], np.float32))
+    cases = [
+        (ops.norm(x), 9.539392), (ops.norm(x, dim=1), [3.7416575, 8.774964]),
+        (ops.norm(x, dim=0, keepdim=True), [[4.1231055, 5.3851647, 6.708204]]),
+        (ops.norm(x, 1, dim=1), [6, 15]), (ops.norm(x, float("inf"), dim=1), [3, 6]),
+        (ops.norm(x, float("-inf"), dim=1), [1, 4]), (ops.norm(x, 0, dim=1), [3, 3]),
+        (ops.norm(x, 3, dim=1), [3.3019273, 7.398637]), (ops.norm(x, "fro"), 9.539392),
+        (ops.norm(x, 1), 9.0), (ops.norm(x, dim=(0, 1)), 9.539392), (ops.norm(Tensor([3.0, -4.0]), 1), 7.0),
+        (ops.norm(Tensor([3, 4])), 5.0),
+    ]
+    for out, expected in cases:
+        assert out.dtype is gg.float32
+        np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-6)
+    assert ops.norm(x, float("inf")).item() == 15.0  # the largest row sum
+    assert ops.norm(x, dtype=gg.float64).dtype is gg.float64
+    with pytest.raises(NotImplementedError, match="norm"):
+        ops.norm(x, "nuc")
+    g = gg.grad(lambda x: ops.norm(x))(x)
+    np.testing.assert_allclose(g.asnumpy(), x.asnumpy() / 9.539392, rtol=1e-5)

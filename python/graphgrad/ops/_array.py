@@ -159,8 +159,8 @@ def reshape(input, shape):
 def flatten(input, start_dim=1, end_dim=-1):
     """Dims start_dim..end_dim merged into one (MindSpore's default keeps the batch dim)."""
     check_tensor(input, "flatten", "input")
-    if input.ndim == 0:
-        return reshape(input, (1,))
+    if input.ndim == 0 or (input.ndim == 1 and start_dim == 1):  # (MindSpore: a 1-D input as it is)
+        return reshape(input, (-1,))
     s = _axis(start_dim, input.ndim, "flatten", input.shape, "start_dim")
     e = _axis(end_dim, input.ndim, "flatten", input.shape, "end_dim")
     if s > e:
@@ -196,15 +196,16 @@ def _transpose(input, input_perm, op_name):
 
 
 @op
-def transpose(input, input_perm):
-    """input with its axes permuted: axis i of the result is axis input_perm[i] of input."""
-    return _transpose(input, input_perm, "transpose")
+def transpose(input, dims):
+    """input with its axes permuted: axis i of the result is axis dims[i] of input."""
+    return _transpose(input, dims, "transpose")
 
 
 @op
-def permute(input, *dims):
-    """input with its axes permuted; the dims as a tuple or one by one (x.permute(2, 0, 1), as
-    MindSpore's Tensor.permute)."""
+def permute(input, *dims, axis=None):
+    """input with its axes permuted; the dims as a tuple (or axis=) or one by one (x.permute(2, 0, 1),
+    as MindSpore's Tensor.permute)."""
+    dims = dims if axis is None else (axis,)
     return _transpose(input, tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims,
                       "permute")
 
@@ -371,7 +372,7 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
     on, off = (on_value, off_value)
     from ._math import where
     out = where(hot, on, off) if isinstance(on, Tensor) or isinstance(off, Tensor) else \
-        apply("select", [hot, *operands("one_hot", Tensor(np.array(on)), Tensor(np.array(off)))[0]])
+        apply("select", [hot, *operands("one_hot", Tensor(on), Tensor(off))[0]])  # (1.0 is float32, 1 int64)
     if axis not in (-1, out.ndim - 1):
         perm = list(range(out.ndim - 1))
         perm.insert(axis % out.ndim, out.ndim - 1)

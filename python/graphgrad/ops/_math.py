@@ -1,7 +1,7 @@
 """Elementwise math and reductions."""
 import numpy as np
 
-from .._tensor import Tensor, bool_, float32, float64, int64
+from .._tensor import Tensor, as_dtype, bool_, float32, float64, int64
 from ._base import (ALL, FLOATS, NUMERIC, _is_number, apply, axes_arg, binary, cast, check_tensor, eager, op, operands,
                     scalar, unary)
 
@@ -64,7 +64,6 @@ def _binary_op(name, doc, float_result=False):
 add = _binary_op("add", "input + other.")
 sub = _binary_op("sub", "input - other.")
 mul = _binary_op("mul", "input * other.")
-div = _binary_op("div", "input / other (true division: ints give float32).", float_result=True)
 maximum = _binary_op("maximum", "The larger of input and other (NaN if either is).")
 minimum = _binary_op("minimum", "The smaller of input and other (NaN if either is).")
 floor_divide = _binary_op("floor_divide", "floor(input / other).")
@@ -75,6 +74,26 @@ lt = less = _binary_op("lt", "input < other, as bool.")
 le = less_equal = _binary_op("le", "input <= other, as bool.")
 gt = greater = _binary_op("gt", "input > other, as bool.")
 ge = greater_equal = _binary_op("ge", "input >= other, as bool.")
+
+
+@op
+def div(input, other, *, rounding_mode=None):
+    """input / other, true division (ints give float32); rounding_mode "floor" or "trunc" rounds
+    the quotient down or towards 0 and keeps the operands' dtype (MindSpore: int32 stays int32)."""
+    if rounding_mode is None:
+        return binary("div", input, other, True)
+    if rounding_mode == "floor":
+        return binary("floor_divide", input, other)
+    if rounding_mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    (a, b), dtype = operands("div", input, other)
+    if dtype.kind != "f":  # ints: through float64, exact below 2 ** 53
+        a, b = cast(a, float64), cast(b, float64)
+    q = binary("div", a, b)
+    return cast(where(binary("lt", q, 0), ceil(q), floor(q)), dtype)  # noqa: F821 (ceil, floor from the table)
+
+
+div = eager(div, "div", FLOATS)  # (ints divide in float32: binary casts)
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
 
@@ -101,8 +120,16 @@ logical_or = _logical("logical_or")
 
 
 @op
-def where(condition, x, y):
-    """x where condition holds, else y; all three broadcast together."""
+def logical_xor(input, other):
+    """xor of the operands' truth values, as bool."""
+    (a, b), _ = operands("logical_xor", input, other)
+    return apply("ne", [cast(a, bool_), cast(b, bool_)])
+
+
+@op
+def where(condition, input, other):
+    """input where condition holds, else other; all three broadcast together."""
+    x, y = input, other
     check_tensor(condition, "where", "condition")
     if not isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_number(x) and _is_number(y):
         x = Tensor(x)  # two numbers: MindSpore's where(c, 1, 0) is int64 (a float, float32)
@@ -253,17 +280,17 @@ def _arg(name, input, axis, keepdims, op_name):
 
 
 @op
-def all(input, axis=None, keep_dims=False):
+def all(input, axis=None, keep_dims=False, *, keepdim=None):
     """Whether every element along axis is true (nonzero), as bool."""
     check_tensor(input, "all", "input")
-    return _extreme("reduce_min", cast(input, bool_), axis, keep_dims, "all")
+    return _extreme("reduce_min", cast(input, bool_), axis, _alias(keep_dims, keepdim), "all")
 
 
 @op
-def any(input, axis=None, keep_dims=False):
+def any(input, axis=None, keep_dims=False, *, keepdim=None):
     """Whether any element along axis is true (nonzero), as bool."""
     check_tensor(input, "any", "input")
-    return _extreme("reduce_max", cast(input, bool_), axis, keep_dims, "any")
+    return _extreme("reduce_max", cast(input, bool_), axis, _alias(keep_dims, keepdim), "any")
 
 
 @op
@@ -312,10 +339,12 @@ def min(input, axis=None, keepdims=False):
 
 
 @op
-def prod(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
-    """The product over axis; bool and int32 multiply as int64 (MindSpore)."""
+def prod(input, axis=None, keep_dims=False, dtype=None, *, dim=None, keepdim=None):
+    """The product over axis, in dtype when given; bool and int32 multiply as int64 (MindSpore)."""
     check_tensor(input, "prod", "input")
     x = cast(input, int64) if input.dtype.kind == "b" or input.dtype.name == "Int32" else input
+    if dtype is not None:
+        x = cast(input, as_dtype(dtype, "prod: dtype"))
     return _reduce("reduce_prod", x, _alias(axis, dim), _alias(keep_dims, keepdim), "prod")
 
 
@@ -334,6 +363,77 @@ def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
     norm = sqrt(total)  # noqa: F821
     scale = binary("div", clip_norm, maximum(norm, clip_norm))
     return tuple(cast(binary("mul", t, scale), t.dtype) for t in x)
+
+
+def _variance(input, axis, ddof, keepdims, op_name):
+    check_tensor(input, op_name, "input")
+    if input.dtype.kind != "f":  # (MindSpore's raises TypeError too)
+        raise TypeError(f"{op_name}: input must be a float tensor, got {input.dtype}")
+    axes = tuple(_axes(input, axis, op_name))
+    n = 1
+    for a in axes:
+        n *= input.shape[a]
+    d = binary("sub", input, mean(input, axes, True))
+    return binary("div", sum(square(d), axes, keepdims), float(n - ddof))  # noqa: F821 (square from the table)
+
+
+@op
+def var(input, axis=None, ddof=0, keepdims=False):
+    """The variance over axis: the mean squared deviation, divided by n - ddof."""
+    return _variance(input, axis, ddof, keepdims, "var")
+
+
+@op
+def std(input, axis=None, ddof=0, keepdims=False):
+    """The standard deviation over axis: sqrt(var)."""
+    return sqrt(_variance(input, axis, ddof, keepdims, "std"))  # noqa: F821
+
+
+def _vector_norm(x, ord, dims, keepdim):
+    a = abs(x)  # noqa: F821 (abs from the table)
+    if ord is None or ord == 2:
+        return sqrt(sum(square(a), dims, keepdim))  # noqa: F821
+    if ord == float("inf"):
+        return amax(a, dims, keepdim)
+    if ord == float("-inf"):
+        return amin(a, dims, keepdim)
+    if ord == 0:  # the count of nonzero elements
+        return cast(sum(binary("ne", x, 0), dims, keepdim), x.dtype)
+    return binary("pow", sum(binary("pow", a, float(ord)), dims, keepdim), 1.0 / ord)
+
+
+@op
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """The vector or matrix norm, as MindSpore's (torch.linalg.norm's rules): with no ord and no
+    dim the 2-norm of all elements; a vector norm (ord a number, inf or -inf) over one dim or a
+    1-D input; a matrix norm ('fro', 1, -1, inf, -inf) over two dims or a 2-D input. The spectral
+    and nuclear norms (2, -2, 'nuc') need an SVD, which graphgrad lacks."""
+    x = check_tensor(A, "norm", "A")
+    if dtype is not None:
+        x = cast(x, as_dtype(dtype, "norm: dtype"))
+    elif x.dtype.kind != "f":
+        x = cast(x, float32)
+    if dim is None and (ord is None or x.ndim == 1):
+        return _vector_norm(x, ord, tuple(range(x.ndim)), keepdim)
+    dims = _axes(x, tuple(range(x.ndim)) if dim is None else dim, "norm")
+    if len(dims) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"norm: ord {ord!r} is a matrix norm; dim {dim!r} names one dim")
+        return _vector_norm(x, ord, tuple(dims), keepdim)
+    if len(dims) != 2:
+        raise ValueError(f"norm: dim must name one or two dims, got {dim!r} for input of shape {tuple(x.shape)}")
+    if ord is None or ord == "fro":
+        return _vector_norm(x, None, tuple(dims), keepdim)
+    if ord not in (1, -1, float("inf"), float("-inf")):
+        raise NotImplementedError(f"norm: the matrix norm ord={ord!r} is not supported (1, -1, inf, -inf, 'fro')")
+    # 1: the largest column sum (sum over the rows, dims[0]); inf: the largest row sum
+    inner, outer = (dims[0], dims[1]) if ord in (1, -1) else (dims[1], dims[0])
+    sums = sum(abs(x), inner, True)  # noqa: F821
+    out = (amax if ord > 0 else amin)(sums, outer, True)
+    if not keepdim:
+        from ._array import reshape
+        out = reshape(out, [d for i, d in enumerate(x.shape) if i not in dims])
+    return out
 
 
 @op
@@ -365,9 +465,12 @@ def _int_axis(axis, op_name):
 
 
 @op
-def softmax(input, axis=-1):
-    """exp(input) / sum(exp(input)) along axis, shifted by the maximum."""
+def softmax(input, axis=-1, *, dtype=None):
+    """exp(input) / sum(exp(input)) along axis, shifted by the maximum; input cast to dtype first
+    when given."""
     x = check_tensor(input, "softmax", "input")
+    if dtype is not None:
+        x = cast(x, as_dtype(dtype, "softmax: dtype"))
     axis = _int_axis(axis, "softmax")
     return apply("softmax", [cast(x, float32) if x.dtype.kind != "f" else x], {"axis": axis})
 
@@ -402,4 +505,4 @@ matmul = eager(matmul, "matmul", (float32, float64), numbers=False)
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
     "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary", "np",
-    "bool_", "float32", "int64")]
+    "bool_", "float32", "float64", "int64", "as_dtype", "eager", "ALL", "FLOATS", "NUMERIC")]
