@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import graphgrad as gg
-from graphgrad import Parameter, Tensor
+from graphgrad import Parameter, Tensor, ops
 
 
 # -- construction and properties --
@@ -245,3 +245,58 @@ def test_plus_and_matmul_operators():
     np.testing.assert_allclose((tv + 2.0).asnumpy(), v + 2.0, rtol=1e-12)
     np.testing.assert_allclose((1.5 + tv).asnumpy(), v + 1.5, rtol=1e-12)
     assert (tv + 2.0).dtype is gg.float64
+
+
+# --- Tensor methods and operators as MindSpore 2.7.2's (its outputs quoted in each test)
+
+
+def _x():
+    return Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], np.float32))
+
+
+def test_max_and_min_take_torchs_dim_and_numpys_axis_forms():
+    x = _x()
+    assert x.max().asnumpy() == 7.0 and x.max(None).asnumpy() == 7.0
+    # MindSpore: x.max(1) and x.max(dim=1) are (values [5, 7], indices [1, 0]); x.max(dim=1) was the global 7.
+    for values, indices in (x.max(1), x.max(dim=1)):
+        np.testing.assert_array_equal(values.asnumpy(), [5.0, 7.0])
+        np.testing.assert_array_equal(indices.asnumpy(), [1, 0])
+    for values, indices in (x.max(1, keepdim=True), x.max(1, True)):  # keepdim was swallowed
+        assert values.shape == (2, 1) and indices.shape == (2, 1)
+    np.testing.assert_array_equal(x.max(axis=1).asnumpy(), [5.0, 7.0])
+    assert x.max(axis=1, keepdims=True).shape == (2, 1)
+    values, indices = x.min(dim=0)
+    np.testing.assert_array_equal(values.asnumpy(), [1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(indices.asnumpy(), [0, 1, 0])
+
+
+def test_sum_takes_dim_keepdim_and_a_bool_second_argument():
+    x = _x()
+    for s in (x.sum(1, True), x.sum(1, keepdim=True), x.sum(axis=1, keepdims=True)):
+        np.testing.assert_array_equal(s.asnumpy(), [[8.0], [10.0]])
+    np.testing.assert_array_equal(x.sum(dim=1).asnumpy(), [8.0, 10.0])
+    assert np.sum(x) == 18.0  # numpy's np.sum calls Tensor.sum with its own keywords
+
+
+def test_flatten_method_flattens_every_dim_and_shape_methods():
+    y = Tensor(np.ones((2, 3, 4), np.float32))
+    assert y.flatten().shape == (24,)  # MindSpore's Tensor.flatten starts at dim 0 (ops.flatten at 1)
+    assert y.flatten(1).shape == (2, 12) and y.flatten(start_dim=1).shape == (2, 12)
+    assert (y.dim(), y.numel(), y.nelement()) == (3, 24, 24)
+
+
+def test_operators_with_lists_none_and_membership():
+    f = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    i = Tensor(np.array([1, 2, 3], np.int32))
+    # A list beside a tensor takes its dtype: MindSpore's int32 + [1., 2., 3.] is int32 [2, 4, 6].
+    for got, dtype, want in ((f + [1.0, 2.0, 3.0], gg.float32, [2, 4, 6]), (i + [1.0, 2.0, 3.0], gg.int32, [2, 4, 6]),
+                             ([1.0, 2.0, 3.0] * f, gg.float32, [1, 4, 9]), (f + (1.0, 2.0, 3.0), gg.float32, [2, 4, 6])):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    assert (f == None) is False and (f != "a") is True  # noqa: E711 (the comparison is the test)
+    assert 2.0 in f and 9.0 not in f
+    b = Tensor(np.array([True, False]))
+    np.testing.assert_array_equal((b ^ Tensor(np.array([True, True]))).asnumpy(), [False, True])
+    # Numbers alone: MindSpore's ops.add(2, 3) is Int64 5, ops.add(2.0, 3) Float32 5.0.
+    assert ops.add(2, 3).dtype == gg.int64 and ops.add(2, 3).asnumpy() == 5
+    assert ops.add(2.0, 3).dtype == gg.float32 and ops.mul(2.5, True).asnumpy() == 2.5

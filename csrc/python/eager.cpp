@@ -300,13 +300,16 @@ PyObject* eager_get(PyObject* self, PyObject* obj, PyObject*) {
   return PyMethod_New(self, obj);
 }
 
-// op.reflected(fallback): the same op called as (self, other) computing op(other, self), for
-// Tensor.__radd__ and the like.
-PyObject* eager_reflected(PyObject* self, PyObject* fallback) {
+// op.bind(fallback, reflected): the same op with another fallback (Tensor's operators keep their
+// Python methods for what C++ does not take); reflected, called as (self, other) it computes
+// op(other, self), for Tensor.__radd__ and the like.
+PyObject* eager_bind(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   try {
+    if (nargs != 2) throw py::type_error("bind(fallback, reflected) takes 2 arguments");
     const Eager& e = *reinterpret_cast<EagerObject*>(self)->eager;
-    auto r = std::make_unique<Eager>(Eager{e.op, e.arity, e.dtypes, e.numbers, !e.reflected,
-                                           py::reinterpret_borrow<py::object>(fallback), {}});
+    const bool reflected = PyObject_IsTrue(args[1]);
+    auto r = std::make_unique<Eager>(Eager{e.op, e.arity, e.dtypes, e.numbers, e.reflected != reflected,
+                                           py::reinterpret_borrow<py::object>(args[0]), {}});
     return new_eager(std::move(r)).release().ptr();
   } catch (...) {
     py::detail::try_translate_exceptions();
@@ -332,7 +335,8 @@ void eager_dealloc(PyObject* self) {
 }
 
 PyMethodDef kEagerMethods[] = {
-    {"reflected", eager_reflected, METH_O, "The op with its operands swapped, `fallback` taking the rest."},
+    {"bind", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(eager_bind)), METH_FASTCALL,
+     "bind(fallback, reflected): the op with `fallback` taking the rest (reflected: operands swapped)."},
     {"__reduce__", eager_reduce, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 PyMemberDef kEagerMembers[] = {

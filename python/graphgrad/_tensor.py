@@ -238,13 +238,27 @@ _OPERATORS = {
     "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__floordiv__": "floor_divide",
     "__mod__": "remainder", "__pow__": "pow", "__matmul__": "matmul", "__eq__": "eq", "__ne__": "ne",
     "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__and__": "logical_and",
-    "__or__": "logical_or",
+    "__or__": "logical_or", "__xor__": "logical_xor",
 }
+
+
+def _operand(self, other):
+    """A list or tuple beside a Tensor in an operator is a Tensor of its dtype, as in MindSpore
+    (int32 tensor + [1.5, 2.0] is int32)."""
+    return Tensor(other, self.dtype) if isinstance(other, (list, tuple)) else other
+
+
 for _name, _op_name in _OPERATORS.items():
-    setattr(Tensor, _name, (lambda o: lambda self, other: getattr(_ops, o)(self, other))(_op_name))
+    setattr(Tensor, _name, (lambda o: lambda self, other: getattr(_ops, o)(self, _operand(self, other)))(_op_name))
     if _name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
         _rname = "__r" + _name[2:]
-        setattr(Tensor, _rname, (lambda o: lambda self, other: getattr(_ops, o)(other, self))(_op_name))
+        setattr(Tensor, _rname, (lambda o: lambda self, other: getattr(_ops, o)(_operand(self, other), self))(_op_name))
+# t == None is False and t != "a" True, as in MindSpore (Python's identity comparison decides).
+Tensor.__eq__ = lambda self, other: (NotImplemented if other is None or isinstance(other, str)
+                                     else _ops.eq(self, _operand(self, other)))
+Tensor.__ne__ = lambda self, other: (NotImplemented if other is None or isinstance(other, str)
+                                     else _ops.ne(self, _operand(self, other)))
+Tensor.__contains__ = lambda self, value: bool(_ops.any(self == value))
 Tensor.__neg__ = lambda self: _ops.neg(self)
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = lambda self: _ops.abs(self)
@@ -265,9 +279,9 @@ Tensor.T = property(lambda self: _ops.transpose(self, tuple(reversed(range(self.
 _METHODS = ("abs", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "relu", "neg", "floor", "ceil",
             "round", "sign", "reciprocal", "rsqrt", "log1p", "expm1", "isnan", "isinf", "isfinite", "logical_not",
             "sum", "mean", "prod", "argmax", "argmin", "amax", "amin", "reshape", "transpose", "permute",
-            "expand_dims", "unsqueeze", "squeeze", "flatten", "broadcast_to", "clip", "clamp", "softmax",
+            "expand_dims", "unsqueeze", "squeeze", "broadcast_to", "clip", "clamp", "softmax",
             "log_softmax", "logsumexp", "matmul", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
-            "swapaxes", "split", "chunk", "gather")
+            "swapaxes", "split", "chunk", "gather", "tile", "all", "any", "std", "var", "norm", "masked_fill")
 for _name in _METHODS:
     setattr(Tensor, _name, (lambda o: lambda self, *a, **k: getattr(_ops, o)(self, *a, **k))(_name))
 
@@ -277,12 +291,14 @@ def _reshape_method(self, *shape):
 
 
 def _reduce_with_index(name):
-    """MindSpore's Tensor.max/min: the value(s) for no axis or axis= as a keyword (numpy's form),
-    (values, indices) for a positional dim (torch's form)."""
-    def method(self, *args, keepdims=False, axis=None, **kwargs):
-        if args:
-            return getattr(_ops, name)(self, args[0], *args[1:2], **({"keepdims": keepdims} if len(args) < 2 else {}))
+    """MindSpore's Tensor.max/min: (values, indices) along a dim given positionally or as dim=
+    (torch's form, with keepdim); the values alone for none, or along axis= (numpy's form, with
+    keepdims)."""
+    def method(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        if dim is not None:
+            return getattr(_ops, name)(self, dim, keepdim)
         return getattr(_ops, "a" + name)(self, axis, keepdims)
+    method.__name__ = name
     return method
 
 
@@ -295,11 +311,14 @@ def _transpose_method(self, *axes):
     return _ops.transpose(self, axes)
 
 
-def _sum_method(self, axis=None, dtype=None, keepdims=False, initial=None, out=None):
-    """MindSpore's (and numpy's) Tensor.sum signature; numpy's np.sum(tensor) calls it."""
+def _sum_method(self, axis=None, dtype=None, keepdims=False, initial=None, out=None, *, dim=None, keepdim=False):
+    """MindSpore's Tensor.sum: numpy's signature (numpy's np.sum(tensor) calls it) and torch's
+    (dim, keepdim); a bool second argument is keepdim, as in x.sum(1, True)."""
     if out is not None:
         raise TypeError("Tensor.sum: out= is not supported (tensors are immutable)")
-    s = _ops.sum(self, axis, keepdims, dtype=dtype)
+    if isinstance(dtype, bool):
+        dtype, keepdims = None, dtype
+    s = _ops.sum(self, axis if dim is None else dim, keepdims or keepdim, dtype=dtype)
     return s if initial is None else s + initial
 
 
@@ -316,6 +335,9 @@ Tensor.int = lambda self: _ops.cast(self, int32)
 Tensor.long = lambda self: _ops.cast(self, int64)
 Tensor.bool = lambda self: _ops.cast(self, bool_)
 Tensor.is_floating_point = lambda self: self.dtype.kind == "f"
+Tensor.flatten = lambda self, start_dim=0, end_dim=-1: _ops.flatten(self, start_dim, end_dim)  # (all dims, as MindSpore's)
+Tensor.dim = lambda self: self.ndim
+Tensor.numel = Tensor.nelement = lambda self: self.size
 
 
 class Parameter(Tensor):
@@ -373,13 +395,13 @@ from . import ops as _ops  # noqa: E402  (ops imports this module)
 
 
 def _install_eager_ops():
-    """Operators and methods whose op runs eagerly in C++ (ops._base.eager) become that op, the
-    reflected operators its mirror, each with the Python path above for what C++ does not take.
+    """Operators and methods whose op runs eagerly in C++ (ops._base.eager) become that op, taking
+    what it can and handing the rest to the Python method above (reflected operators: its mirror).
     Called once by graphgrad/__init__.py, when ops is whole."""
     for name in list(_OPERATORS) + list(_METHODS) + ["__neg__", "__abs__"]:
         fn = getattr(_ops, _OPERATORS.get(name, name.strip("_")))
         if isinstance(fn, _core.EagerOp):
             reflected = "__r" + name[2:]
             if name in _OPERATORS and reflected in Tensor.__dict__:
-                setattr(Tensor, reflected, fn.reflected(Tensor.__dict__[reflected]))
-            setattr(Tensor, name, fn)
+                setattr(Tensor, reflected, fn.bind(Tensor.__dict__[reflected], True))
+            setattr(Tensor, name, fn.bind(Tensor.__dict__[name], False))

@@ -99,9 +99,8 @@ def operands(op_name, *xs):
                                        x.item() if isinstance(x, (np.number, np.bool_)) else x for x in xs))
         else:
             raise TypeError(f"{op_name}: operands must be Tensors or Python numbers, got {type_name(x)}")
-    if dtype is None:
-        raise TypeError(f"{op_name}: at least one operand must be a Tensor, got "
-                        + " and ".join(type(x).__name__ for x in xs))
+    if dtype is None:  # numbers alone: MindSpore's ops.add(2, 3) is int64, ops.add(2.0, 3) float32
+        dtype = {"b": bool_, "i": int64, "f": float32}[max(kinds, key="bif".index)]
     for kind in kinds:
         dtype = _weak(dtype, kind)
     return [cast(x, dtype) if isinstance(x, Tensor) else scalar(x, dtype) for x in xs], dtype
