@@ -383,3 +383,20 @@ def test_two_weight_updates_run_as_one_batch_with_the_bits_of_one_thread():
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(got[2][0], w10 - 0.2 * x.T @ d1, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got[2][1], w20 - 0.2 * x.T @ d2, rtol=1e-12, atol=1e-12)
+
+
+def test_a_jitted_function_may_return_tuples_in_tuples():
+    # MindSpore's graph mode returns `x, ops.split(x, 1)` as it is; it raised "must return a
+    # Tensor or a tuple of Tensors". Lists come back as tuples, as there.
+    f = ms.jit(lambda x: (x * 2, ops.split(x, 1)))
+    x = Tensor(np.arange(4.0).reshape(2, 2))
+    for _ in range(2):  # traced once, then the C++ call path builds the same nesting
+        a, (b, c) = f(x)
+        np.testing.assert_array_equal(a.asnumpy(), [[0, 2], [4, 6]])
+        np.testing.assert_array_equal(b.asnumpy(), [[0, 1]])
+        np.testing.assert_array_equal(c.asnumpy(), [[2, 3]])
+    assert f.trace_count == 1
+    out = ms.jit(lambda x: [x, [x + 1, (x,)]])(x)
+    assert isinstance(out[1][1], tuple) and out[1][1][0].shape == (2, 2)
+    with pytest.raises(TypeError, match=r"output\[1\]\[1\] is int"):
+        ms.jit(lambda x: (x, (x, 3)))(x)

@@ -54,11 +54,25 @@ def _check_weights(weights):
 
 def _flatten_outputs(out, name, none_ok):
     """(list of output Tensors, whether fn returned a tuple; None if it returned None, which a
-    jitted function may: one that only updates Parameters)."""
+    jitted function may: one that only updates Parameters). A jitted function may also return
+    tuples of Tensors and tuples (MindSpore's `return x, ops.split(x, 1)`): then the second is
+    that nesting, tuples of the outputs' indices."""
     if out is None and none_ok:
         return [], None
     if isinstance(out, Tensor):
         return [out], False
+    if none_ok and isinstance(out, (tuple, list)) and any(isinstance(o, (tuple, list)) for o in out):
+        outs = []
+
+        def nest(o, where):
+            if isinstance(o, Tensor):
+                outs.append(o)
+                return len(outs) - 1
+            if isinstance(o, (tuple, list)) and o:
+                return tuple(nest(x, f"{where}[{i}]") for i, x in enumerate(o))
+            raise TypeError(f"'{name}' must return Tensors in tuples; output{where} is "
+                            + (f"{type(o).__name__}" if o != () else "an empty tuple"))
+        return outs, nest(out, "")
     if isinstance(out, (tuple, list)) and out:
         for i, o in enumerate(out):
             if not isinstance(o, Tensor):
@@ -341,8 +355,8 @@ class _Jit(_GraphFunction):
         return [("forward", trace.graph)]
 
     def _result(self, n_out, is_tuple, n_updates=0):
-        if is_tuple is None:
-            return None
+        if is_tuple is None or isinstance(is_tuple, tuple):  # (None, or tuples in tuples)
+            return is_tuple
         return tuple(range(n_out)) if is_tuple else 0
 
     def _inside_trace(self, args, kwargs):
