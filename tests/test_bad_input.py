@@ -477,6 +477,9 @@ def test_fn_returning_a_tuple_with_a_non_tensor(transform, value):
         return tuple(ops.add(x, 1.0) if v == "tensor" else v for v in value)
     g = {"grad": gg.grad, "value_and_grad": gg.value_and_grad, "jit": gg.jit}[transform](f)
     bad = next(i for i, v in enumerate(value) if v != "tensor")
+    if transform == "jit" and isinstance(value[bad], tuple):  # jit takes tuples in tuples: the str inside is named
+        fails(TypeError, lambda: g(t64(2)), "'f'", "Tensor", f"output[{bad}][0]", "str")
+        return
     fails(TypeError, lambda: g(t64(2)), "'f'", "Tensor", f"output {bad}", type(value[bad]).__name__)
 
 
