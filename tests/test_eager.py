@@ -259,3 +259,21 @@ def test_a_parameter_indexed_while_tracing_is_read_by_the_graph():
     np.testing.assert_array_equal(f(Tensor(np.ones(2, np.float32))).asnumpy(), [5.0, 6.0])
     g = gg.grad(lambda x: ops.sum(p[0] * x), None, [p])(Tensor(np.array([2.0, 3.0], np.float32)))
     np.testing.assert_array_equal(g[0].asnumpy(), [[2.0, 3.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("shape,want", [((6, 4), (6, 4)), ((-1,), (24,)), ((2, -1, 3), (2, 4, 3)), ([4, 6], (4, 6)),
+                                        (24, (24,)), ((1, 24, 1), (1, 24, 1)), ((np.int64(4), 6), (4, 6)),
+                                        ((0, -1), ValueError), ((5, 5), ValueError), ((-1, -1), ValueError),
+                                        ((-2, 12), ValueError), ((2.0, 12), TypeError), ((True, 24), TypeError)])
+def test_reshape_gives_numpys_result_or_a_clear_error(shape, want):
+    # Eagerly a shape of plain ints is a view made in C++; the rest (and bad shapes) go to the checks.
+    x = np.arange(24, dtype=np.float32).reshape(4, 6)
+    t = Tensor(x)
+    if not isinstance(want, tuple):
+        with pytest.raises(want, match="reshape"):
+            ops.reshape(t, shape)
+        return
+    for got in (ops.reshape(t, shape), t.reshape(shape), t.view(shape)):
+        assert got.shape == want and got.dtype == gg.float32
+        np.testing.assert_array_equal(got.asnumpy(), x.reshape(want))
+    assert ops.reshape(t, (4, 6)) is t

@@ -390,9 +390,51 @@ py::object first_axis_view(py::handle self, py::handle key) {
   return new_tensor(std::move(p));
 }
 
+// reshape(t, shape) for a tuple or list of ints (or one int), one of them -1 at most, that
+// holds t's elements: a view of t's storage, or t itself for its own shape. None for anything
+// else and while tracing: ops' reshape takes those, and raises the errors.
+py::object reshape_view(py::handle self, py::handle shape) {
+  const PyTensor* t = value_of<const PyTensor>(self.ptr());
+  if (!t || t->symbolic() || t_tracing) return py::none();
+  PyObject* s = shape.ptr();
+  const bool one = PyLong_CheckExact(s);
+  if (!one && !PyTuple_CheckExact(s) && !PyList_CheckExact(s)) return py::none();
+  const Py_ssize_t n = one ? 1 : PySequence_Fast_GET_SIZE(s);
+  Shape dims(static_cast<size_t>(n));
+  int64_t known = 1, unknown = -1;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* d = one ? s : PySequence_Fast_ITEMS(s)[i];
+    if (!PyLong_CheckExact(d)) return py::none();
+    const long long v = PyLong_AsLongLong(d);
+    if (v == -1 && PyErr_Occurred()) return PyErr_Clear(), py::none();
+    if (v == -1 && unknown < 0) {
+      unknown = i;
+    } else if (v < 0 || (v > 0 && known > INT64_MAX / v)) {
+      return py::none();
+    } else {
+      known *= v;
+    }
+    dims[static_cast<size_t>(i)] = v;
+  }
+  const Type& type = t->value.type;
+  const int64_t numel = type.numel();
+  if (unknown >= 0) {
+    if (known == 0 || numel % known) return py::none();
+    dims[static_cast<size_t>(unknown)] = numel / known;
+  } else if (known != numel) {
+    return py::none();
+  }
+  if (dims == type.shape) return py::reinterpret_borrow<py::object>(self);
+  PyTensor p;
+  p.value = Tensor{Type{type.dtype, std::move(dims)}, t->value.storage, t->value.offset};
+  p.type_id = intern_type(p.value.type);
+  return new_tensor(std::move(p));
+}
+
 }  // namespace
 
 void bind_eager(py::module_& m) {
+  m.def("reshape_view", &reshape_view, "reshape(t, shape) as a view when shape is plain ints, else None.");
   m.def("first_axis_view", &first_axis_view, "t[key] for an int or a step-1 slice as a view, else None.");
   static OpCache* const op_cache = new OpCache;  // (used with the GIL held; kept for the process)
   m.def(

@@ -3,6 +3,7 @@ import builtins
 
 import numpy as np
 
+from .. import _core
 from .._tensor import Tensor, as_dtype, bool_, float32, int64
 from ._base import _is_number, apply, cast as cast_to, check_tensor, dtype_arg, fill, op, operands, shape_arg
 
@@ -150,6 +151,9 @@ def _resolve_shape(shape, numel, op_name):
 @op
 def reshape(input, shape):
     """The same elements under a new shape (one dimension may be -1)."""
+    view = _core.reshape_view(input, shape)  # eagerly, for a shape of plain ints: at once, in C++
+    if view is not None:
+        return view
     check_tensor(input, "reshape", "input")
     dims = _resolve_shape(shape, input.size, "reshape")
     return input if list(input.shape) == dims else apply("reshape", [input], {"shape": dims})

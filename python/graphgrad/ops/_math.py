@@ -1,7 +1,7 @@
 """Elementwise math and reductions."""
 import numpy as np
 
-from .._tensor import Tensor, as_dtype, bool_, float32, float64, int64
+from .._tensor import Tensor, as_dtype, bool_, float16, float32, float64, int32, int64
 from ._base import (ALL, FLOATS, NUMERIC, _is_number, apply, axes_arg, binary, cast, check_tensor, eager, op, operands,
                     scalar, unary)
 
@@ -192,6 +192,8 @@ def _alias(value, alias):
 def _axes(x, axis, op_name):
     """A reduction's axes, each in [0, ndim) and listed once (None or (): all of them). A 0-d
     tensor takes axis 0 or -1, as MindSpore's does."""
+    if axis is None:  # (the common case, first)
+        return list(range(x.ndim))
     axes = axes_arg(axis, x.ndim, op_name)
     if x.ndim == 0 and set(axes) <= {0, -1}:
         return []
@@ -216,11 +218,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     check_tensor(input, "sum", "input")
     x = input
     if dtype is not None:
-        from .._tensor import as_dtype
         x = cast(x, as_dtype(dtype))
-    elif x.dtype.kind == "b" or x.dtype.name == "Int32":
+    elif x.dtype in (bool_, int32):
         x = cast(x, int64)
-    if x.dtype.name == "Float16":  # summed in float32
+    if x.dtype is float16:  # summed in float32
         return cast(_reduce("reduce_sum", cast(x, float32), dim, keepdim, "sum"), x.dtype)
     return _reduce("reduce_sum", x, dim, keepdim, "sum")
 
@@ -236,6 +237,8 @@ def mean(input, axis=None, keep_dims=False, *, dim=None, keepdim=None):
     n = 1
     for a in axes:
         n *= input.shape[a]
+    if input.dtype in (float32, float64):  # (what sum does for them, and div's fast path)
+        return div(apply("reduce_sum", [input], {"axes": axes, "keep_dims": bool(keep_dims)}), float(n))
     s = sum(input, tuple(axes), keep_dims)
     if input.dtype.kind == "f":
         return cast(binary("div", s, float(n)), input.dtype)
@@ -505,4 +508,4 @@ matmul = eager(matmul, "matmul", (float32, float64), numbers=False)
 
 __all__ = [n for n in globals() if not n.startswith("_") and n not in (
     "Tensor", "apply", "axes_arg", "binary", "cast", "check_tensor", "op", "operands", "scalar", "unary", "np",
-    "bool_", "float32", "float64", "int64", "as_dtype", "eager", "ALL", "FLOATS", "NUMERIC")]
+    "bool_", "float16", "float32", "float64", "int32", "int64", "as_dtype", "eager", "ALL", "FLOATS", "NUMERIC")]
