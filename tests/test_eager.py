@@ -106,9 +106,13 @@ def test_matmul_and_the_operators_and_methods_agree_with_numpy():
     np.testing.assert_array_equal((-ta).asnumpy(), -a)
     np.testing.assert_array_equal(abs(ta).asnumpy(), np.abs(a))
     np.testing.assert_array_equal(ta.relu().asnumpy(), np.maximum(a, 0))
-    # Integer operands are not multiplied: the Python path's error.
-    with pytest.raises(TypeError, match="matmul: float32 or float64 operands expected"):
-        Tensor(np.ones((2, 2), np.int32)) @ Tensor(np.ones((2, 2), np.int32))
+    # Integer operands multiply in the Python path, in their dtype (MindSpore's int64 [[1, 2], [3, 4]]
+    # @ [[1, -2], [0, 3]] is int64 [[1, 4], [3, 6]]); bools are refused.
+    ints = Tensor(np.array([[1, 2], [3, 4]], np.int64)) @ Tensor(np.array([[1, -2], [0, 3]], np.int64))
+    assert ints.dtype == gg.int64
+    np.testing.assert_array_equal(ints.asnumpy(), [[1, 4], [3, 6]])
+    with pytest.raises(TypeError, match="matmul: number operands expected"):
+        Tensor(np.ones((2, 2), bool)) @ Tensor(np.ones((2, 2), bool))
 
 
 def test_a_shape_error_names_the_op_the_shapes_and_the_users_line():

@@ -489,7 +489,7 @@ def _t_where(c, a, b):
 OPS = [
     # unary elementwise
     U("neg", np.negative, T("neg"), int_ok="same", diff=True),
-    U("abs", np.abs, T("abs"), points=(0.0,), int_ok="same"),
+    U("abs", np.abs, T("abs"), points=(0.0,), int_ok="same", bool_ok=True),
     U("sign", np_sign, T("sign"), points=(0.0,), int_ok="same"),
     U("exp", np.exp, T("exp")),
     U("log", np.log, T("log"), lo=0.2, hi=3.0),
@@ -503,7 +503,7 @@ OPS = [
     U("cos", np.cos, T("cos"), lo=-4, hi=4),
     U("tanh", np.tanh, T("tanh"), lo=-3, hi=3),
     U("sigmoid", np_sigmoid, T("sigmoid"), lo=-4, hi=4),
-    U("relu", np_relu, T("relu"), points=(0.0,), int_ok="same"),
+    U("relu", np_relu, T("relu"), points=(0.0,), int_ok="same", bool_ok=True),
     U("softplus", lambda x: np.logaddexp(0.0, x), T("nn.functional.softplus"), lo=-4, hi=4),
     U("gelu", np_gelu, T("nn.functional.gelu"), lo=-3, hi=3),
     U("gelu_tanh", np_gelu_tanh, T("nn.functional.gelu", approximate="tanh"), lo=-3, hi=3,
@@ -633,7 +633,7 @@ OPS = [
     OpInfo("cast", lambda x, to: ops.cast(x, GG[to]), lambda x, to: x.astype(NP[to]), None, _cast_samples, ALL,
            result=lambda d, kw: kw["to"]),
     # matmul, loss
-    OpInfo("matmul", ops.matmul, np.matmul, T("matmul"), _matmul_samples, FLOATS, rejects=(I32, I64, BOOL)),
+    OpInfo("matmul", ops.matmul, np.matmul, T("matmul"), _matmul_samples, FLOATS + INTS, rejects=(BOOL,)),
     OpInfo("binary_cross_entropy_with_logits", gg_bce, np_bce, t_bce, _bce_samples, FLOATS, rejects=(),
            tol=(2e-5, 1e-6)),
     OpInfo("cross_entropy", lambda x, y, **kw: ops.cross_entropy(x, y, **kw), np_cross_entropy, t_cross_entropy,
@@ -1008,8 +1008,9 @@ def test_int_labels_and_bool_masks_keep_their_dtypes():
 
 
 F16_OK = [lambda x: ops.exp(x), lambda x: x + x, lambda x: ops.sum(x), lambda x: ops.mean(x), lambda x: ops.amax(x),
-          lambda x: ops.reshape(x, (-1,)), lambda x: ops.transpose(x, (1, 0)), lambda x: x[0], lambda x: ops.relu(x)]
-F16_NO = [lambda x: ops.matmul(x, x), lambda x: ops.softmax(x), lambda x: ops.log_softmax(x), lambda x: ops.prod(x),
+          lambda x: ops.reshape(x, (-1,)), lambda x: ops.transpose(x, (1, 0)), lambda x: x[0], lambda x: ops.relu(x),
+          lambda x: ops.matmul(x, x)]
+F16_NO = [lambda x: ops.softmax(x), lambda x: ops.log_softmax(x), lambda x: ops.prod(x),
           lambda x: ops.binary_cross_entropy_with_logits(x, x)]
 
 

@@ -86,11 +86,14 @@ def test_matmul_batches_3d_and_rejects_0d():
         ops.matmul(Tensor(2.0), Tensor(np.ones(2, np.float32)))
 
 
-def test_matmul_mixed_dtypes_promote_and_ints_are_type_errors():
+def test_matmul_mixed_dtypes_promote_and_ints_keep_their_dtype():
     out = ops.matmul(Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 2), np.float64)))
     assert out.dtype is gg.float64
+    out = ops.matmul(Tensor(np.full((2, 3), 7, np.int32)), Tensor(np.full((3, 2), -5, np.int32)))
+    assert out.dtype is gg.int32  # (MindSpore's int32 matmul is int32)
+    np.testing.assert_array_equal(out.asnumpy(), np.full((2, 2), -105))
     with pytest.raises(TypeError):
-        ops.matmul(Tensor(np.ones((2, 2), np.int32)), Tensor(np.ones((2, 2), np.int32)))
+        ops.matmul(Tensor(np.ones((2, 2), bool)), Tensor(np.ones((2, 2), bool)))
 
 
 def test_matmul_needs_tensors():

@@ -7,11 +7,15 @@ from ._base import (ALL, FLOATS, NUMERIC, _is_number, apply, axes_arg, binary, c
 
 
 def _unary_op(name, float_only, doc):
+    keeps_bool = name in ("abs", "relu")  # MindSpore's abs and relu of a bool tensor are that tensor
+
     def fn(input):
+        if keeps_bool and isinstance(input, Tensor) and input.dtype is bool_:
+            return input
         return unary(name, input, float_only)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
-    return eager(op(fn), name, FLOATS if float_only else ALL, arity=1, numbers=False)
+    return eager(op(fn), name, FLOATS if float_only else NUMERIC if keeps_bool else ALL, arity=1, numbers=False)
 
 
 # name: (computes in float, doc)
@@ -494,13 +498,18 @@ def stop_gradient(input):
 
 @op
 def matmul(input, other):
-    """Matrix product with numpy's rules (1-D operands, broadcast batch dims)."""
+    """Matrix product with numpy's rules (1-D operands, broadcast batch dims), in the operands'
+    dtype as MindSpore's: ints multiply in float64 (exact while the sums stay within 2**53) and
+    float16 in float32, each cast back."""
     check_tensor(input, "matmul", "input")
     check_tensor(other, "matmul", "other")
     (a, b), dtype = operands("matmul", input, other)
-    if dtype.kind != "f" or dtype.name == "Float16":
-        raise TypeError(f"matmul: float32 or float64 operands expected, got {input.dtype} and {other.dtype}")
-    return apply("matmul", [a, b])
+    if dtype is bool_:
+        raise TypeError(f"matmul: number operands expected, got {input.dtype} and {other.dtype}")
+    if dtype in (float32, float64):
+        return apply("matmul", [a, b])
+    wide = float32 if dtype is float16 else float64
+    return cast(apply("matmul", [cast(a, wide), cast(b, wide)]), dtype)
 
 
 matmul = eager(matmul, "matmul", (float32, float64), numbers=False)
