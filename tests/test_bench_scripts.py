@@ -55,7 +55,8 @@ def test_compare_eager_checks_the_values_and_prints_a_ratio_per_op():
     assert p.returncode == 0, p.stderr
     rows = re.findall(r"^(.+?)\s+(\d+\.\d+)us\s+(\d+\.\d+)us\s+(\d+\.\d+) \((\d+\.\d+)-(\d+\.\d+)\) numpy$", p.stdout, re.M)
     assert [r[0] for r in rows] == ["a + b (4x4)", "a * 2.0 (4x4)", "a < b (4x4)", "relu(a) (4x4)", "exp(a) (4x4)",
-                                    "matmul(a, b) (4x4)", "a + b (256x256)", "MLP forward (64x784)",
+                                    "matmul(a, b) (4x4)", "a.reshape(2, 8)", "a[1] (4x4)", "a.sum() (4x4)",
+                                    "a.mean() (4x4)", "a + b (256x256)", "MLP forward (64x784)",
                                     "Quick Start net (64)"], p.stdout
     for _, gg_us, np_us, med, lo, hi in rows:
         assert float(gg_us) > 0 and float(np_us) > 0 and 0 < float(lo) <= float(med) <= float(hi)
