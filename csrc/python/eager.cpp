@@ -35,6 +35,7 @@ struct Operand {
 // same one (_base.scalar: fill's cast from double): a float into a float dtype, an int up to 2**31
 // into any numeric dtype. False for anything else (bool, numpy scalars, other objects).
 bool number_operand(PyObject* o, DType dtype, Operand& out) {
+  if (dtype == DType::Bool) return false;
   const bool is_float = dtype == DType::F32 || dtype == DType::F64 || dtype == DType::F16;
   double value;
   if (PyFloat_CheckExact(o)) {
@@ -51,7 +52,6 @@ bool number_operand(PyObject* o, DType dtype, Operand& out) {
   } else {
     return false;
   }
-  if (dtype == DType::Bool) return false;
   static int ids[kNumDTypes] = {-1, -1, -1, -1, -1, -1};
   const int code = static_cast<int>(dtype);
   if (ids[code] < 0) ids[code] = intern_type(Type{dtype, {}});
