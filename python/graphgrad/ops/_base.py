@@ -121,6 +121,8 @@ def binary(name, a, b, float_result=False):
         a, b = cast(a, float32), cast(b, float32)
     elif dtype.kind == "b" and name in _BOOL_ARITHMETIC:
         name = _BOOL_ARITHMETIC[name]
+    elif dtype.kind == "b" and name in ("lt", "le", "gt", "ge"):  # MindSpore 2.7.2 orders bools: False < True
+        a, b = cast(a, int32), cast(b, int32)
     return apply(name, [a, b])
 
 
