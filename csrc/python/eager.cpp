@@ -13,6 +13,7 @@
 #include <structmember.h>
 
 #include <memory>
+#include <span>
 #include <unordered_map>
 
 #include "ops/op.h"
@@ -60,6 +61,20 @@ bool number_operand(PyObject* o, DType dtype, Operand& out) {
   dispatch_all(dtype, "scalar", [&](auto t) { *out.scalar.data<decltype(t)>() = static_cast<decltype(t)>(value); });
   out.tensor = &out.scalar;
   return true;
+}
+
+// kernel(inputs) into out. A large one runs with the GIL released (other Python threads go on),
+// the inputs' storage and the kernel held by copies (another thread may replace a Parameter's
+// value or clear a cache meanwhile).
+void run_kernel(const Kernel& kernel, std::span<const Tensor* const> inputs, const Tensor& out) {
+  std::vector<const void*> args;
+  for (const Tensor* t : inputs) args.push_back(t->ptr());
+  if (out.type.bytes() < (64 << 10)) return kernel(args.data(), out.ptr());
+  std::vector<Tensor> keep;
+  for (const Tensor* t : inputs) keep.push_back(*t);
+  const Kernel copy = kernel;
+  py::gil_scoped_release unlocked;
+  copy(args.data(), out.ptr());
 }
 
 struct Signature {
@@ -122,15 +137,8 @@ struct Eager {
     PyTensor result;
     result.value = Tensor::empty(c.out);
     result.type_id = c.out_type_id;
-    const void* in[2] = {ops[0].tensor->ptr(), arity == 2 ? ops[1].tensor->ptr() : nullptr};
-    if (c.out.bytes() < (64 << 10)) {
-      c.kernel(in, result.value.ptr());
-    } else {  // large: other Python threads run meanwhile; the operands' storage is kept alive
-      const Tensor keep[2] = {*ops[0].tensor, arity == 2 ? *ops[1].tensor : Tensor{}};
-      const Kernel kernel = c.kernel;  // (another thread may clear the table meanwhile)
-      py::gil_scoped_release unlocked;
-      kernel(in, result.value.ptr());
-    }
+    const Tensor* in[2] = {ops[0].tensor, ops[1].tensor};
+    run_kernel(c.kernel, std::span<const Tensor* const>(in, static_cast<size_t>(arity)), result.value);
     return new_tensor(std::move(result));
   }
 };
@@ -179,17 +187,7 @@ class OpCache {
       return new_tensor(std::move(result));
     }
     result.value = Tensor::empty(e.out);
-    std::vector<const void*> args;
-    for (const Tensor* t : in) args.push_back(t->ptr());
-    if (e.out.bytes() < (64 << 10)) {
-      e.kernel(args.data(), result.value.ptr());
-    } else {  // as EagerOp's: the inputs kept alive, the kernel copied
-      std::vector<Tensor> keep;
-      for (const Tensor* t : in) keep.push_back(*t);
-      const Kernel kernel = e.kernel;
-      py::gil_scoped_release unlocked;
-      kernel(args.data(), result.value.ptr());
-    }
+    run_kernel(e.kernel, in, result.value);
     return new_tensor(std::move(result));
   }
 

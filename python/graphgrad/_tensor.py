@@ -392,8 +392,6 @@ class Parameter(Tensor):
 from . import ops as _ops  # noqa: E402  (ops imports this module)
 
 
-
-
 def _install_eager_ops():
     """Operators and methods whose op runs eagerly in C++ (ops._base.eager) become that op, taking
     what it can and handing the rest to the Python method above (reflected operators: its mirror).
