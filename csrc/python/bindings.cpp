@@ -229,6 +229,10 @@ PYBIND11_MODULE(_core, m) {
            py::arg("op"), py::arg("inputs"), py::arg("attrs") = py::dict(), py::arg("loc") = "")
       .def("dtype", [](const Graph& g, int id) { return static_cast<int>(g.type(id).dtype); })
       .def("shape", [](const Graph& g, int id) { return shape_tuple(g.type(id).shape); })
+      .def("node", [](const Graph& g, int id) {  // (op, inputs, attrs, dtype code, shape): for exporters
+        const Node& n = g.nodes.at(id);
+        return py::make_tuple(n.op->name, n.inputs, n.attrs, static_cast<int>(n.type.dtype), shape_tuple(n.type.shape));
+      })
       .def("__len__", [](const Graph& g) { return g.nodes.size(); })
       .def("__str__", [](const Graph& g) { return to_text(g); })
       .def("to_dot", &to_dot)

@@ -34,14 +34,14 @@ __all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingE
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
            "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net", "set_context", "get_context",
            "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",
-           "reset_auto_parallel_context", "communication", "dtype"]
+           "reset_auto_parallel_context", "communication", "dtype", "export", "load"]
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
 from . import common, communication, context, dataset  # noqa: E402
 from .common import dtype  # noqa: E402  (from mindspore import dtype as mstype)
 from ._random import get_seed, set_seed  # noqa: E402
-from .train import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
+from .train import export, load, load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
 from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)
 
 _from_environment()

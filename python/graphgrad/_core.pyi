@@ -1,6 +1,6 @@
 # Type stub for the C++ extension. graphgrad.Tensor is _core.Tensor with methods attached in
 # Python (_tensor.py, _interop.py); they are declared here so that type checkers see one class.
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -40,7 +40,10 @@ class Tensor:
 class Graph:
     name: str
     outputs: Sequence[int]
+    inputs: Sequence[int]
     def to_dot(self) -> str: ...
+    def __len__(self) -> int: ...
+    def node(self, id: int) -> Tuple[str, List[int], Dict[str, Any], int, Tuple[int, ...]]: ...
 
 class Plan:
     def __init__(self, graph: Graph) -> None: ...

@@ -9,9 +9,10 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, LossBas
                    SmoothL1Loss, SoftmaxCrossEntropyWithLogits)
 from .optim import SGD, Adam, AdamWeightDecay, Momentum, Optimizer
 from .wrap import DistributedGradReducer, TrainOneStepCell, WithEvalCell, WithLossCell
+from ..train.mindir import GraphCell  # noqa: E402  (it runs what graphgrad.load reads)
 
 __all__ = ["Cell", "CellList", "SequentialCell", "GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm",
            "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss",
            "SoftmaxCrossEntropyWithLogits", "SGD", "Adam", "AdamWeightDecay", "Momentum", "Optimizer",
-           "TrainOneStepCell", "WithEvalCell", "WithLossCell", "DistributedGradReducer"] + list(_lr_all)
+           "TrainOneStepCell", "WithEvalCell", "WithLossCell", "DistributedGradReducer", "GraphCell"] + list(_lr_all)

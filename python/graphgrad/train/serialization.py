@@ -19,6 +19,7 @@ import struct
 import numpy as np
 
 from .._tensor import Parameter, Tensor
+from ._proto import message_classes
 
 # MindSpore's tensor_type names, their numpy types, and the name of the graphgrad dtype each loads
 # as. graphgrad may not have every dtype yet: such an entry loads once graphgrad grows it.
@@ -40,52 +41,23 @@ _SLICE = 512 * 1024 * 1024  # bytes per entry at most, as MindSpore splits them 
 _FORMATS = ("ckpt", "safetensors")
 
 
-def _message_classes():
-    """Checkpoint and its nested messages, built from checkpoint.proto's description in a private
-    descriptor pool (no protoc step; no clash with another package's ``Checkpoint``)."""
-    try:
-        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-    except ImportError:
-        raise ImportError("the .ckpt format needs the protobuf package: pip install 'graphgrad[ckpt]' "
-                          "(or pip install protobuf)") from None
-    F = descriptor_pb2.FieldDescriptorProto
-    f = descriptor_pb2.FileDescriptorProto(name="graphgrad_checkpoint.proto", syntax="proto2")
-
-    def field(msg, name, number, label, ftype, type_name=None, oneof=None):
-        fd = msg.field.add(name=name, number=number, label=label, type=ftype)
-        if type_name:
-            fd.type_name = type_name
-        if oneof is not None:
-            fd.oneof_index = oneof
-
-    ckpt = f.message_type.add(name="Checkpoint")
-    field(ckpt, "value", 1, F.LABEL_REPEATED, F.TYPE_MESSAGE, ".Checkpoint.Value")
-    value = ckpt.nested_type.add(name="Value")
-    value.oneof_decl.add(name="value")
-    field(value, "tag", 1, F.LABEL_REQUIRED, F.TYPE_STRING)
-    field(value, "tensor", 2, F.LABEL_OPTIONAL, F.TYPE_MESSAGE, ".TensorProto", oneof=0)
-    field(value, "maptensor", 3, F.LABEL_OPTIONAL, F.TYPE_MESSAGE, ".MapTensorProto", oneof=0)
-    tensor = f.message_type.add(name="TensorProto")
-    field(tensor, "dims", 1, F.LABEL_REPEATED, F.TYPE_INT64)
-    field(tensor, "tensor_type", 2, F.LABEL_REQUIRED, F.TYPE_STRING)
-    field(tensor, "tensor_content", 3, F.LABEL_REQUIRED, F.TYPE_BYTES)
-    maptensor = f.message_type.add(name="MapTensorProto")
-    field(maptensor, "tensor", 1, F.LABEL_REPEATED, F.TYPE_MESSAGE, ".TensorProto")
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(f)
-    desc = pool.FindMessageTypeByName("Checkpoint")
-    if hasattr(message_factory, "GetMessageClass"):
-        return message_factory.GetMessageClass(desc)
-    return message_factory.MessageFactory(pool).GetPrototype(desc)  # protobuf < 4.22
-
-
+# checkpoint.proto beside this file, as message_classes takes it (the Value's oneof is left out:
+# the wire format is the same).
+_SCHEMA = {
+    "Checkpoint": [("value", 1, "repeated", "Value")],
+    "Value": [("tag", 1, "required", "string"), ("tensor", 2, "optional", "TensorProto"),
+              ("maptensor", 3, "optional", "MapTensorProto")],
+    "TensorProto": [("dims", 1, "repeated", "int64"), ("tensor_type", 2, "required", "string"),
+                    ("tensor_content", 3, "required", "bytes")],
+    "MapTensorProto": [("tensor", 1, "repeated", "TensorProto")],
+}
 _CHECKPOINT = None
 
 
 def _checkpoint_class():
     global _CHECKPOINT
     if _CHECKPOINT is None:
-        _CHECKPOINT = _message_classes()
+        _CHECKPOINT = message_classes("ckpt", _SCHEMA)["Checkpoint"]
     return _CHECKPOINT
 
 
