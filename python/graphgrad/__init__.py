@@ -9,6 +9,7 @@ from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64,
 from ._trace import TracingError
 from ._errors import DTypeError, ShapeError
 from ._interop import from_dlpack
+from ._sparse import COOTensor, CSRTensor
 from ._config import show_config
 from .profiler import profile
 from ._tensor import _install_eager_ops
@@ -29,8 +30,9 @@ def set_num_threads(n: int) -> None:
 
 tensor = ops.tensor
 
-__all__ = ["DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError", "bool_", "float16", "float32",
-           "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad", "jit", "vjp", "jvp",
+__all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError",
+           "bool_", "float16", "float32", "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad",
+           "jit", "vjp", "jvp",
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
            "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net", "set_context", "get_context",
            "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",

@@ -1,2 +1,3 @@
-"""graphgrad.common: MindSpore's ``mindspore.common`` namespace (initializers, data types)."""
+"""graphgrad.common: MindSpore's ``mindspore.common`` namespace (initializers, data types, sparse tensors)."""
 from . import dtype, initializer
+from .._sparse import COOTensor, CSRTensor
