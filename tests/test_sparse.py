@@ -244,6 +244,18 @@ def test_mul_div_keep_the_pattern():
     assert (c * w).indices is c.indices
 
 
+def test_dense_on_the_left_defers_to_the_sparse_operand():
+    # Tensor's operators hand an operand they do not take, whose type has the reflected operator,
+    # back to Python, which then calls it: dense * sparse is sparse * dense, as in MindSpore
+    w = Tensor(np.arange(8, dtype=np.float32).reshape(2, 4) + 1)
+    left, right = w * csr(), csr() * w
+    assert isinstance(left, CSRTensor) and left.values.tolist() == right.values.tolist() == [1, -12, 24]
+    c = COOTensor(Tensor([[0, 1], [1, 2]]), Tensor([1.0, -2.0]), (3, 4))
+    assert (Tensor(np.full((3, 4), 3, np.float32)) * c).values.tolist() == [3, -6]
+    with pytest.raises(TypeError, match="mul: operands must be Tensors or Python numbers, got object"):
+        w * object()  # no __rmul__: still graphgrad's own error
+
+
 def test_csr_add_and_sub():
     b = CSRTensor(Tensor([0, 2, 2], I32), Tensor([1, 2], I32), Tensor([10.0, 20.0]), (2, 4))
     s = csr() + b

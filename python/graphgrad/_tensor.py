@@ -248,11 +248,26 @@ def _operand(self, other):
     return Tensor(other, self.dtype) if isinstance(other, (list, tuple)) else other
 
 
+_OPERANDS = (Tensor, int, float, list, tuple, np.ndarray, np.generic)
+
+
+def _operator(op_name, reflected):
+    """Tensor <op> other. An operand of a type graphgrad does not take that has the reflected
+    operator (a CSRTensor's __rmul__) gets NotImplemented, so that Python asks it next."""
+    def method(self, other):
+        if reflected and not isinstance(other, _OPERANDS) and hasattr(type(other), reflected):
+            return NotImplemented
+        return getattr(_ops, op_name)(self, _operand(self, other))
+    return method
+
+
 for _name, _op_name in _OPERATORS.items():
-    setattr(Tensor, _name, (lambda o: lambda self, other: getattr(_ops, o)(self, _operand(self, other)))(_op_name))
+    _rname = "__r" + _name[2:]
     if _name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
-        _rname = "__r" + _name[2:]
+        setattr(Tensor, _name, _operator(_op_name, _rname))
         setattr(Tensor, _rname, (lambda o: lambda self, other: getattr(_ops, o)(_operand(self, other), self))(_op_name))
+    else:
+        setattr(Tensor, _name, _operator(_op_name, None))
 # t == None is False and t != "a" True, as in MindSpore (Python's identity comparison decides).
 Tensor.__eq__ = lambda self, other: (NotImplemented if other is None or isinstance(other, str)
                                      else _ops.eq(self, _operand(self, other)))
