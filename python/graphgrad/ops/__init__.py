@@ -9,10 +9,12 @@ from ._nn import (binary_cross_entropy, binary_cross_entropy_with_logits, check_
                   cross_entropy, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ._sample import *  # noqa: F401,F403
 from ._sample import __all__ as _sample_all
+from ._primitives import *  # noqa: F401,F403
+from ._primitives import __all__ as _primitives_all
 
 _nn_all = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
            "nll_loss", "smooth_l1_loss"}
 from ._comm import *  # noqa: F401,F403,E402  (last: it imports graphgrad.communication, which uses ops)
 from ._comm import __all__ as _comm_all  # noqa: E402
 
-__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all | set(_comm_all))
+__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all | set(_comm_all) | set(_primitives_all))
