@@ -168,27 +168,6 @@ def _axes(axis):
     return None if axis is None or axis == () or axis == [] else tuple(axis) if isinstance(axis, (tuple, list)) else axis
 
 
-def _matmul(a, b, ta=False, tb=False):
-    return ops.matmul(a.swapaxes(-1, -2) if ta else a, b.swapaxes(-1, -2) if tb else b)
-
-
-def _bias_add(x, b, data_format=0):  # the bias runs along the channel axis: 1 (NCHW), last (NHWC)
-    return x + (b if data_format == 1 or x.ndim <= 2 else b.reshape((-1,) + (1,) * (x.ndim - 2)))
-
-
-def _arg_with_value(find, keep_find):
-    def f(x, axis=0, keep_dims=False):
-        return find(x, axis, keep_dims), keep_find(x, axis, keep_dims)
-    return f
-
-
-def _layer_norm(x, gamma, beta, begin_norm_axis=1, begin_params_axis=1, epsilon=1e-7):
-    axes = tuple(range(begin_norm_axis % x.ndim, x.ndim))
-    mean = x.mean(axes, keep_dims=True)
-    rstd = ops.rsqrt(ops.square(x - mean).mean(axes, keep_dims=True) + epsilon)
-    return (x - mean) * rstd * gamma + beta, mean, rstd
-
-
 def _batch_norm(x, scale, bias, mean, variance, is_training=False, epsilon=1e-5, momentum=0.1, data_format=0):
     if is_training:
         raise NotImplementedError("BatchNorm in training mode (export the network after set_train(False))")
@@ -217,13 +196,15 @@ def _dtype(type_id):
     return d
 
 
-def _sum(x, axis=None, keep_dims=False, dtype=None):  # SumExt
+def _sum_ext(x, axis=None, keep_dims=False, dtype=None):  # Tensor.sum's primitive: None is every axis
     y = ops.sum(x, _axes(axis), keep_dims)
     return y if dtype is None else ops.cast(y, _dtype(dtype))
 
 
-def _reduce_sum(x, axis=(), keep_dims=False, skip_mode=False):
-    return x if skip_mode and _axes(axis) is None else ops.sum(x, _axes(axis), keep_dims)  # skip_mode: no axes, no sum
+def _primitive(cls, n_init):
+    """MindSpore 2.x's form of a primitive with init arguments: one node whose inputs are the
+    call's n_init arguments, then the init arguments; run as graphgrad's cls(*init)(*call)."""
+    return lambda *a: cls(*a[n_init:])(*a[:n_init])
 
 
 def _tensor_or(x, like):
@@ -252,34 +233,30 @@ _LOAD = {
     "LogicalNot": ops.logical_not, "Select": ops.where,
     "Cast": lambda x, dtype: ops.cast(x, _dtype(dtype)),
     # Products.
-    "MatMul": _matmul, "BatchMatMul": _matmul, "MatMulExt": ops.matmul, "BiasAdd": _bias_add,
+    "MatMul": _primitive(ops.MatMul, 2), "BatchMatMul": _primitive(ops.BatchMatMul, 2), "MatMulExt": ops.matmul,
+    "BiasAdd": lambda x, b, data_format=0: _BIAS_ADD[data_format](x, b),
     "Dense": lambda x, w, b=None: ops.matmul(x, w.swapaxes(-1, -2)) + (0 if b is None else b),
     # Shapes.
     "Reshape": lambda x, shape: ops.reshape(x, tuple(shape)), "Flatten": lambda x: x.reshape(x.shape[0], -1),
     "Transpose": lambda x, perm: ops.transpose(x, tuple(perm)), "ExpandDims": ops.expand_dims,
-    "Squeeze": lambda x, axis=(): ops.squeeze(x, _axes(axis)), "BroadcastTo": lambda x, shape: ops.broadcast_to(x, tuple(shape)),
-    "Tile": lambda x, dims: ops.tile(x, tuple(dims)), "Concat": lambda xs, axis=0: ops.concat(tuple(xs), axis),
-    "Stack": lambda xs, axis=0, **_: ops.stack(tuple(xs), axis),
-    "Split": lambda x, axis=0, output_num=1: tuple(ops.split(x, x.shape[axis] // output_num, axis)),
-    "Gather": lambda x, indices, axis=0, batch_dims=0: ops.gather(x, indices, axis, batch_dims),
-    "StridedSlice": _strided_slice,
-    "OneHot": lambda i, depth, on, off, axis=-1: ops.one_hot(i, depth, on, off, axis),
-    # Reductions and normalizations.
-    "SumExt": _sum, "ReduceSum": _reduce_sum,
-    "ReduceMean": lambda x, axis=(), keep_dims=False: ops.mean(x, _axes(axis), keep_dims),
-    "MeanExt": lambda x, axis=None, keep_dims=False, dtype=None: _sum(ops.mean(x, _axes(axis), keep_dims), (), False, dtype),
-    "ReduceMax": lambda x, axis=(), keep_dims=False: ops.amax(x, _axes(axis), keep_dims),
-    "ReduceMin": lambda x, axis=(), keep_dims=False: ops.amin(x, _axes(axis), keep_dims),
-    "ReduceProd": lambda x, axis=(), keep_dims=False: ops.prod(x, _axes(axis), keep_dims),
+    "Squeeze": _primitive(ops.Squeeze, 1), "BroadcastTo": lambda x, shape: ops.broadcast_to(x, tuple(shape)),
+    "Tile": lambda x, dims: ops.tile(x, tuple(dims)), "Concat": _primitive(ops.Concat, 1),
+    "Stack": lambda xs, axis=0, **_: ops.Stack(axis)(xs), "Split": _primitive(ops.Split, 1),
+    "Gather": _primitive(ops.Gather, 3),
+    "StridedSlice": _strided_slice, "OneHot": _primitive(ops.OneHot, 4),
+    # Reductions (axis () is every axis) and normalizations.
+    "SumExt": _sum_ext, "ReduceSum": _primitive(ops.ReduceSum, 2), "ReduceMean": _primitive(ops.ReduceMean, 2),
+    "MeanExt": lambda x, axis=None, keep_dims=False, dtype=None: _sum_ext(ops.mean(x, _axes(axis), keep_dims), (), False, dtype),
+    "ReduceMax": _primitive(ops.ReduceMax, 2), "ReduceMin": _primitive(ops.ReduceMin, 2),
+    "ReduceProd": _primitive(ops.ReduceProd, 2),
     "ProdExt": lambda x, axis=None, keep_dims=False, dtype=None: ops.prod(x, _axes(axis), keep_dims),
-    "ArgMaxWithValue": _arg_with_value(lambda x, a, k: ops.argmax(x, a, k), lambda x, a, k: ops.amax(x, a, k)),
-    "ArgMinWithValue": _arg_with_value(lambda x, a, k: ops.argmin(x, a, k), lambda x, a, k: ops.amin(x, a, k)),
-    "Argmax": lambda x, axis=-1, dtype=35: ops.cast(ops.argmax(x, axis), _dtype(dtype)),
-    "Argmin": lambda x, axis=-1, dtype=35: ops.cast(ops.argmin(x, axis), _dtype(dtype)),
-    "Softmax": lambda x, axis=(-1,): ops.softmax(x, axis[0] if isinstance(axis, (tuple, list)) else axis),
-    "LogSoftmax": lambda x, axis=-1: ops.log_softmax(x, axis),
-    "LayerNorm": _layer_norm, "BatchNorm": _batch_norm,
+    "ArgMaxWithValue": _primitive(ops.ArgMaxWithValue, 1), "ArgMinWithValue": _primitive(ops.ArgMinWithValue, 1),
+    "Argmax": lambda x, axis=-1, dtype=35: ops.Argmax(axis, _dtype(dtype))(x),
+    "Argmin": lambda x, axis=-1, dtype=35: ops.Argmin(axis, _dtype(dtype))(x),
+    "Softmax": _primitive(ops.Softmax, 1), "LogSoftmax": _primitive(ops.LogSoftmax, 1),
+    "LayerNorm": _primitive(ops.LayerNorm, 3), "BatchNorm": _batch_norm,
 }
+_BIAS_ADD = {0: ops.BiasAdd("NCHW"), 1: ops.BiasAdd("NHWC"), 14: ops.BiasAdd("NCDHW")}  # by MindSpore's Format number
 # Primitive attributes a loader passes on (the rest, such as input_names, describe the primitive).
 _PRIM_ATTRS = {"Stack": ("axis",)}
 
