@@ -532,3 +532,12 @@ def test_every_exported_primitive_is_tested():
     assert len(names) > 90
     untested = [n for n in names if f"ops.{n}(" not in source and f'"{n}"' not in source]
     assert not untested
+
+
+def test_the_operations_module_older_code_imports():
+    # from mindspore.ops import operations as P; P.MatMul(...): the same classes as ops', collectives too
+    from graphgrad.ops import operations as P
+    assert P.MatMul is ops.MatMul and P.AllReduce is ops.AllReduce and P.ReduceOp is ops.ReduceOp
+    assert set(P.__all__) == {n for n in ops.__all__ if n[0].isupper()}
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert P.ReduceSum(keep_dims=True)(x, 1).tolist() == [[3.0], [12.0]]
