@@ -137,9 +137,53 @@ def _format(t):
     return head + lead + block(a, 0) + ")"
 
 
-# --- CSRTensor
+# --- the sparse tensors
 
-class CSRTensor:
+class _Sparse:
+    """What CSRTensor and COOTensor share: their values and shape, and what changes the values
+    alone (the pattern stays)."""
+    values = property(lambda self: self._values)
+    shape = property(lambda self: self._shape)
+    dtype = property(lambda self: self._values.dtype)
+    size = property(lambda self: self._values.size)
+    itemsize = property(lambda self: self._values.itemsize)
+    ndim = property(lambda self: len(self._shape))
+
+    def __str__(self):
+        return repr(self)
+
+    def astype(self, dtype):
+        return self._with_values(ops.cast(self._values, as_dtype(dtype, f"{type(self).__name__}.astype: dtype")))
+
+    def abs(self):
+        return self._with_values(ops.abs(self._values))
+
+    def __neg__(self):
+        return self._with_values(-self._values)
+
+    def _elementwise(self, other, fn, name):
+        cls = type(self).__name__
+        if isinstance(other, _Sparse):
+            raise TypeError(f"{cls} {name} a {type(other).__name__} is not supported")
+        if isinstance(other, (list, tuple, np.ndarray)):
+            other = Tensor(other)
+        if isinstance(other, Tensor) and other.ndim:
+            rows, cols = self._positions(name)
+            other = _dense_at(cls, other, rows, cols, self._shape)
+        return self._with_values(fn(self._values, other))
+
+    def __mul__(self, other):
+        """Times a dense Tensor (broadcast to shape) or a number: the same pattern, new values."""
+        return self._elementwise(other, lambda v, o: v * o, "mul")
+
+    def __truediv__(self, other):
+        """Divided by a dense Tensor (broadcast to shape) or a number: the same pattern, new values."""
+        return self._elementwise(other, lambda v, o: v / o, "div")
+
+    __rmul__ = __mul__
+
+
+class CSRTensor(_Sparse):
     """A sparse matrix in compressed sparse row form: row i's elements are values[indptr[i]:
     indptr[i+1]], in the columns indices[indptr[i]:indptr[i+1]]. values may have more dims than 1:
     then shape is (rows, columns, *values.shape[1:]).
@@ -186,18 +230,10 @@ class CSRTensor:
 
     indptr = property(lambda self: self._indptr)
     indices = property(lambda self: self._indices)
-    values = property(lambda self: self._values)
-    shape = property(lambda self: self._shape)
-    dtype = property(lambda self: self._values.dtype)
-    size = property(lambda self: self._values.size)
-    itemsize = property(lambda self: self._values.itemsize)
-    ndim = property(lambda self: len(self._shape))
 
     def __repr__(self):
         return (f"CSRTensor(shape={list(self._shape)}, dtype={self.dtype}, indptr={_format(self._indptr)}, "
                 f"indices={_format(self._indices)}, values={_format(self._values)})")
-
-    __str__ = __repr__
 
     def _rows(self):
         """The row of each stored element (int64)."""
@@ -216,15 +252,6 @@ class CSRTensor:
     def to_tuple(self):
         """(indptr, indices, values, shape)."""
         return self._indptr, self._indices, self._values, self._shape
-
-    def astype(self, dtype):
-        return self._with_values(ops.cast(self._values, as_dtype(dtype, "CSRTensor.astype: dtype")))
-
-    def abs(self):
-        return self._with_values(ops.abs(self._values))
-
-    def __neg__(self):
-        return self._with_values(-self._values)
 
     def to_dense(self):
         m, n = self._shape[:2]
@@ -270,25 +297,9 @@ class CSRTensor:
             raise ValueError(f"CSRTensor.sum: axis must be 1 or -1, got {axis!r}")
         return ops.reshape(_scatter(self._values, self._rows(), self._shape[0]), (self._shape[0], 1))
 
-    def _elementwise(self, other, fn, name):
-        if isinstance(other, (CSRTensor, COOTensor)):
-            raise TypeError(f"CSRTensor {name} a {type(other).__name__} is not supported")
-        if isinstance(other, (list, tuple, np.ndarray)):
-            other = Tensor(other)
-        if isinstance(other, Tensor) and other.ndim:
-            self._matrix(name)
-            other = _dense_at("CSRTensor", other, self._rows(), self._indices, self._shape)
-        return self._with_values(fn(self._values, other))
-
-    def __mul__(self, other):
-        """Times a dense Tensor (broadcast to shape) or a number: a CSRTensor of the same pattern."""
-        return self._elementwise(other, lambda v, o: v * o, "mul")
-
-    def __truediv__(self, other):
-        """Divided by a dense Tensor (broadcast to shape) or a number: a CSRTensor of the same pattern."""
-        return self._elementwise(other, lambda v, o: v / o, "div")
-
-    __rmul__ = __mul__
+    def _positions(self, what):
+        self._matrix(what)
+        return self._rows(), self._indices
 
     def add(self, b, alpha, beta):
         """alpha * self + beta * b for a CSRTensor b of the same shape; the result holds the union of
@@ -321,7 +332,7 @@ class CSRTensor:
 
 # --- COOTensor
 
-class COOTensor:
+class COOTensor(_Sparse):
     """A sparse matrix as coordinates: values[k] is at row indices[k, 0], column indices[k, 1].
     COOTensor(indices, values, shape) or COOTensor(coo_tensor=other)."""
 
@@ -353,18 +364,10 @@ class COOTensor:
         self._indices, self._values, self._shape = indices, values, shape
 
     indices = property(lambda self: self._indices)
-    values = property(lambda self: self._values)
-    shape = property(lambda self: self._shape)
-    dtype = property(lambda self: self._values.dtype)
-    size = property(lambda self: self._values.size)
-    itemsize = property(lambda self: self._values.itemsize)
-    ndim = property(lambda self: len(self._shape))
 
     def __repr__(self):
         return (f"COOTensor(shape={list(self._shape)}, dtype={self.dtype}, indices={_format(self._indices)}, "
                 f"values={_format(self._values)})")
-
-    __str__ = __repr__
 
     def _with_values(self, values):
         return COOTensor(self._indices, values, self._shape)
@@ -372,15 +375,6 @@ class COOTensor:
     def to_tuple(self):
         """(indices, values, shape)."""
         return self._indices, self._values, self._shape
-
-    def astype(self, dtype):
-        return self._with_values(ops.cast(self._values, as_dtype(dtype, "COOTensor.astype: dtype")))
-
-    def abs(self):
-        return self._with_values(ops.abs(self._values))
-
-    def __neg__(self):
-        return self._with_values(-self._values)
 
     def _flat(self):
         ix = ops.cast(self._indices, int64)
@@ -454,24 +448,8 @@ class COOTensor:
             return self.to_dense() - other
         raise TypeError(f"COOTensor - {type_name(other)} is not supported (a COOTensor or a Tensor)")
 
-    def _elementwise(self, other, fn, name):
-        if isinstance(other, (CSRTensor, COOTensor)):
-            raise TypeError(f"COOTensor {name} a {type(other).__name__} is not supported")
-        if isinstance(other, (list, tuple, np.ndarray)):
-            other = Tensor(other)
-        if isinstance(other, Tensor) and other.ndim:
-            other = _dense_at("COOTensor", other, self._indices[:, 0], self._indices[:, 1], self._shape)
-        return self._with_values(fn(self._values, other))
-
-    def __mul__(self, other):
-        """Times a dense Tensor (broadcast to shape) or a number: a COOTensor of the same pattern."""
-        return self._elementwise(other, lambda v, o: v * o, "mul")
-
-    def __truediv__(self, other):
-        """Divided by a dense Tensor (broadcast to shape) or a number: a COOTensor of the same pattern."""
-        return self._elementwise(other, lambda v, o: v / o, "div")
-
-    __rmul__ = __mul__
+    def _positions(self, what):
+        return self._indices[:, 0], self._indices[:, 1]
 
 
 CSRTensor.__module__ = COOTensor.__module__ = "graphgrad"
