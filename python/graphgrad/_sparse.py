@@ -137,7 +137,7 @@ def _format(t):
     return head + lead + block(a, 0) + ")"
 
 
-# --- the sparse tensors
+# --- the sparse tensors: what both share, then CSRTensor
 
 class _Sparse:
     """What CSRTensor and COOTensor share: their values and shape, and what changes the values
