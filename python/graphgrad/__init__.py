@@ -5,7 +5,7 @@ from ._context import (COMPATIBLE, GRAPH_MODE, LAX, PYNATIVE_MODE, STRICT, Paral
                        get_context, reset_auto_parallel_context, set_auto_parallel_context, set_context)
 from ._functional import jvp, vjp
 from ._grad import grad, jit, mutable, value_and_grad
-from ._tensor import DType, Parameter, Tensor, bool_, float16, float32, float64, int32, int64
+from ._tensor import DType, Parameter, ParameterTuple, Tensor, bool_, float16, float32, float64, int32, int64
 from ._trace import TracingError
 from ._errors import DTypeError, ShapeError
 from ._interop import from_dlpack
@@ -30,7 +30,7 @@ def set_num_threads(n: int) -> None:
 
 tensor = ops.tensor
 
-__all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "ShapeError", "Tensor", "TracingError",
+__all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "ParameterTuple", "ShapeError", "Tensor", "TracingError",
            "bool_", "float16", "float32", "float64", "int32", "int64", "tensor", "from_dlpack", "grad", "value_and_grad",
            "jit", "vjp", "jvp",
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",

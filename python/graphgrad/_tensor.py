@@ -404,6 +404,29 @@ class Parameter(Tensor):
                 f"requires_grad={self.requires_grad})")
 
 
+class ParameterTuple(tuple):
+    """MindSpore's tuple of Parameters (``ops.GradOperation``'s weights, an optimizer's state)."""
+
+    def __new__(cls, iterable):
+        if not isinstance(iterable, (list, tuple)):
+            raise TypeError(f"ParameterTuple: expected a list or tuple of Parameters, got {type(iterable).__name__}")
+        for i, p in enumerate(iterable):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"ParameterTuple: element {i} must be a Parameter, got {type(p).__name__}")
+        return super().__new__(cls, iterable)
+
+    def clone(self, prefix, init="same"):
+        """New Parameters named prefix.<name>, copies ("same") or filled by an initializer."""
+        if not isinstance(prefix, str) or not prefix:
+            raise ValueError(f"ParameterTuple.clone: prefix must be a non-empty str, got {prefix!r}")
+        clones = []
+        for p in self:
+            c = p.clone(init)
+            c.name = f"{prefix}.{p.name}"
+            clones.append(c)
+        return ParameterTuple(clones)
+
+
 from . import ops as _ops  # noqa: E402  (ops imports this module)
 
 

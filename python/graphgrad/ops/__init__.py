@@ -18,3 +18,11 @@ from ._comm import *  # noqa: F401,F403,E402  (last: it imports graphgrad.commun
 from ._comm import __all__ as _comm_all  # noqa: E402
 
 __all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all | set(_comm_all) | set(_primitives_all))
+
+
+def __getattr__(name):
+    # ops.GradOperation is written with grad, which needs ops whole: imported when first asked for
+    if name == "GradOperation":
+        from .._functional import GradOperation
+        return GradOperation
+    raise AttributeError(f"module 'graphgrad.ops' has no attribute {name!r}")
