@@ -272,3 +272,7 @@ class BatchNorm1d(Cell):
 
     def extend_repr(self):
         return f"num_features={self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+__all__ = ["GELU", "BatchNorm1d", "Dense", "Dropout", "Flatten", "LayerNorm", "LogSoftmax", "ReLU", "Sigmoid", "Softmax",
+           "Tanh", "get_activation"]

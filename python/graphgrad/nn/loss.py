@@ -99,3 +99,7 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
         if not self.sparse:
             labels = ops.cast(labels, logits.dtype)
         return ops.cross_entropy(logits, labels, reduction=self.reduction)
+
+
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss", "NLLLoss", "SmoothL1Loss",
+           "SoftmaxCrossEntropyWithLogits"]
