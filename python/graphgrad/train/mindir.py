@@ -308,8 +308,8 @@ def load(file_name, **kwargs):
     file_name = os.fspath(file_name)
     if not os.path.isfile(file_name):
         raise ValueError(f"load: the MindIR file {file_name!r} does not exist")
+    m = _messages()["ModelProto"]()  # (first: without protobuf, its error says how to install it)
     from google.protobuf.message import DecodeError
-    m = _messages()["ModelProto"]()
     try:
         with open(file_name, "rb") as f:
             m.ParseFromString(f.read())
