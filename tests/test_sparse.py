@@ -413,3 +413,18 @@ def test_traced_indptr_and_indices_in_jit():
     np.testing.assert_array_equal(d.asnumpy(), DENSE)
     g = gg.grad(lambda v, p: CSRTensor(p, Tensor(COLS), v, (2, 4)).sum(1)[1, 0])(Tensor(VALS), Tensor(INDPTR))
     assert g.tolist() == [0, 1, 1]
+
+
+def test_sparse_tensors_as_jit_arguments():
+    # their index and value Tensors are graph inputs: another matrix with the same shape and
+    # number of stored values runs the same compiled graph
+    x = Tensor(np.arange(8, dtype=np.float32).reshape(4, 2))
+    mm = gg.jit(lambda a, x: a.mm(x))
+    other = CSRTensor(Tensor([0, 1, 3], I32), Tensor([3, 0, 2], I32), Tensor([5.0, 6.0, -1.0]), (2, 4))
+    for a in (csr(), other):
+        np.testing.assert_array_equal(mm(a, x).asnumpy(), a.to_dense().asnumpy() @ x.asnumpy())
+    assert mm.trace_count == 1
+    mm(CSRTensor(Tensor([0, 1, 1], I32), Tensor([2], I32), Tensor([4.0]), (2, 4)), x)  # one stored value fewer
+    assert mm.trace_count == 2
+    coo = COOTensor(Tensor([[0, 1], [2, 3]]), Tensor([1.0, -2.0]), (3, 4))
+    np.testing.assert_array_equal(gg.jit(lambda c: c.to_dense())(coo).asnumpy(), coo.to_dense().asnumpy())

@@ -9,6 +9,7 @@ import warnings
 
 from . import _core
 from ._errors import type_name
+from ._sparse import _Sparse
 from ._tensor import Parameter, Tensor
 from ._trace import Trace, TracingError, current, inline, tracing
 from . import dump as _dump
@@ -106,12 +107,12 @@ def _structure(result, outs):
     return outs[result]
 
 
-# Tuple, list and dict arguments holding Tensors (pytrees), as jax.jit and MindSpore's graph
-# mode take them: their Tensors are graph inputs; their structure and other leaves are part of
-# the signature, as non-tensor arguments are.
+# Tuple, list and dict arguments holding Tensors (pytrees), and sparse tensors, as jax.jit and
+# MindSpore's graph mode take them: their Tensors are graph inputs; their structure and other
+# leaves are part of the signature, as non-tensor arguments are.
 
 def _holds_tensor(a):
-    if isinstance(a, Tensor):
+    if isinstance(a, (Tensor, _Sparse)):
         return True
     if isinstance(a, (tuple, list)):
         return any(_holds_tensor(x) for x in a)
@@ -125,6 +126,9 @@ def _flatten(a, name, leaves, names):
         return type(a), tuple(_flatten(x, f"{name}[{i}]", leaves, names) for i, x in enumerate(a))
     if isinstance(a, dict):
         return type(a), tuple(a), tuple(_flatten(x, f"{name}[{k!r}]", leaves, names) for k, x in a.items())
+    if isinstance(a, _Sparse):  # its index and value Tensors are inputs; its shape is part of the signature
+        *tensors, shape = a.to_tuple()
+        return type(a), tuple(_flatten(t, f"{name}[{i}]", leaves, names) for i, t in enumerate(tensors)), shape
     leaves.append(a)
     names.append(name)
     return None
@@ -139,6 +143,8 @@ def _unflatten(tree, leaves):
         keys, subtrees = rest
         return cls(zip(keys, [_unflatten(t, leaves) for t in subtrees]))
     items = [_unflatten(t, leaves) for t in rest[0]]
+    if issubclass(cls, _Sparse):
+        return cls(*items, rest[1])
     return cls(*items) if hasattr(cls, "_fields") else cls(items)  # (a namedtuple takes fields)
 
 
