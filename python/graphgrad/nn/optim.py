@@ -1,4 +1,5 @@
-"""Optimizers: SGD, Momentum, Adam, AdamWeightDecay with MindSpore's update rules and state names.
+"""Optimizers: SGD, Momentum, Adam, AdamWeightDecay, Adagrad, RMSProp, AdaMax, Adadelta with
+MindSpore's update rules and state names.
 
 ``optimizer(grads)`` checks every gradient first, computes every new value in ops, then writes
 them all (``assign``): bad input changes no Parameter, and inside a compiled train step the
@@ -404,5 +405,146 @@ class AdamWeightDecay(Optimizer):
         return [(p, p - lr * step), (m, m_new), (v, v_new)]
 
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay"]
+def _type_name(v):
+    return type(v).__name__
+
+
+def _check_type(name, arg, v, types):
+    """MindSpore's exact type check: a float argument refuses an int, and a bool is no int."""
+    want = types[0].__name__
+    if type(v) not in types:
+        raise TypeError(f"For '{name}', the type of '{arg}' should be '{want}', but got type '{_type_name(v)}'.")
+
+
+def _check_float(name, arg, v, low=None, strict=False):
+    """A float argument (TypeError otherwise) that is >= low (> low when strict), as MindSpore checks it."""
+    _check_type(name, arg, v, (float,))
+    if low is not None and (v <= low if strict else v < low):
+        raise ValueError(f"For '{name}', the '{arg}' must be float and must {'>' if strict else '>='} {low:g}, "
+                         f"but got '{v}' with type 'float'.")
+
+
+def _check_range(name, arg, v, inclusive):
+    """A float in (0, 1), or [0, 1] when inclusive."""
+    _check_type(name, arg, v, (float,))
+    inside = 0.0 <= v <= 1.0 if inclusive else 0.0 < v < 1.0
+    if not inside:
+        span = "[0.0, 1.0]" if inclusive else "(0.0, 1.0)"
+        raise ValueError(f"For '{name}', the '{arg}' must be in range of {span}, but got {v} with type 'float'.")
+
+
+class Adagrad(Optimizer):
+    """accum += grad^2; param -= lr * grad / sqrt(accum) (no epsilon), accum starting at `accum`.
+
+    update_slots is checked and kept but, as in MindSpore 2.7.2 on CPU, accum grows either way."""
+
+    def __init__(self, params, accum=0.1, learning_rate=0.001, update_slots=True, loss_scale=1.0, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        _check_float("Adagrad", "accum", accum)
+        _check_type("Adagrad", "update_slots", update_slots, (bool,))
+        _check_float("Adagrad", "accum", accum, 0.0)
+        self.update_slots = update_slots
+        self.accum = self._clone("accum", accum)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        a_new = self.accum[i] + ops.square(g)
+        return [(p, p - lr * g / ops.sqrt(a_new)), (self.accum[i], a_new)]
+
+
+class RMSProp(Optimizer):
+    """mean_square = decay * mean_square + (1 - decay) * grad^2 (starting at ones);
+    moment = momentum * moment + lr * grad / sqrt(mean_square + epsilon); param -= moment.
+    centered subtracts mean_grad^2 (mean_grad, the running mean of the gradient) under the root."""
+
+    def __init__(self, params, learning_rate=0.1, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
+                 centered=False, loss_scale=1.0, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        _check_float("RMSProp", "decay", decay, 0.0)
+        _check_float("RMSProp", "momentum", momentum, 0.0)
+        _check_float("RMSProp", "epsilon", epsilon, 0.0, strict=True)
+        _check_type("RMSProp", "use_locking", use_locking, (bool,))
+        _check_type("RMSProp", "centered", centered, (bool,))
+        self.decay, self.momentum, self.epsilon = decay, momentum, epsilon
+        self.use_locking, self.centered = use_locking, centered
+        if centered:  # created first: MindSpore lists (and saves) mean_grad before mean_square
+            self.mg = self._clone("mean_grad", 0)
+        self.ms = self._clone("mean_square", 1)
+        self.moment = self._clone("moment", 0)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        ms_new = self.ms[i] * self.decay + ops.square(g) * (1 - self.decay)
+        out = [(self.ms[i], ms_new)]
+        denom = ms_new
+        if self.centered:
+            mg_new = self.mg[i] * self.decay + g * (1 - self.decay)
+            denom = ms_new - ops.square(mg_new)
+            out.append((self.mg[i], mg_new))
+        mom_new = self.moment[i] * self.momentum + lr * g / ops.sqrt(denom + self.epsilon)
+        return out + [(self.moment[i], mom_new), (p, p - mom_new)]
+
+
+class AdaMax(Optimizer):
+    """Adam with the infinity norm: m = beta1 * m + (1 - beta1) * grad; v = max(beta2 * v, |grad|);
+    param -= lr / (1 - beta1^t) * m / (v + eps)."""
+
+    def __init__(self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.0,
+                 loss_scale=1.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        _check_type("AdaMax", "beta1", beta1, (float,))
+        _check_type("AdaMax", "beta2", beta2, (float,))
+        _check_type("AdaMax", "eps", eps, (float,))
+        _check_range("AdaMax", "beta1", beta1, False)
+        _check_range("AdaMax", "beta2", beta2, False)
+        _check_float("AdaMax", "eps", eps, 0.0, strict=True)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.beta1_power = self._state("beta1_power", Tensor(np.ones(1, np.float32)))
+        self.moment1 = self._clone("moment1", 0)
+        self.moment2 = self._clone("moment2", 0)
+
+    def _prepare(self):
+        b1p = self.beta1_power * self.beta1
+        return b1p, ops.reshape(1 - b1p, ())
+
+    def _state_updates(self, ctx):
+        return [(self.beta1_power, ctx[0])]
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        m, v = self.moment1[i], self.moment2[i]
+        m_new = m * self.beta1 + g * (1 - self.beta1)
+        v_new = ops.maximum(v * self.beta2, ops.abs(g))
+        step = lr / ops.cast(ctx[1], p.dtype) * m_new / (v_new + self.eps)
+        return [(p, p - step), (m, m_new), (v, v_new)]
+
+
+class Adadelta(Optimizer):
+    """accum = rho * accum + (1 - rho) * grad^2; update = sqrt(accum_update + eps) / sqrt(accum + eps) * grad;
+    accum_update = rho * accum_update + (1 - rho) * update^2; param -= lr * update."""
+
+    def __init__(self, params, learning_rate=1.0, rho=0.9, epsilon=1e-6, loss_scale=1.0, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        _check_type("Adadelta", "rho", rho, (float,))
+        _check_type("Adadelta", "epsilon", epsilon, (float,))
+        _check_range("Adadelta", "rho", rho, True)
+        _check_float("Adadelta", "epsilon", epsilon, 0.0)
+        self.rho, self.epsilon = rho, epsilon
+        self.accum = self._clone("accum", 0)
+        self.accum_update = self._clone("accum_update", 0)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        a, u = self.accum[i], self.accum_update[i]
+        a_new = a * self.rho + ops.square(g) * (1 - self.rho)
+        update = ops.sqrt(u + self.epsilon) / ops.sqrt(a_new + self.epsilon) * g
+        u_new = u * self.rho + ops.square(update) * (1 - self.rho)
+        return [(p, p - lr * update), (a, a_new), (u, u_new)]
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta"]
 del float32, int32

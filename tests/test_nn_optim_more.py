@@ -1,0 +1,227 @@
+"""Adagrad, RMSProp, AdaMax, Adadelta, Rprop, ASGD against mindspore==2.7.2: parameters after 3
+steps (plain, weight decay, a schedule, groups), eagerly and in a jitted train step, state names,
+checkpoints, argument errors, and bad gradients that change nothing."""
+import numpy as np
+import pytest
+
+import graphgrad as gg
+from graphgrad import Parameter, Tensor, nn
+
+W0 = np.array([[0.5, -0.3, 0.2], [0.1, -0.4, 0.6]], np.float32)
+B0 = np.array([0.1, -0.2, 0.05], np.float32)
+GW = [np.array([[0.3, -0.2, 0.1], [0.05, 0.4, -0.6]], np.float32),
+      np.array([[0.25, 0.1, -0.1], [-0.05, 0.3, -0.5]], np.float32),
+      np.array([[-0.1, -0.3, 0.2], [0.02, 0.35, -0.4]], np.float32)]
+GB = [np.array([0.2, -0.1, 0.0], np.float32), np.array([0.1, 0.05, 0.3], np.float32),
+      np.array([-0.2, 0.1, 0.25], np.float32)]
+
+MAKE = {
+    "Adagrad": lambda p, k: nn.Adagrad(p, **{"learning_rate": 0.05, **k}),
+    "Adagrad_noslots": lambda p, k: nn.Adagrad(p, accum=0.2, update_slots=False, **{"learning_rate": 0.05, **k}),
+    "RMSProp": lambda p, k: nn.RMSProp(p, **{"learning_rate": 0.05, **k}),
+    "RMSProp_mc": lambda p, k: nn.RMSProp(p, decay=0.8, momentum=0.5, epsilon=1e-6, centered=True,
+                                          **{"learning_rate": 0.05, **k}),
+    "AdaMax": lambda p, k: nn.AdaMax(p, **{"learning_rate": 0.05, **k}),
+    "Adadelta": lambda p, k: nn.Adadelta(p, **{"learning_rate": 0.05, **k}),
+    "Adadelta_r": lambda p, k: nn.Adadelta(p, rho=0.5, epsilon=1e-3, **{"learning_rate": 0.05, **k}),
+}
+
+# mindspore==2.7.2 CPU, PyNative: Parameters w (W0) and b (B0), optimizer((GW[t], GB[t])) for t = 0, 1, 2;
+# w and b after the third step, and parameters_and_names(). Adagrad_noslots shows that MindSpore's
+# Adagrad grows accum even with update_slots=False.
+MS = {
+    "Adagrad": dict(
+        plain=([[0.4504707157611847, -0.25556522607803345, 0.17435818910598755], [0.09682627767324448, -0.49003660678863525, 0.6953443884849548]],
+            [0.08330550789833069, -0.20666371285915375, -0.00928829051554203]),
+        wd=([[0.44133883714675903, -0.24795027077198029, 0.1673433482646942], [0.09242957830429077, -0.48554927110671997, 0.6917175054550171]],
+            [0.08082492649555206, -0.19857510924339294, -0.010331761091947556]),
+        sched=([[0.4555894136428833, -0.2720741927623749, 0.18589133024215698], [0.09527884423732758, -0.4582652151584625, 0.6644279360771179]],
+            [0.07255430519580841, -0.19222265481948853, 0.026574837043881416]),
+        groups=([[0.4732363820075989, -0.2762424051761627, 0.1841588318347931], [0.09516341239213943, -0.4323034882545471, 0.6350811719894409]],
+            [0.08330550789833069, -0.20666371285915375, -0.00928829051554203]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b']),
+    "Adagrad_noslots": dict(
+        plain=([[0.45939645171165466, -0.2638627886772156, 0.1801375299692154], [0.09775953739881516, -0.4788226783275604, 0.6881739497184753]],
+            [0.08815712481737137, -0.20511233806610107, 0.0010919030755758286]),
+        wd=([[0.45032379031181335, -0.257102370262146, 0.17452970147132874], [0.09455931186676025, -0.47357961535453796, 0.6836437582969666]],
+            [0.08592545241117477, -0.19900625944137573, 0.00016274303197860718]),
+        sched=([[0.4636949598789215, -0.2781563997268677, 0.18951621651649475], [0.09665361791849136, -0.4502958357334137, 0.6590548157691956]],
+            [0.07922996580600739, -0.1944507211446762, 0.030809400603175163]),
+        groups=([[0.4767814576625824, -0.2802039086818695, 0.18757914006710052], [0.09651561081409454, -0.4272080659866333, 0.6314325332641602]],
+            [0.08815712481737137, -0.20511233806610107, 0.0010919030755758286]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b']),
+    "RMSProp": dict(
+        plain=([[0.47630056738853455, -0.27761030197143555, 0.18861499428749084], [0.09897126257419586, -0.45737138390541077, 0.6802591681480408]],
+            [0.09558986127376556, -0.20335619151592255, 0.018926983699202538]),
+        wd=([[0.46840548515319824, -0.27278202772140503, 0.18533985316753387], [0.09732668846845627, -0.45066845417022705, 0.6705902218818665]],
+            [0.09409146010875702, -0.2000865936279297, 0.01820537820458412]),
+        sched=([[0.4788335859775543, -0.287899374961853, 0.19459035992622375], [0.09846090525388718, -0.43412330746650696, 0.6500320434570312]],
+            [0.0896243155002594, -0.19758236408233643, 0.03808803856372833]),
+        groups=([[0.48409798741340637, -0.2871423065662384, 0.19281136989593506], [0.09826487302780151, -0.4177130460739136, 0.6245226263999939]],
+            [0.09558986127376556, -0.20335619151592255, 0.018926983699202538]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'mean_square.w', 'mean_square.b', 'moment.w', 'moment.b']),
+    "RMSProp_mc": dict(
+        plain=([[0.45463961362838745, -0.26925963163375854, 0.18572863936424255], [0.09839759021997452, -0.48979833722114563, 0.7276192903518677]],
+            [0.08495744317770004, -0.20187123119831085, 0.0050047170370817184]),
+        wd=([[0.4424762427806854, -0.2617786228656769, 0.18063431978225708], [0.0958341583609581, -0.4794137477874756, 0.712933361530304]],
+            [0.08264834433794022, -0.19677668809890747, 0.0038580913096666336]),
+        sched=([[0.46106234192848206, -0.2800278663635254, 0.19143961369991302], [0.0971028208732605, -0.458220511674881, 0.6855558753013611]],
+            [0.07929013669490814, -0.19430802762508392, 0.03179772570729256]),
+        groups=([[0.47196587920188904, -0.28164124488830566, 0.19018200039863586], [0.09728993475437164, -0.4278138279914856, 0.6395196318626404]],
+            [0.08495744317770004, -0.20187123119831085, 0.0050047170370817184]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'mean_grad.w', 'mean_grad.b', 'mean_square.w', 'mean_square.b', 'moment.w', 'moment.b']),
+    "AdaMax": dict(
+        plain=([[0.3816627562046051, -0.2165849208831787, 0.13501165807247162], [0.04690631106495857, -0.5370941758155823, 0.7368243932723999]],
+            [0.008323975838720798, -0.1512712687253952, -0.008328115567564964]),
+        wd=([[0.37823864817619324, -0.20965595543384552, 0.12472037971019745], [0.03597170487046242, -0.5345722436904907, 0.7346208095550537]],
+            [0.007318522315472364, -0.1371954381465912, -0.05880764126777649]),
+        sched=([[0.4215007722377777, -0.23901201784610748, 0.14691081643104553], [0.049884479492902756, -0.4826396703720093, 0.6831210255622864]],
+            [0.030361251905560493, -0.14768360555171967, 0.028839025646448135]),
+        groups=([[0.44979843497276306, -0.2613596022129059, 0.16620174050331116], [0.06916667520999908, -0.4531480371952057, 0.6531376242637634]],
+            [0.008323975838720798, -0.1512712687253952, -0.008328115567564964]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'beta1_power', 'moment1.w', 'moment1.b', 'moment2.w', 'moment2.b']),
+    "Adadelta": dict(
+        plain=([[0.49976488947868347, -0.29974624514579773, 0.1997767984867096], [0.09992481023073196, -0.4004534184932709, 0.6004337072372437]],
+            [0.09990700334310532, -0.2001154124736786, 0.04969433322548866]),
+        wd=([[0.499722957611084, -0.29971951246261597, 0.1997535526752472], [0.09986598044633865, -0.4004489481449127, 0.6004267334938049]],
+            [0.09989456087350845, -0.20003005862236023, 0.04946788772940636]),
+        sched=([[0.49978575110435486, -0.29984405636787415, 0.19986620545387268], [0.09990333020687103, -0.4002665877342224, 0.6002639532089233]],
+            [0.09983212500810623, -0.1999363750219345, 0.04988405480980873]),
+        groups=([[0.49987611174583435, -0.2998773157596588, 0.1998916119337082], [0.09992627799510956, -0.4001772403717041, 0.6001670360565186]],
+            [0.09990700334310532, -0.2001154124736786, 0.04969433322548866]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b', 'accum_update.w', 'accum_update.b']),
+    "Adadelta_r": dict(
+        plain=([[0.49682334065437317, -0.2966022789478302, 0.1971057802438736], [0.09921611845493317, -0.4072244167327881, 0.6070042252540588]],
+            [0.09877684712409973, -0.20196731388568878, 0.045412298291921616]),
+        wd=([[0.4960188567638397, -0.29624876379966736, 0.19681188464164734], [0.09844288229942322, -0.4071495831012726, 0.6069024205207825]],
+            [0.09864892065525055, -0.20085950195789337, 0.045135248452425]),
+        sched=([[0.4969530999660492, -0.2979505956172943, 0.19832605123519897], [0.09901376068592072, -0.4040428698062897, 0.6040240526199341]],
+            [0.09762093424797058, -0.19934919476509094, 0.04830016568303108]),
+        groups=([[0.49813705682754517, -0.2983350455760956, 0.1985970437526703], [0.09909704327583313, -0.4028206765651703, 0.6027074456214905]],
+            [0.09877684712409973, -0.20196731388568878, 0.045412298291921616]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b', 'accum_update.w', 'accum_update.b']),
+}
+
+
+def make(name, kind):
+    w, b = Parameter(Tensor(W0), name="w"), Parameter(Tensor(B0), name="b")
+    kw = {"wd": {"weight_decay": 0.1}, "sched": {"learning_rate": nn.ExponentialDecayLR(0.05, 0.5, 1)},
+          "groups": {"learning_rate": 0.05}}.get(kind, {})
+    params = [{"params": [w], "lr": 0.02, "weight_decay": 0.2}, {"params": [b]}] if kind == "groups" else [w, b]
+    return w, b, MAKE[name](params, kw)
+
+
+def grads(t):
+    return Tensor(GW[t]), Tensor(GB[t])
+
+
+def check(w, b, expected):
+    np.testing.assert_allclose(w.asnumpy(), expected[0], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(b.asnumpy(), expected[1], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["plain", "wd", "sched", "groups"])
+@pytest.mark.parametrize("name", list(MAKE))
+def test_three_steps_match_mindspore(name, kind):
+    w, b, opt = make(name, kind)
+    for t in range(3):
+        assert opt(grads(t)) == (True, True)
+    check(w, b, MS[name][kind])
+
+
+@pytest.mark.parametrize("name", list(MAKE))
+def test_a_jitted_train_step_matches_mindspore_and_the_eager_update(name):
+    # loss = sum(w * gw) + sum(b * gb): its gradients are (gw, gb), so forward, backward and the
+    # update run as one graph on MindSpore's gradients.
+    w, b, opt = make(name, "sched")
+    grad_fn = gg.value_and_grad(lambda gw, gb: (w * gw).sum() + (b * gb).sum(), None, opt.parameters)
+
+    @gg.jit
+    def step(gw, gb):
+        loss, g = grad_fn(gw, gb)
+        opt(g)
+        return loss
+
+    w2, b2, eager = make(name, "sched")
+    for t in range(3):
+        step(*grads(t))
+        eager(grads(t))
+    check(w, b, MS[name]["sched"])
+    np.testing.assert_allclose(w.asnumpy(), w2.asnumpy(), rtol=1e-7, atol=0)
+    np.testing.assert_allclose(b.asnumpy(), b2.asnumpy(), rtol=1e-7, atol=0)
+    for (n, p), (n2, p2) in zip(opt.parameters_and_names(), eager.parameters_and_names()):
+        assert n == n2
+        np.testing.assert_allclose(p.asnumpy(), p2.asnumpy(), rtol=1e-7, atol=0, err_msg=n)
+
+
+@pytest.mark.parametrize("name", list(MAKE))
+def test_state_parameter_names_are_mindspores(name):
+    w, b, opt = make(name, "plain")
+    assert [n for n, _ in opt.parameters_and_names()] == MS[name]["names"]
+    assert [p.name for _, p in opt.parameters_and_names()] == MS[name]["names"]
+
+
+@pytest.mark.parametrize("name", list(MAKE))
+def test_state_round_trips_through_a_checkpoint(name, tmp_path):
+    pytest.importorskip("google.protobuf")
+    w, b, opt = make(name, "plain")
+    for t in range(2):
+        opt(grads(t))
+    path = str(tmp_path / "opt.ckpt")
+    gg.save_checkpoint(opt, path)
+    w2, b2, opt2 = make(name, "plain")
+    not_loaded, _ = gg.load_param_into_net(opt2, gg.load_checkpoint(path))
+    assert not_loaded == []
+    for (n, p), (_, p2) in zip(opt.parameters_and_names(), opt2.parameters_and_names()):
+        np.testing.assert_array_equal(p2.asnumpy(), p.asnumpy(), err_msg=n)
+    opt2(grads(2))  # the third step continues from the loaded state
+    check(w2, b2, MS[name]["plain"])
+
+
+@pytest.mark.parametrize("name", list(MAKE))
+def test_bad_gradients_change_no_parameter(name):
+    w, b, opt = make(name, "plain")
+    opt(grads(0))
+    before = {n: p.asnumpy().copy() for n, p in opt.parameters_and_names()}
+    with pytest.raises(ValueError, match="has shape"):
+        opt((Tensor(GW[1]), Tensor(GB[1][:2])))
+    with pytest.raises(TypeError, match="must be a float tensor"):
+        opt((Tensor(GW[1]), Tensor(np.ones(3, np.int32))))
+    for n, p in opt.parameters_and_names():
+        np.testing.assert_array_equal(p.asnumpy(), before[n], err_msg=n)
+
+
+W = Parameter(Tensor(np.ones(2, np.float32)), name="w")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # mindspore==2.7.2's error types and messages
+    (lambda: nn.Adagrad([W], accum=1), TypeError, "For 'Adagrad', the type of 'accum' should be 'float', but got type 'int'."),
+    (lambda: nn.Adagrad([W], accum=True), TypeError, "For 'Adagrad', the type of 'accum' should be 'float', but got type 'bool'."),
+    (lambda: nn.Adagrad([W], accum=-0.1), ValueError, "For 'Adagrad', the 'accum' must be float and must >= 0, but got '-0.1' with type 'float'."),
+    (lambda: nn.Adagrad([W], update_slots=1), TypeError, "For 'Adagrad', the type of 'update_slots' should be 'bool', but got type 'int'."),
+    (lambda: nn.RMSProp([W], decay=1), TypeError, "For 'RMSProp', the type of 'decay' should be 'float', but got type 'int'."),
+    (lambda: nn.RMSProp([W], decay=-0.1), ValueError, "For 'RMSProp', the 'decay' must be float and must >= 0, but got '-0.1' with type 'float'."),
+    (lambda: nn.RMSProp([W], momentum=-0.5), ValueError, "For 'RMSProp', the 'momentum' must be float and must >= 0, but got '-0.5' with type 'float'."),
+    (lambda: nn.RMSProp([W], epsilon=0.0), ValueError, "For 'RMSProp', the 'epsilon' must be float and must > 0, but got '0.0' with type 'float'."),
+    (lambda: nn.RMSProp([W], epsilon=1), TypeError, "For 'RMSProp', the type of 'epsilon' should be 'float', but got type 'int'."),
+    (lambda: nn.RMSProp([W], use_locking=0), TypeError, "For 'RMSProp', the type of 'use_locking' should be 'bool', but got type 'int'."),
+    (lambda: nn.RMSProp([W], centered=1), TypeError, "For 'RMSProp', the type of 'centered' should be 'bool', but got type 'int'."),
+    (lambda: nn.AdaMax([W], beta1=1.0), ValueError, "For 'AdaMax', the 'beta1' must be in range of (0.0, 1.0), but got 1.0 with type 'float'."),
+    (lambda: nn.AdaMax([W], beta2=0.0), ValueError, "For 'AdaMax', the 'beta2' must be in range of (0.0, 1.0), but got 0.0 with type 'float'."),
+    (lambda: nn.AdaMax([W], eps=0.0), ValueError, "For 'AdaMax', the 'eps' must be float and must > 0, but got '0.0' with type 'float'."),
+    (lambda: nn.AdaMax([W], beta1=1), TypeError, "For 'AdaMax', the type of 'beta1' should be 'float', but got type 'int'."),
+    (lambda: nn.Adadelta([W], rho=1.5), ValueError, "For 'Adadelta', the 'rho' must be in range of [0.0, 1.0], but got 1.5 with type 'float'."),
+    (lambda: nn.Adadelta([W], rho=1), TypeError, "For 'Adadelta', the type of 'rho' should be 'float', but got type 'int'."),
+    (lambda: nn.Adadelta([W], epsilon=-1.0), ValueError, "For 'Adadelta', the 'epsilon' must be float and must >= 0, but got '-1.0' with type 'float'."),
+])
+def test_argument_errors_are_mindspores(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_arguments_mindspore_accepts():
+    # mindspore==2.7.2 takes these too (a decay above 1, Adadelta's rho 1 with epsilon 0)
+    nn.RMSProp([W], decay=1.5)
+    nn.Adadelta([W], rho=1.0, epsilon=0.0)
