@@ -24,6 +24,9 @@ MAKE = {
     "AdaMax": lambda p, k: nn.AdaMax(p, **{"learning_rate": 0.05, **k}),
     "Adadelta": lambda p, k: nn.Adadelta(p, **{"learning_rate": 0.05, **k}),
     "Adadelta_r": lambda p, k: nn.Adadelta(p, rho=0.5, epsilon=1e-3, **{"learning_rate": 0.05, **k}),
+    "Rprop": lambda p, k: nn.Rprop(p, **{"learning_rate": 0.05, **k}),
+    "ASGD": lambda p, k: nn.ASGD(p, **{"learning_rate": 0.05, **k}),
+    "ASGD_t0": lambda p, k: nn.ASGD(p, lambd=0.1, alpha=0.5, t0=1.0, **{"learning_rate": 0.05, **k}),
 }
 
 # mindspore==2.7.2 CPU, PyNative: Parameters w (W0) and b (B0), optimizer((GW[t], GB[t])) for t = 0, 1, 2;
@@ -100,6 +103,36 @@ MS = {
         groups=([[0.49813705682754517, -0.2983350455760956, 0.1985970437526703], [0.09909704327583313, -0.4028206765651703, 0.6027074456214905]],
             [0.09877684712409973, -0.20196731388568878, 0.045412298291921616]),
         names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b', 'accum_update.w', 'accum_update.b']),
+    "Rprop": dict(
+        plain=([[0.38999998569488525, -0.22499999403953552, 0.125], [0.02500000037252903, -0.5820000171661377, 0.7820000648498535]],
+            [-0.010000001639127731, -0.17500001192092896, -0.06000000238418579]),
+        wd=([[0.38999998569488525, -0.22499999403953552, 0.125], [0.02500000037252903, -0.5820000171661377, 0.7820000648498535]],
+            [-0.010000001639127731, -0.17500001192092896, -0.13199999928474426]),
+        sched=([[0.38999998569488525, -0.22499999403953552, 0.125], [0.02500000037252903, -0.5820000171661377, 0.7820000648498535]],
+            [-0.010000001639127731, -0.17500001192092896, -0.06000000238418579]),
+        groups=([[0.4560000002384186, -0.27000001072883606, 0.17000000178813934], [0.07000000029802322, -0.47280001640319824, 0.6728000044822693]],
+            [-0.010000001639127731, -0.17500001192092896, -0.06000000238418579]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'prev.w', 'prev.b', 'step_size.w', 'step_size.b']),
+    "ASGD": dict(
+        plain=([[0.4774927496910095, -0.2799956798553467, 0.18999707698822021], [0.09899850934743881, -0.4524935483932495, 0.6749903559684753]],
+            [0.09499857574701309, -0.20249700546264648, 0.02249947562813759]),
+        wd=([[0.47024235129356384, -0.27559298276901245, 0.18703697621822357], [0.09751845896244049, -0.4462490975856781, 0.6656111478805542]],
+            [0.0936308354139328, -0.19954939186573029, 0.02182822674512863]),
+        sched=([[0.4749939441680908, -0.2874963581562042, 0.19499751925468445], [0.09949874877929688, -0.4437447190284729, 0.664992094039917]],
+            [0.08999884128570557, -0.19999752938747406, 0.028749490156769753]),
+        groups=([[0.48508891463279724, -0.2884365916252136, 0.1936163604259491], [0.09840817749500275, -0.41612881422042847, 0.6226892471313477]],
+            [0.09499857574701309, -0.20249700546264648, 0.02249947562813759]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'mu_w', 'mu_b', 'eta_w', 'eta_b', 'ax_.w', 'ax_.b']),
+    "ASGD_t0": dict(
+        plain=([[0.47027334570884705, -0.27567005157470703, 0.18708442151546478], [0.09752235561609268, -0.44614729285240173, 0.6654833555221558]],
+            [0.09359819442033768, -0.19952860474586487, 0.02192942425608635]),
+        wd=([[0.46311378479003906, -0.27132225036621094, 0.18416109681129456], [0.09606069326400757, -0.43997922539711, 0.6562188267707825]],
+            [0.09224792569875717, -0.19661769270896912, 0.021266883239150047]),
+        sched=([[0.4689522683620453, -0.28383901715278625, 0.19253860414028168], [0.09826432168483734, -0.4385315477848053, 0.6571676135063171]],
+            [0.08884397149085999, -0.19753237068653107, 0.028218664228916168]),
+        groups=([[0.4821653366088867, -0.28668344020843506, 0.19244301319122314], [0.09781831502914429, -0.41369879245758057, 0.6190462112426758]],
+            [0.09359819442033768, -0.19952860474586487, 0.02192942425608635]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'mu_w', 'mu_b', 'eta_w', 'eta_b', 'ax_.w', 'ax_.b']),
 }
 
 
@@ -214,6 +247,21 @@ W = Parameter(Tensor(np.ones(2, np.float32)), name="w")
     (lambda: nn.Adadelta([W], rho=1.5), ValueError, "For 'Adadelta', the 'rho' must be in range of [0.0, 1.0], but got 1.5 with type 'float'."),
     (lambda: nn.Adadelta([W], rho=1), TypeError, "For 'Adadelta', the type of 'rho' should be 'float', but got type 'int'."),
     (lambda: nn.Adadelta([W], epsilon=-1.0), ValueError, "For 'Adadelta', the 'epsilon' must be float and must >= 0, but got '-1.0' with type 'float'."),
+    (lambda: nn.Rprop([W], etas=[0.5, 1.2]), TypeError, "For Rprop, etas must be a tuple, but got <class 'list'>."),
+    (lambda: nn.Rprop([W], etas=(0.5,)), ValueError, "For Rprop, etas must be a tuple with the size of 2, but got 1."),
+    # MindSpore names the type of etas here (<class 'tuple'>); this names the step_sizes given
+    (lambda: nn.Rprop([W], step_sizes=[1e-6, 50.]), TypeError, "For Rprop, step_sizes must be a tuple, but got <class 'list'>."),
+    (lambda: nn.Rprop([W], step_sizes=(1.,)), ValueError, "For Rprop, step_sizes must be a tuple with the size of 2, but got 1."),
+    (lambda: nn.Rprop([W], step_sizes=(2., 1.)), ValueError, "For Rprop, maximal step size should not be less than minimal step size, but got 2.0 > 1.0."),
+    (lambda: nn.Rprop([W], etas=(1.5, 1.2)), ValueError, "For 'Rprop', the 'etaminus' must be in range of (0.0, 1.0), but got 1.5 with type 'float'."),
+    (lambda: nn.Rprop([W], etas=(0, 1.2)), TypeError, "For 'Rprop', the 'etaminus' must be 'float',  but got 'int'."),
+    (lambda: nn.Rprop([W], etas=(0.5, 1)), TypeError, "For 'Rprop', the type of 'etaplus' should be 'float', but got type 'int'."),
+    (lambda: nn.Rprop([W], etas=(0.5, 0.9)), ValueError, "For Rprop, etaplus must be greater than 1.0, but got etaplus 0.9."),
+    (lambda: nn.Rprop([W], step_sizes=(0, 50.)), TypeError, "For 'Rprop', the type of 'min_step_sizes' should be 'float', but got type 'int'."),
+    (lambda: nn.Rprop([W], step_sizes=(1e-6, 50)), TypeError, "For 'Rprop', the type of 'max_step_sizes' should be 'float', but got type 'int'."),
+    (lambda: nn.ASGD([W], lambd=1), TypeError, "For 'ASGD', the type of 'lambd' should be 'float', but got type 'int'."),
+    (lambda: nn.ASGD([W], alpha=1), TypeError, "For 'ASGD', the type of 'alpha' should be 'float', but got type 'int'."),
+    (lambda: nn.ASGD([W], t0=1), TypeError, "For 'ASGD', the type of 't0' should be 'float', but got type 'int'."),
 ])
 def test_argument_errors_are_mindspores(call, error, message):
     with pytest.raises(error) as info:
@@ -222,6 +270,7 @@ def test_argument_errors_are_mindspores(call, error, message):
 
 
 def test_arguments_mindspore_accepts():
-    # mindspore==2.7.2 takes these too (a decay above 1, Adadelta's rho 1 with epsilon 0)
+    # mindspore==2.7.2 takes these too (a decay above 1, Adadelta's rho 1 with epsilon 0, a negative lambd)
     nn.RMSProp([W], decay=1.5)
     nn.Adadelta([W], rho=1.0, epsilon=0.0)
+    nn.ASGD([W], lambd=-1.0)

@@ -1,5 +1,5 @@
-"""Optimizers: SGD, Momentum, Adam, AdamWeightDecay, Adagrad, RMSProp, AdaMax, Adadelta with
-MindSpore's update rules and state names.
+"""Optimizers: SGD, Momentum, Adam, AdamWeightDecay, Adagrad, RMSProp, AdaMax, Adadelta,
+Rprop, ASGD with MindSpore's update rules and state names.
 
 ``optimizer(grads)`` checks every gradient first, computes every new value in ops, then writes
 them all (``assign``): bad input changes no Parameter, and inside a compiled train step the
@@ -546,5 +546,86 @@ class Adadelta(Optimizer):
         return [(p, p - lr * update), (a, a_new), (u, u_new)]
 
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta"]
-del float32, int32
+class Rprop(Optimizer):
+    """Resilient backpropagation: each element's step size (starting at the learning rate) grows by
+    etas[1] while the gradient keeps its sign and shrinks by etas[0] when it flips, clipped to
+    step_sizes; param -= sign(grad) * step size. After a flip the gradient counts as 0 (no move,
+    and no flip at the next step), as in MindSpore. The learning rate is read at the first step only."""
+
+    def __init__(self, params, learning_rate=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0), weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay)
+        if not isinstance(etas, tuple):
+            raise TypeError(f"For Rprop, etas must be a tuple, but got {type(etas)}.")
+        if len(etas) != 2:
+            raise ValueError(f"For Rprop, etas must be a tuple with the size of 2, but got {len(etas)}.")
+        if not isinstance(step_sizes, tuple):
+            raise TypeError(f"For Rprop, step_sizes must be a tuple, but got {type(step_sizes)}.")
+        if len(step_sizes) != 2:
+            raise ValueError(f"For Rprop, step_sizes must be a tuple with the size of 2, but got {len(step_sizes)}.")
+        if step_sizes[0] > step_sizes[1]:
+            raise ValueError(f"For Rprop, maximal step size should not be less than minimal step size, but got "
+                             f"{step_sizes[0]} > {step_sizes[1]}.")
+        if type(etas[0]) is not float:
+            raise TypeError(f"For 'Rprop', the 'etaminus' must be 'float',  but got '{_type_name(etas[0])}'.")
+        _check_range("Rprop", "etaminus", etas[0], False)
+        _check_type("Rprop", "etaplus", etas[1], (float,))
+        if etas[1] <= 1.0:
+            raise ValueError(f"For Rprop, etaplus must be greater than 1.0, but got etaplus {etas[1]}.")
+        _check_type("Rprop", "min_step_sizes", step_sizes[0], (float,))
+        _check_type("Rprop", "max_step_sizes", step_sizes[1], (float,))
+        self.etaminus, self.etaplus = etas
+        self.step_size_min, self.step_size_max = step_sizes
+        self.prev = self._clone("prev", 0)
+        self.step_size = self._clone("step_size", 0)
+
+    def _prepare(self):
+        return ops.reshape(self.global_step == 0, ())
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        prev, size = self.prev[i], self.step_size[i]
+        size = ops.where(ctx, ops.ones_like(p) * lr, size)
+        agree = g * prev
+        factor = ops.where(agree > 0, ops.full_like(p, self.etaplus),
+                           ops.where(agree < 0, ops.full_like(p, self.etaminus), ops.ones_like(p)))
+        size_new = ops.clip_by_value(size * factor, self.step_size_min, self.step_size_max)
+        g = ops.where(agree < 0, ops.zeros_like(g), g)
+        return [(p, p - ops.sign(g) * size_new), (prev, g), (self.step_size[i], size_new)]
+
+
+class ASGD(Optimizer):
+    """Averaged SGD: param = param * (1 - lambd * eta) - eta * grad, with eta (the learning rate at
+    the first step) then lr / (1 + lambd * lr * t)^alpha; ax averages the parameters from step t0
+    on (mu = 1 / max(1, t - t0)). State per parameter: 'mu_<param>', 'eta_<param>' (scalars) and
+    'ax_.<param>', MindSpore's names."""
+
+    def __init__(self, params, learning_rate=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay)
+        _check_type("ASGD", "lambd", lambd, (float,))
+        _check_type("ASGD", "alpha", alpha, (float,))
+        _check_type("ASGD", "t0", t0, (float,))
+        self.lambd, self.alpha, self.t0 = lambd, alpha, t0
+        self.mu = tuple(self._state(f"mu_{p.name}", Tensor(np.float32(1))) for p in self._parameters)
+        self.eta = tuple(self._state(f"eta_{p.name}", Tensor(np.float32(0))) for p in self._parameters)
+        self.ax = self._clone("ax_", 0)
+
+    def _prepare(self):
+        return ops.reshape(ops.cast(self.global_step + 1, float32), ())  # this step's number, from 1
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        t, mu, eta, ax = ctx, self.mu[i], self.eta[i], self.ax[i]
+        lr = ops.cast(lr, float32)
+        eta_now = ops.where(t == 1, lr, eta)
+        p_new = p * (1 - self.lambd * eta_now) - eta_now * g
+        ax_new = ops.where(mu != 1, ax + (p_new - ax) * mu, p_new)
+        eta_new = lr / ops.pow(1 + self.lambd * lr * t, self.alpha)
+        mu_new = 1 / ops.maximum(t - self.t0, 1.0)
+        return [(p, p_new), (ax, ax_new), (eta, eta_new), (mu, mu_new)]
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta",
+           "Rprop", "ASGD"]
+del int32  # float32 stays: ASGD keeps its step count and rates in float32
