@@ -1,4 +1,4 @@
-"""Adagrad, RMSProp, AdaMax, Adadelta, Rprop, ASGD against mindspore==2.7.2: parameters after 3
+"""Adagrad, RMSProp, AdaMax, Adadelta, Rprop, ASGD, LazyAdam against mindspore==2.7.2: parameters after 3
 steps (plain, weight decay, a schedule, groups), eagerly and in a jitted train step, state names,
 checkpoints, argument errors, and bad gradients that change nothing."""
 import numpy as np
@@ -27,6 +27,9 @@ MAKE = {
     "Rprop": lambda p, k: nn.Rprop(p, **{"learning_rate": 0.05, **k}),
     "ASGD": lambda p, k: nn.ASGD(p, **{"learning_rate": 0.05, **k}),
     "ASGD_t0": lambda p, k: nn.ASGD(p, lambd=0.1, alpha=0.5, t0=1.0, **{"learning_rate": 0.05, **k}),
+    # dense gradients: MindSpore's LazyAdam gives Adam's numbers (nn.Adam's are the same as "LazyAdam"'s)
+    "LazyAdam": lambda p, k: nn.LazyAdam(p, **{"learning_rate": 0.05, **k}),
+    "LazyAdam_n": lambda p, k: nn.LazyAdam(p, use_nesterov=True, loss_scale=2.0, **{"learning_rate": 0.05, **k}),
 }
 
 # mindspore==2.7.2 CPU, PyNative: Parameters w (W0) and b (B0), optimizer((GW[t], GB[t])) for t = 0, 1, 2;
@@ -133,6 +136,26 @@ MS = {
         groups=([[0.4821653366088867, -0.28668344020843506, 0.19244301319122314], [0.09781831502914429, -0.41369879245758057, 0.6190462112426758]],
             [0.09359819442033768, -0.19952860474586487, 0.02192942425608635]),
         names=['global_step', 'learning_rate', 'w', 'b', 'mu_w', 'mu_b', 'eta_w', 'eta_b', 'ax_.w', 'ax_.b']),
+    "LazyAdam": dict(
+        plain=([[0.3712615668773651, -0.2049175351858139, 0.12771980464458466], [0.04589007422327995, -0.5485582947731018, 0.748218834400177]],
+            [-0.0021477884147316217, -0.15031810104846954, -0.029750589281320572]),
+        wd=([[0.3665405809879303, -0.19471022486686707, 0.11528751254081726], [0.032308291643857956, -0.5480353832244873, 0.7476673126220703]],
+            [-0.0033421108964830637, -0.1327650398015976, -0.08058325201272964]),
+        sched=([[0.41792580485343933, -0.2354002594947815, 0.14508797228336334], [0.04963064566254616, -0.48692166805267334, 0.686944305896759]],
+            [0.025310922414064407, -0.14675045013427734, 0.020760683342814445]),
+        groups=([[0.44496068358421326, -0.25407108664512634, 0.1607758104801178], [0.0653080940246582, -0.45904165506362915, 0.6588621139526367]],
+            [-0.0021477884147316217, -0.15031810104846954, -0.029750589281320572]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'beta1_power', 'beta2_power', 'moment1.w', 'moment1.b', 'moment2.w', 'moment2.b']),
+    "LazyAdam_n": dict(
+        plain=([[0.31823885440826416, -0.15545450150966644, 0.0851781815290451], [0.018918408080935478, -0.624360203742981, 0.8217920064926147]],
+            [-0.03727443516254425, -0.14323687553405762, -0.07943589240312576]),
+        wd=([[0.30611345171928406, -0.13305209577083588, 0.05984796583652496], [0.0002421569952275604, -0.6188752055168152, 0.816352367401123]],
+            [-0.0362098291516304, -0.10481040924787521, -0.175010547041893]),
+        sched=([[0.3662026822566986, -0.1937790811061859, 0.1072159931063652], [0.015651468187570572, -0.5439766645431519, 0.7438051700592041]],
+            [-0.02021683007478714, -0.11572488397359848, -3.212605224689469e-05]),
+        groups=([[0.4179087281227112, -0.2246387004852295, 0.13159267604351044], [0.04220742732286453, -0.48554831743240356, 0.6839752197265625]],
+            [-0.03727443516254425, -0.14323687553405762, -0.07943589240312576]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'beta1_power', 'beta2_power', 'moment1.w', 'moment1.b', 'moment2.w', 'moment2.b']),
 }
 
 
@@ -149,8 +172,10 @@ def grads(t):
 
 
 def check(w, b, expected):
-    np.testing.assert_allclose(w.asnumpy(), expected[0], rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(b.asnumpy(), expected[1], rtol=1e-5, atol=1e-7)
+    # atol: a value that ends near 0 after moves of ~0.1 keeps only float32's absolute precision
+    # (Adam's b[0]: -0.0021471 here, -0.0021478 in MindSpore, -0.0021480 in float64)
+    np.testing.assert_allclose(w.asnumpy(), expected[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b.asnumpy(), expected[1], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["plain", "wd", "sched", "groups"])
@@ -259,6 +284,13 @@ W = Parameter(Tensor(np.ones(2, np.float32)), name="w")
     (lambda: nn.Rprop([W], etas=(0.5, 0.9)), ValueError, "For Rprop, etaplus must be greater than 1.0, but got etaplus 0.9."),
     (lambda: nn.Rprop([W], step_sizes=(0, 50.)), TypeError, "For 'Rprop', the type of 'min_step_sizes' should be 'float', but got type 'int'."),
     (lambda: nn.Rprop([W], step_sizes=(1e-6, 50)), TypeError, "For 'Rprop', the type of 'max_step_sizes' should be 'float', but got type 'int'."),
+    (lambda: nn.LazyAdam([W], weight_decay=0), TypeError, "For 'LazyAdam', the type of 'weight_dacay' should be 'float', but got type 'int'."),
+    (lambda: nn.LazyAdam([W], beta1=1), TypeError, "For 'LazyAdam', the type of 'beta1' should be 'float', but got type 'int'."),
+    (lambda: nn.LazyAdam([W], beta2=1.0), ValueError, "For 'LazyAdam', the 'beta2' must be in range of (0.0, 1.0), but got 1.0 with type 'float'."),
+    (lambda: nn.LazyAdam([W], eps=0.0), ValueError, "For 'LazyAdam', the 'eps' must be float and must > 0, but got '0.0' with type 'float'."),
+    (lambda: nn.LazyAdam([W], weight_decay=-1.0), ValueError, "For 'LazyAdam', the 'weight_decay' must be float and must >= 0, but got '-1.0' with type 'float'."),
+    (lambda: nn.LazyAdam([W], use_nesterov=1), TypeError, "For 'LazyAdam', the type of 'use_nesterov' should be 'bool', but got type 'int'."),
+    (lambda: nn.LazyAdam([W], use_locking=1), TypeError, "For 'LazyAdam', the type of 'use_locking' should be 'bool', but got type 'int'."),
     (lambda: nn.ASGD([W], lambd=1), TypeError, "For 'ASGD', the type of 'lambd' should be 'float', but got type 'int'."),
     (lambda: nn.ASGD([W], alpha=1), TypeError, "For 'ASGD', the type of 'alpha' should be 'float', but got type 'int'."),
     (lambda: nn.ASGD([W], t0=1), TypeError, "For 'ASGD', the type of 't0' should be 'float', but got type 'int'."),

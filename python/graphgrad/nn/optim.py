@@ -1,5 +1,5 @@
 """Optimizers: SGD, Momentum, Adam, AdamWeightDecay, Adagrad, RMSProp, AdaMax, Adadelta,
-Rprop, ASGD with MindSpore's update rules and state names.
+Rprop, ASGD, LazyAdam with MindSpore's update rules and state names.
 
 ``optimizer(grads)`` checks every gradient first, computes every new value in ops, then writes
 them all (``assign``): bad input changes no Parameter, and inside a compiled train step the
@@ -626,6 +626,26 @@ class ASGD(Optimizer):
         return [(p, p_new), (ax, ax_new), (eta, eta_new), (mu, mu_new)]
 
 
+class LazyAdam(Adam):
+    """Adam that, given sparse gradients, updates only the rows that have one. Gradients here are
+    dense, where every row has one, and MindSpore 2.7.2's LazyAdam then gives Adam's numbers
+    (use_nesterov and loss_scale included)."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, use_locking=False,
+                 use_nesterov=False, weight_decay=0.0, loss_scale=1.0):
+        for arg, v in (("beta1", beta1), ("beta2", beta2), ("eps", eps), ("weight_dacay", weight_decay)):
+            _check_type("LazyAdam", arg, v, (float,))  # 'weight_dacay': MindSpore's spelling in this message
+        _check_range("LazyAdam", "beta1", beta1, False)
+        _check_range("LazyAdam", "beta2", beta2, False)
+        _check_float("LazyAdam", "eps", eps, 0.0, strict=True)
+        _check_float("LazyAdam", "weight_decay", weight_decay, 0.0)
+        _check_type("LazyAdam", "use_locking", use_locking, (bool,))
+        _check_type("LazyAdam", "use_nesterov", use_nesterov, (bool,))
+        super().__init__(params, learning_rate, beta1, beta2, eps, use_locking, use_nesterov, weight_decay,
+                         loss_scale)
+        self.use_locking = use_locking
+
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta",
-           "Rprop", "ASGD"]
+           "Rprop", "ASGD", "LazyAdam"]
 del int32  # float32 stays: ASGD keeps its step count and rates in float32
