@@ -305,3 +305,83 @@ class CellList(_CellSequence):
         for c in cells:
             self.append(c)
         return self
+
+
+class CellDict(Cell):
+    """Cells by string key, in insertion order, registered as children under their keys (so a
+    Dense at key 'b' of a CellDict ``d`` holds ``d.b.weight``); built from a dict, an
+    OrderedDict, a CellDict or an iterable of (key, Cell) pairs. No construct of its own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(**kwargs)
+        if len(args) > 1:  # (MindSpore's ignores them silently)
+            raise TypeError(f"CellDict: expected at most one argument (the Cells by key), got {len(args)}")
+        if args:
+            self.update(args[0])
+
+    def _check_key(self, key):
+        if not isinstance(key, str):
+            raise TypeError(f"CellDict: a key must be a str, got {type(key).__name__}")
+        if key == "":
+            raise KeyError("CellDict: a key must not be the empty string")
+        if "." in key:
+            raise KeyError(f"CellDict: a key must not contain '.', got {key!r}")
+        if key not in self._cells and hasattr(self, key):  # it would hide a method or attribute
+            raise KeyError(f"CellDict: the key {key!r} is an attribute of Cell; choose another")
+
+    def __getitem__(self, key):
+        return self._cells[key]
+
+    def __setitem__(self, key, cell):
+        self._check_key(key)
+        if not isinstance(cell, Cell):
+            raise TypeError(f"CellDict: the value for {key!r} must be a Cell, got {type(cell).__name__}")
+        setattr(self, key, cell)
+
+    def __delitem__(self, key):
+        if key not in self._cells:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._cells)
+
+    def __iter__(self):
+        return iter(self._cells)
+
+    def __contains__(self, key):
+        return key in self._cells
+
+    def keys(self):
+        return self._cells.keys()
+
+    def values(self):
+        return self._cells.values()
+
+    def items(self):
+        return self._cells.items()
+
+    def pop(self, key):
+        cell = self[key]
+        del self[key]
+        return cell
+
+    def clear(self):
+        for key in list(self._cells):
+            del self[key]
+
+    def update(self, cells):
+        """Cells added (or replaced, keeping their place) from a mapping or from (key, Cell) pairs."""
+        if isinstance(cells, (dict, CellDict)):
+            pairs = list(cells.items())
+        else:
+            try:
+                pairs = list(cells)
+            except TypeError:
+                raise TypeError(f"CellDict.update: expected a dict or an iterable of (key, Cell) pairs, got "
+                                f"{type(cells).__name__}") from None
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"CellDict.update: element #{i} must be a (key, Cell) pair, got {pair!r}")
+        for key, cell in pairs:
+            self[key] = cell
