@@ -1,5 +1,5 @@
-"""Adagrad, RMSProp, AdaMax, Adadelta, Rprop, ASGD, LazyAdam against mindspore==2.7.2: parameters after 3
-steps (plain, weight decay, a schedule, groups), eagerly and in a jitted train step, state names,
+"""Adagrad, RMSProp, AdaMax, Adadelta, Rprop, ASGD, LazyAdam, ProximalAdagrad against mindspore==2.7.2:
+parameters after 3 steps (plain, weight decay, a schedule, groups), eagerly and in a jitted train step, state names,
 checkpoints, argument errors, and bad gradients that change nothing."""
 import numpy as np
 import pytest
@@ -30,6 +30,8 @@ MAKE = {
     # dense gradients: MindSpore's LazyAdam gives Adam's numbers (nn.Adam's are the same as "LazyAdam"'s)
     "LazyAdam": lambda p, k: nn.LazyAdam(p, **{"learning_rate": 0.05, **k}),
     "LazyAdam_n": lambda p, k: nn.LazyAdam(p, use_nesterov=True, loss_scale=2.0, **{"learning_rate": 0.05, **k}),
+    "ProximalAdagrad": lambda p, k: nn.ProximalAdagrad(p, **{"learning_rate": 0.05, **k}),
+    "ProximalAdagrad_l": lambda p, k: nn.ProximalAdagrad(p, l1=0.01, l2=0.1, **{"learning_rate": 0.05, **k}),
 }
 
 # mindspore==2.7.2 CPU, PyNative: Parameters w (W0) and b (B0), optimizer((GW[t], GB[t])) for t = 0, 1, 2;
@@ -156,6 +158,26 @@ MS = {
         groups=([[0.4179087281227112, -0.2246387004852295, 0.13159267604351044], [0.04220742732286453, -0.48554831743240356, 0.6839752197265625]],
             [-0.03727443516254425, -0.14323687553405762, -0.07943589240312576]),
         names=['global_step', 'learning_rate', 'w', 'b', 'beta1_power', 'beta2_power', 'moment1.w', 'moment1.b', 'moment2.w', 'moment2.b']),
+    "ProximalAdagrad": dict(
+        plain=([[0.4504707157611847, -0.25556522607803345, 0.17435818910598755], [0.09682627767324448, -0.49003660678863525, 0.6953443884849548]],
+            [0.08330550044775009, -0.20666371285915375, -0.009288289584219456]),
+        wd=([[0.4413388669490814, -0.24795027077198029, 0.1673433482646942], [0.09242957830429077, -0.48554927110671997, 0.6917175054550171]],
+            [0.08082491904497147, -0.19857510924339294, -0.010331762954592705]),
+        sched=([[0.4555894136428833, -0.2720741927623749, 0.18589133024215698], [0.09527884423732758, -0.4582652151584625, 0.6644279360771179]],
+            [0.07255429029464722, -0.19222265481948853, 0.026574837043881416]),
+        groups=([[0.4732363820075989, -0.2762424051761627, 0.1841588318347931], [0.09516341239213943, -0.4323034882545471, 0.6350811719894409]],
+            [0.08330550044775009, -0.20666371285915375, -0.009288289584219456]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b']),
+    "ProximalAdagrad_l": dict(
+        plain=([[0.43358519673347473, -0.24229009449481964, 0.16264435648918152], [0.08798294514417648, -0.4759235084056854, 0.6811773180961609]],
+            [0.0769757404923439, -0.1939997673034668, -0.011795049533247948]),
+        wd=([[0.4261471629142761, -0.23547309637069702, 0.15614162385463715], [0.08387856930494308, -0.4704535901546478, 0.6762521862983704]],
+            [0.07470574975013733, -0.18643242120742798, -0.012768969871103764]),
+        sched=([[0.4451386034488678, -0.26381975412368774, 0.17872577905654907], [0.09011314809322357, -0.44972899556159973, 0.6557393074035645]],
+            [0.06873024255037308, -0.1848694235086441, 0.02318963035941124]),
+        groups=([[0.467303991317749, -0.27115824818611145, 0.1795421689748764], [0.09163666516542435, -0.4261297583580017, 0.6285540461540222]],
+            [0.0769757404923439, -0.1939997673034668, -0.011795049533247948]),
+        names=['global_step', 'learning_rate', 'w', 'b', 'accum.w', 'accum.b']),
 }
 
 
@@ -291,6 +313,11 @@ W = Parameter(Tensor(np.ones(2, np.float32)), name="w")
     (lambda: nn.LazyAdam([W], weight_decay=-1.0), ValueError, "For 'LazyAdam', the 'weight_decay' must be float and must >= 0, but got '-1.0' with type 'float'."),
     (lambda: nn.LazyAdam([W], use_nesterov=1), TypeError, "For 'LazyAdam', the type of 'use_nesterov' should be 'bool', but got type 'int'."),
     (lambda: nn.LazyAdam([W], use_locking=1), TypeError, "For 'LazyAdam', the type of 'use_locking' should be 'bool', but got type 'int'."),
+    (lambda: nn.ProximalAdagrad([W], accum=1), TypeError, "For 'ProximalAdagrad', the type of 'accum' should be 'float', but got type 'int'."),
+    (lambda: nn.ProximalAdagrad([W], l1=0), TypeError, "For 'ProximalAdagrad', the type of 'l1' should be 'float', but got type 'int'."),
+    (lambda: nn.ProximalAdagrad([W], l2=-1.0), ValueError, "For 'ProximalAdagrad', the 'l2' must be float and must >= 0, but got '-1.0' with type 'float'."),
+    (lambda: nn.ProximalAdagrad([W], accum=-1.0), ValueError, "For 'ProximalAdagrad', the 'accum' must be float and must >= 0, but got '-1.0' with type 'float'."),
+    (lambda: nn.ProximalAdagrad([W], use_locking=0), TypeError, "For 'ProximalAdagrad', the type of 'use_locking' should be 'bool', but got type 'int'."),
     (lambda: nn.ASGD([W], lambd=1), TypeError, "For 'ASGD', the type of 'lambd' should be 'float', but got type 'int'."),
     (lambda: nn.ASGD([W], alpha=1), TypeError, "For 'ASGD', the type of 'alpha' should be 'float', but got type 'int'."),
     (lambda: nn.ASGD([W], t0=1), TypeError, "For 'ASGD', the type of 't0' should be 'float', but got type 'int'."),

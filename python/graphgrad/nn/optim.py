@@ -1,5 +1,6 @@
 """Optimizers: SGD, Momentum, Adam, AdamWeightDecay, Adagrad, RMSProp, AdaMax, Adadelta,
-Rprop, ASGD, LazyAdam with MindSpore's update rules and state names.
+Rprop, ASGD, LazyAdam,
+ProximalAdagrad with MindSpore's update rules and state names.
 
 ``optimizer(grads)`` checks every gradient first, computes every new value in ops, then writes
 them all (``assign``): bad input changes no Parameter, and inside a compiled train step the
@@ -646,6 +647,31 @@ class LazyAdam(Adam):
         self.use_locking = use_locking
 
 
+class ProximalAdagrad(Optimizer):
+    """Adagrad's step, then the proximal step of the l1 and l2 penalties: accum += grad^2;
+    r = lr / sqrt(accum); v = param - r * grad; param = sign(v) * max(|v| - r * l1, 0) / (1 + r * l2)."""
+
+    def __init__(self, params, accum=0.1, learning_rate=0.001, l1=0.0, l2=0.0, use_locking=False, loss_scale=1.0,
+                 weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        for arg, v in (("accum", accum), ("l1", l1), ("l2", l2)):
+            _check_type("ProximalAdagrad", arg, v, (float,))
+        _check_type("ProximalAdagrad", "use_locking", use_locking, (bool,))
+        for arg, v in (("accum", accum), ("l1", l1), ("l2", l2)):
+            _check_float("ProximalAdagrad", arg, v, 0.0)
+        self.l1, self.l2, self.use_locking = l1, l2, use_locking
+        self.accum = self._clone("accum", accum)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        a_new = self.accum[i] + ops.square(g)
+        lr = lr / ops.sqrt(a_new)  # the penalties shrink by the same per-element rate as the step
+        v = p - lr * g
+        shrunk = ops.maximum(ops.abs(v) - lr * self.l1, 0.0)
+        return [(p, ops.sign(v) * shrunk / (1 + lr * self.l2)), (self.accum[i], a_new)]
+
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta",
-           "Rprop", "ASGD", "LazyAdam"]
+           "Rprop", "ASGD", "LazyAdam", "ProximalAdagrad"]
 del int32  # float32 stays: ASGD keeps its step count and rates in float32
