@@ -612,3 +612,14 @@ def test_get_lr_parameter_and_weight_decay_as_mindspore():
         opt.get_lr_parameter(Parameter(Tensor(np.ones(2, np.float32)), name="zz"))
     with pytest.raises(TypeError, match="must be 'Parameter' or 'list'"):
         opt.get_lr_parameter(tuple(fc))
+
+
+def test_adam_state_shapes_are_mindspores():
+    # MindSpore 2.7.2's Adam keeps beta1_power and beta2_power 0-d: a checkpoint of its optimizer
+    # state must load into ours (load_param_into_net checks shapes)
+    net = nn.Dense(2, 2)
+    opt = nn.Adam(net.trainable_params(), 0.1)
+    shapes = {n: p.shape for n, p in opt.parameters_and_names()}
+    assert shapes["beta1_power"] == shapes["beta2_power"] == () and shapes["global_step"] == (1,)
+    opt(tuple(Tensor(np.ones(p.shape, np.float32)) for p in net.trainable_params()))
+    np.testing.assert_allclose(opt.beta1_power.asnumpy(), 0.9)

@@ -356,8 +356,9 @@ class Adam(Optimizer):
         _check_betas("Adam", beta1, beta2, eps)
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
         self.use_amsgrad = bool(use_amsgrad)
-        self.beta1_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta1_power", requires_grad=False)
-        self.beta2_power = Parameter(Tensor(np.ones(1, np.float32)), name="beta2_power", requires_grad=False)
+        # 0-d, as MindSpore 2.7.2's (its checkpoints load into this optimizer, and ours into its)
+        self.beta1_power = Parameter(Tensor(np.float32(1)), name="beta1_power", requires_grad=False)
+        self.beta2_power = Parameter(Tensor(np.float32(1)), name="beta2_power", requires_grad=False)
         self.moment1 = self._clone("moment1", 0)
         self.moment2 = self._clone("moment2", 0)
         if self.use_amsgrad:
@@ -365,7 +366,7 @@ class Adam(Optimizer):
 
     def _prepare(self):
         b1p, b2p = self.beta1_power * self.beta1, self.beta2_power * self.beta2
-        return b1p, b2p, ops.reshape(ops.sqrt(1 - b2p) / (1 - b1p), ())
+        return b1p, b2p, ops.sqrt(1 - b2p) / (1 - b1p)
 
     def _state_updates(self, ctx):
         return [(self.beta1_power, ctx[0]), (self.beta2_power, ctx[1])]
