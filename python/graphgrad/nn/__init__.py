@@ -11,7 +11,9 @@ from .optim import *  # noqa: F401,F403
 from .optim import __all__ as _optim_all
 from .wrap import DistributedGradReducer, TrainOneStepCell, WithEvalCell, WithLossCell
 from ..train.mindir import GraphCell  # noqa: E402  (it runs what graphgrad.load reads)
+from ..train.metrics import *  # noqa: E402,F401,F403  (MindSpore exports its metrics here too)
+from ..train.metrics import __all__ as _metrics_all  # noqa: E402
 
 __all__ = (["Cell", "CellList", "SequentialCell", "TrainOneStepCell", "WithEvalCell", "WithLossCell",
             "DistributedGradReducer", "GraphCell"] + list(_layers_all) + list(_loss_all) + list(_optim_all)
-           + list(_lr_all))
+           + list(_lr_all) + list(_metrics_all))
