@@ -6,14 +6,18 @@ from ._array import __all__ as _array_all
 from ._math import *  # noqa: F401,F403
 from ._math import __all__ as _math_all
 from ._nn import (binary_cross_entropy, binary_cross_entropy_with_logits, check_reduction,  # noqa: F401
-                  cross_entropy, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+                  cosine_embedding_loss, cross_entropy, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,
+                  l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_soft_margin_loss, nll_loss,
+                  smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from ._sample import *  # noqa: F401,F403
 from ._sample import __all__ as _sample_all
 from ._primitives import *  # noqa: F401,F403
 from ._primitives import __all__ as _primitives_all
 
-_nn_all = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss", "mse_loss",
-           "nll_loss", "smooth_l1_loss"}
+_nn_all = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cross_entropy",
+           "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
+           "mse_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "smooth_l1_loss",
+           "soft_margin_loss", "triplet_margin_loss"}
 from ._comm import *  # noqa: F401,F403,E402  (last: it imports graphgrad.communication, which uses ops)
 from ._comm import __all__ as _comm_all  # noqa: E402
 

@@ -249,3 +249,316 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if reduction == "sum":
         return neg(sum(loss))
     return neg(sum(loss, class_dim))
+
+
+# --- more of MindSpore's losses, in ops as well (their gradients come from autodiff).
+
+def _check_float(op, arg, x):
+    check_tensor(x, op, arg)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: {arg} must be a float tensor, got {x.dtype}")
+    return x
+
+
+def _check_same_shape(op, a, b, arg_a, arg_b):
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"{op}: {arg_a} and {arg_b} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+
+
+def _positive(op, arg, v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+        raise ValueError(f"{op}: {arg} must be a positive number, got {v!r}")
+    return float(v)
+
+
+def _check_bool(op, arg, v):
+    if not isinstance(v, bool):
+        raise TypeError(f"{op}: {arg} must be a bool, got {type(v).__name__}")
+    return v
+
+
+@op
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 * d**2 where d = |input - target| < delta, else delta * (d - 0.5 * delta)."""
+    from ._math import abs, lt, mul, square, sub, where
+    check_reduction(reduction, "huber_loss")
+    delta = _positive("huber_loss", "delta", delta)
+    target = _check_pair("huber_loss", input, target)
+    d = abs(sub(input, target))
+    return _reduce(where(lt(d, delta), mul(square(d), 0.5), mul(sub(d, 0.5 * delta), delta)), reduction)
+
+
+@op
+def kl_div(logits, labels, reduction="mean"):
+    """labels * (log(labels) - logits) for log-probabilities `logits`, 0 where labels is 0;
+    reduction 'batchmean' divides the sum by the batch size (dim 0)."""
+    from ._math import div, gt, log, mul, sub, sum, where
+    op = "kl_div"
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum', 'none' or 'batchmean', got {reduction!r}")
+    _check_float(op, "logits", logits)
+    _check_float(op, "labels", labels)
+    if labels.dtype is not logits.dtype:
+        raise TypeError(f"{op}: logits and labels must have the same dtype, got {logits.dtype} and {labels.dtype}")
+    _check_same_shape(op, logits, labels, "logits", "labels")
+    pos = gt(labels, 0.0)
+    # log of 1 where labels is 0, so that neither the value nor the gradient meets log(0)
+    loss = where(pos, mul(labels, sub(log(where(pos, labels, 1.0)), logits)), 0.0)
+    if reduction == "batchmean":
+        return div(sum(loss), logits.shape[0] if logits.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+@op
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin), target of +1 / -1."""
+    from ._math import add, mul, neg, relu, sub
+    op = "margin_ranking_loss"
+    check_reduction(reduction, op)
+    if not isinstance(margin, float):
+        raise TypeError(f"{op}: margin must be a float, got {type(margin).__name__}")
+    _check_float(op, "input1", input1)
+    _check_float(op, "input2", input2)
+    check_tensor(target, op, "target")
+    if input2.dtype is not input1.dtype or target.dtype is not input1.dtype:
+        raise TypeError(f"{op}: input1, input2 and target must have one dtype, got {input1.dtype}, {input2.dtype} "
+                        f"and {target.dtype}")
+    return _reduce(relu(add(neg(mul(target, sub(input1, input2))), margin)), reduction)
+
+
+@op
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """Per row (reducing dim 1): 1 - cos(input1, input2) where target is 1, max(0, cos - margin)
+    where it is -1."""
+    from ._math import add, div, eq, mul, relu, sqrt, sub, sum, where
+    op = "cosine_embedding_loss"
+    check_reduction(reduction, op)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not -1.0 <= margin <= 1.0:
+        raise ValueError(f"{op}: margin must be a number in [-1, 1], got {margin!r}")
+    _check_float(op, "input1", input1)
+    input2 = _check_pair(op, input1, input2)
+    check_tensor(target, op, "target")
+    _check_same_shape(op, input1, input2, "input1", "input2")
+    if input1.ndim < 2 or tuple(target.shape) != (input1.shape[0],) + tuple(input1.shape[2:]):
+        raise ValueError(f"{op}: target must have input1's shape without dim 1, got input1 {tuple(input1.shape)} "
+                         f"and target {tuple(target.shape)}")
+    eps = 1e-12  # keeps a zero row's cosine finite
+    n1, n2 = add(sum(mul(input1, input1), 1), eps), add(sum(mul(input2, input2), 1), eps)
+    cos = div(sum(mul(input1, input2), 1), sqrt(mul(n1, n2)))
+    loss = where(eq(target, 1), sub(1.0, cos), where(eq(target, -1), relu(sub(cos, float(margin))), 0.0))
+    return _reduce(loss, reduction)
+
+
+@op
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + exp(-target * input)), target of +1 / -1."""
+    from ._math import mul, neg, softplus
+    check_reduction(reduction, "soft_margin_loss")
+    target = _check_pair("soft_margin_loss", input, target)
+    _check_same_shape("soft_margin_loss", input, target, "input", "target")
+    return _reduce(softplus(neg(mul(target, input))), reduction)
+
+
+@op
+def multi_margin_loss(input, target, p=1, margin=1, weight=None, reduction="mean"):
+    """Per row of input (N, C): sum over j != target of
+    weight[target] * max(0, margin - input[target] + input[j]) ** p, divided by C."""
+    import numpy as np
+
+    from .._tensor import Tensor
+    from ._array import gather, one_hot, reshape
+    from ._math import add, div, mul, ne, relu, sub, sum, where
+    op = "multi_margin_loss"
+    check_reduction(reduction, op)
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"{op}: p must be 1 or 2, got {p!r}")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)):
+        raise TypeError(f"{op}: margin must be a number, got {type(margin).__name__}")
+    _check_float(op, "input", input)
+    check_tensor(target, op, "target")
+    if target.dtype.kind != "i":
+        raise TypeError(f"{op}: target must hold class indices as int32 or int64, got {target.dtype}")
+    if input.ndim != 2 or target.ndim != 1 or target.shape[0] != input.shape[0]:
+        raise ValueError(f"{op}: input must be (N, C) and target (N,), got {tuple(input.shape)} and "
+                         f"{tuple(target.shape)}")
+    n, c = input.shape
+    weight = _check_weight(op, weight, c, input.dtype)
+    target = _check_label_range(op, target, c, -1)
+    flat = add(Tensor((np.arange(n) * c).astype(target.dtype.np)), target)
+    x_y = reshape(gather(reshape(input, (-1,)), flat, 0), (n, 1))
+    m = relu(add(sub(input, x_y), float(margin)))
+    if p == 2:
+        m = mul(m, m)
+    m = where(ne(one_hot(target, c, 1, 0), 1), m, 0.0)  # the target's own class does not count
+    if weight is not None:
+        m = mul(m, reshape(gather(weight, target, 0), (n, 1)))
+    return _reduce(div(sum(m, 1), float(c)), reduction)
+
+
+@op
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+    """-mean over the last dim of weight * (target * log(sigmoid(input)) + (1 - target) * log(sigmoid(-input)))."""
+    from ._math import add, mean, mul, neg, softplus, sub
+    op = "multilabel_soft_margin_loss"
+    check_reduction(reduction, op)
+    target = _check_pair(op, input, target)
+    _check_same_shape(op, input, target, "input", "target")
+    # -log(sigmoid(x)) = softplus(-x), -log(sigmoid(-x)) = softplus(x)
+    loss = add(mul(target, softplus(neg(input))), mul(sub(1.0, target), softplus(input)))
+    if weight is not None:
+        loss = mul(loss, cast(check_tensor(weight, op, "weight"), input.dtype))
+    return _reduce(mean(loss, -1), reduction)
+
+
+@op
+def gaussian_nll_loss(x, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 * (log(max(var, eps)) + (x - target)**2 / max(var, eps)), plus 0.5 * log(2 pi) when
+    full; a var of x's shape without its last dim gets that dim back (one variance per row)."""
+    import math
+
+    from ._array import expand_dims
+    from ._math import add, clamp, div, log, mul, square, sub
+    op = "gaussian_nll_loss"
+    check_reduction(reduction, op)
+    _check_bool(op, "full", full)
+    eps = _positive(op, "eps", eps)
+    target = _check_pair(op, x, target)
+    var = _check_pair(op, x, var)
+    if x.ndim and tuple(var.shape) == tuple(x.shape[:-1]):
+        var = expand_dims(var, -1)
+    v = clamp(var, eps)  # MindSpore clamps, where PyTorch raises on a negative var
+    loss = mul(add(log(v), div(square(sub(x, target)), v)), 0.5)
+    if full:
+        loss = add(loss, 0.5 * math.log(2 * math.pi))
+    return _reduce(loss, reduction)
+
+
+@op
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    """nn.PoissonNLLLoss's (MindSpore has no ops function): exp(input) - target * input for a
+    log-rate input, else input - target * log(input + eps); full adds Stirling's approximation
+    target * log(target) - target + 0.5 * log(2 pi target) where target > 1."""
+    import math
+
+    from ._math import add, exp, gt, log, mul, sub, where
+    op = "PoissonNLLLoss"
+    check_reduction(reduction, op)
+    target = _check_pair(op, input, target)
+    if log_input:
+        loss = sub(exp(input), mul(target, input))
+    else:
+        loss = sub(input, mul(target, log(add(input, eps))))
+    if full:
+        big = gt(target, 1.0)
+        t = where(big, target, 2.0)  # log of a safe value where the term is dropped
+        stirling = add(sub(mul(t, log(t)), t), mul(log(mul(t, 2 * math.pi)), 0.5))
+        loss = add(loss, where(big, stirling, 0.0))
+    return _reduce(loss, reduction)
+
+
+@op
+def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
+    """inputs where targets > 0, max(0, margin - inputs) where targets < 0, 0 where it is 0."""
+    from ._math import gt, lt, relu, sub, where
+    op = "hinge_embedding_loss"
+    check_reduction(reduction, op)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)):
+        raise TypeError(f"{op}: margin must be a number, got {type(margin).__name__}")
+    targets = _check_pair(op, inputs, targets)
+    loss = where(gt(targets, 0.0), inputs, where(lt(targets, 0.0), relu(sub(float(margin), inputs)), 0.0))
+    return _reduce(loss, reduction)
+
+
+def _distance(a, b, p, eps):
+    """||a - b + eps||_p over the last dim."""
+    from ._math import abs, add, pow, sqrt, square, sub, sum
+    d = add(sub(a, b), eps)
+    if p == 2:
+        return sqrt(sum(square(d), -1))
+    s = sum(abs(d) if p == 1 else pow(abs(d), float(p)), -1)
+    return s if p == 1 else pow(s, 1.0 / p)
+
+
+@op
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, reduction="mean"):
+    """max(d(anchor, positive) - d(anchor, negative) + margin, 0) with d(a, b) = ||a - b + eps||_p
+    over the last dim; swap takes d(positive, negative) when it is the smaller."""
+    from .._tensor import Tensor
+    from ._math import add, minimum, relu, sub
+    op = "triplet_margin_loss"
+    check_reduction(reduction, op)
+    if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+        raise ValueError(f"{op}: p must be a positive int, got {p!r}")
+    _check_float(op, "anchor", anchor)
+    if isinstance(margin, Tensor):  # nn.TripletMarginLoss's construct may take it as a 0-d Tensor
+        if margin.ndim != 0:
+            raise ValueError(f"{op}: a Tensor margin must be 0-d, got shape {tuple(margin.shape)}")
+        margin = cast(margin, anchor.dtype)
+    elif isinstance(margin, bool) or not isinstance(margin, (int, float)):
+        raise TypeError(f"{op}: margin must be a number or a 0-d Tensor, got {type(margin).__name__}")
+    else:
+        margin = float(margin)
+    _check_bool(op, "swap", swap)
+    positive, negative = _check_pair(op, anchor, positive), _check_pair(op, anchor, negative)
+    if anchor.ndim == 0 or positive.ndim != anchor.ndim or negative.ndim != anchor.ndim:
+        raise ValueError(f"{op}: anchor, positive and negative must have one rank of at least 1, got shapes "
+                         f"{tuple(anchor.shape)}, {tuple(positive.shape)} and {tuple(negative.shape)}")
+    d_pos = _distance(anchor, positive, p, eps)
+    d_neg = _distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, _distance(positive, negative, p, eps))
+    return _reduce(relu(add(sub(d_pos, d_neg), margin)), reduction)
+
+
+@op
+def focal_loss(logits, labels, weight=None, gamma=2.0, reduction="mean"):
+    """nn.FocalLoss's (MindSpore has no ops function): -weight * (1 - p)**gamma * log(p) * labels,
+    p the softmax over dim 1 of logits (N, C, ...); labels of logits' shape (one-hot or
+    probabilities), or (N, 1, ...) class indices, which sum the classes out. Then the mean over
+    the spatial dims, then the reduction."""
+    from ._array import one_hot, reshape, squeeze, transpose
+    from ._math import exp, log_softmax, mean, mul, neg, pow, sub, sum
+    op = "FocalLoss"
+    _check_float(op, "logits", logits)
+    check_tensor(labels, op, "labels")
+    if not 2 <= labels.ndim <= 4:
+        raise ValueError(f"{op}: labels must have 2 to 4 dims, got {labels.ndim}")
+    if logits.ndim != labels.ndim:
+        raise ValueError(f"{op}: logits and labels must have the same number of dims, got {logits.ndim} and "
+                         f"{labels.ndim}")
+    c = logits.shape[1]
+    if c == 1:
+        raise ValueError(f"{op}: logits.shape[1] (the classes) cannot be 1")
+    indices = labels.shape[1] == 1
+    if indices:
+        if labels.dtype.kind != "i":
+            raise TypeError(f"{op}: labels of shape (N, 1, ...) hold class indices and must be int32 or int64, got "
+                            f"{labels.dtype}")
+        labels = one_hot(squeeze(labels, 1), c, 1.0, 0.0)
+        labels = transpose(labels, (0, labels.ndim - 1) + tuple(range(1, labels.ndim - 1)))
+    if tuple(labels.shape) != tuple(logits.shape):
+        raise ValueError(f"{op}: labels must have logits' shape {tuple(logits.shape)} or (N, 1, ...), got "
+                         f"{tuple(labels.shape)}")
+    labels = cast(labels, logits.dtype)
+    logp = log_softmax(logits, 1)
+    loss = neg(mul(mul(pow(sub(1.0, exp(logp)), float(gamma)), logp), labels))
+    if weight is not None:
+        loss = mul(loss, reshape(cast(weight, logits.dtype), (c,) + (1,) * (logits.ndim - 2)))
+    if indices:
+        loss = sum(loss, 1)
+    spatial = tuple(range(1 if indices else 2, loss.ndim))
+    if spatial:
+        loss = mean(loss, spatial)
+    return _reduce(loss, reduction)
+
+
+@op
+def dice_loss(logits, label, smooth=1e-5):
+    """nn.DiceLoss's (MindSpore has no ops function):
+    1 - 2 * sum(logits * label) / (sum(logits**2) + sum(label**2) + smooth)."""
+    from ._math import add, div, mul, square, sub, sum
+    op = "DiceLoss"
+    label = _check_pair(op, logits, label)
+    _check_same_shape(op, logits, label, "logits", "label")
+    union = add(add(sum(square(logits)), sum(square(label))), smooth)
+    return sub(1.0, div(mul(sum(mul(logits, label)), 2.0), union))
