@@ -59,4 +59,5 @@ def test_compare_eager_checks_the_values_and_prints_a_ratio_per_op():
                                     "a.mean() (4x4)", "a + b (256x256)", "MLP forward (64x784)",
                                     "Quick Start net (64)"], p.stdout
     for _, gg_us, np_us, med, lo, hi in rows:
-        assert float(gg_us) > 0 and float(np_us) > 0 and 0 < float(lo) <= float(med) <= float(hi)
+        # (a round that a busy machine slowed 200-fold prints its ratio as 0.00: 0 is allowed)
+        assert float(gg_us) > 0 and float(np_us) > 0 and 0 <= float(lo) <= float(med) <= float(hi)
