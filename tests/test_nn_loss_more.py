@@ -386,6 +386,8 @@ def test_jit_cells_with_tensor_arguments():
     (lambda: nn.TripletMarginLoss(reduction="max"), ValueError, "TripletMarginLoss: reduction"),
     (lambda: ops.triplet_margin_loss(T(X), T(Y), T(NEG[0])), ValueError, "one rank"),
     (lambda: ops.triplet_margin_loss(T(X), T(Y), T(NEG), p=0), ValueError, "p must be a positive int"),
+    (lambda: nn.TripletMarginLoss(p=0), ValueError, "TripletMarginLoss: p must be a positive int"),
+    (lambda: nn.TripletMarginLoss(swap=1), TypeError, "TripletMarginLoss: swap must be a bool"),
     (lambda: nn.MAELoss(reduction="max"), ValueError, "MAELoss: reduction"),
     (lambda: nn.FocalLoss(reduction="max"), ValueError, "FocalLoss: reduction"),
     (lambda: nn.FocalLoss(gamma=2), TypeError, "FocalLoss: gamma must be a float"),
@@ -409,3 +411,15 @@ def test_triplet_eps_keeps_a_zero_distance_differentiable():
     np.testing.assert_allclose(got.asnumpy(), np_triplet(a, a, n), rtol=1e-12)
     g = gg.grad(lambda a, p: ops.triplet_margin_loss(a, p, Tensor(n)), (0, 1))(Tensor(a), Tensor(a.copy()))
     assert all(np.all(np.isfinite(t.asnumpy())) for t in g)
+
+
+def test_compiled_gradient_equals_eager_gradient():
+    focal = nn.FocalLoss(T(W3))
+    labels = T(IDX3)
+
+    def f(x):
+        return focal(x, labels) + ops.triplet_margin_loss(x[:, :, 0], x[:, :, 1], T(NEG), 0.5, 1)
+
+    eager = gg.grad(f)(T(X3)).asnumpy()
+    assert np.abs(eager).sum() > 0
+    np.testing.assert_allclose(gg.jit(gg.grad(f))(T(X3)).asnumpy(), eager, rtol=1e-6, atol=1e-8)

@@ -205,7 +205,11 @@ class TripletMarginLoss(LossBase):
 
     def __init__(self, p=2, swap=False, eps=1e-6, reduction="mean", margin=1.0):
         super().__init__(reduction)
-        self.p, self.swap, self.eps, self.margin = p, swap, eps, margin
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+            raise ValueError(f"TripletMarginLoss: p must be a positive int, got {p!r}")
+        self.p, self.margin = p, margin
+        self.swap = ops._nn._check_bool("TripletMarginLoss", "swap", swap)
+        self.eps = ops._nn._positive("TripletMarginLoss", "eps", eps)
 
     def construct(self, x, positive, negative, margin=None):
         margin = self.margin if margin is None else margin
