@@ -403,3 +403,13 @@ def test_checkpoint_config_defaults_as_mindspore():
     assert (c.save_checkpoint_steps, c.save_checkpoint_seconds, c.keep_checkpoint_max) == (1, 0, 5)
     assert CheckpointConfig(keep_checkpoint_max=0).keep_checkpoint_max == 1
     assert CheckpointConfig(keep_checkpoint_per_n_minutes=10).keep_checkpoint_per_n_minutes is None
+
+
+def test_top_level_names_as_mindspore_has_them():
+    # `from mindspore import Model, LossMonitor, Accuracy` (MindSpore 2.7.2 exports them at the top level)
+    import graphgrad
+    from graphgrad import train
+    for name in ["Model", "Callback", "RunContext", "LossMonitor", "TimeMonitor", "History", "LambdaCallback",
+                 "CheckpointConfig", "ModelCheckpoint", "Metric", "Accuracy", "Loss", "MAE", "MSE", "Precision",
+                 "Recall", "Fbeta", "F1", "TopKCategoricalAccuracy", "get_metric_fn", "names"]:
+        assert getattr(graphgrad, name) is getattr(train, name) and name in graphgrad.__all__
