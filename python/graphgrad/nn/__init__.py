@@ -9,6 +9,8 @@ from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss_all
 from .optim import *  # noqa: F401,F403
 from .optim import __all__ as _optim_all
+from .rnn import *  # noqa: F401,F403
+from .rnn import __all__ as _rnn_all
 from .wrap import DistributedGradReducer, TrainOneStepCell, WithEvalCell, WithLossCell
 from ..train.mindir import GraphCell  # noqa: E402  (it runs what graphgrad.load reads)
 from ..train.metrics import *  # noqa: E402,F401,F403  (MindSpore exports its metrics here too)
@@ -16,4 +18,4 @@ from ..train.metrics import __all__ as _metrics_all  # noqa: E402
 
 __all__ = (["Cell", "CellList", "SequentialCell", "TrainOneStepCell", "WithEvalCell", "WithLossCell",
             "DistributedGradReducer", "GraphCell"] + list(_layers_all) + list(_loss_all) + list(_optim_all)
-           + list(_lr_all) + list(_metrics_all))
+           + list(_rnn_all) + list(_lr_all) + list(_metrics_all))
