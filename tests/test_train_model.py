@@ -413,3 +413,97 @@ def test_top_level_names_as_mindspore_has_them():
                  "CheckpointConfig", "ModelCheckpoint", "Metric", "Accuracy", "Loss", "MAE", "MSE", "Precision",
                  "Recall", "Fbeta", "F1", "TopKCategoricalAccuracy", "get_metric_fn", "names"]:
         assert getattr(graphgrad, name) is getattr(train, name) and name in graphgrad.__all__
+
+
+class Seen(Callback):
+    """What each epoch end saw: eval_results and the learning rate."""
+
+    def __init__(self):
+        self.results, self.lrs = [], []
+
+    def on_train_epoch_end(self, run_context):
+        p = run_context.original_args()
+        self.results.append(p.get("eval_results"))
+        self.lrs.append(float(p.optimizer.learning_rate.asnumpy()))
+
+
+def test_fit_gives_eval_results_with_the_last_eval_steps_loss():
+    # MindSpore 2.7.2's eval_results: the metrics and 'eval_loss', the loss of the evaluation's last
+    # batch (observed: its value equals the last valid batch's loss, not the mean)
+    m, net = model({"acc", "loss"})
+    seen = Seen()
+    m.fit(2, dataset(), dataset(16), callbacks=[seen])
+    last = Tensor(X[32:]), Tensor(Y[32:])
+    expected = float(nn.CrossEntropyLoss()(net(last[0]), last[1]).asnumpy())
+    assert set(seen.results[-1]) == {"acc", "loss", "eval_loss"}
+    np.testing.assert_allclose(seen.results[-1]["eval_loss"], expected, rtol=1e-6)
+    m2, _ = model({"acc"})
+    seen2 = Seen()
+    m2.fit(2, dataset(), dataset(), valid_frequency=2, callbacks=[seen2])
+    assert seen2.results[0] is None and "acc" in seen2.results[1]  # no evaluation after epoch 1
+
+
+def test_early_stopping_as_mindspores(capsys):
+    # a min_delta nothing meets: the first evaluation sets the best, then patience more end the run
+    # (MindSpore 2.7.2 stopped so after 2 epochs with patience 1, and after 3 with patience 2 on 'acc')
+    for monitor, patience, stops_at in (("eval_loss", 1, 2), ("acc", 2, 3)):
+        m, _ = model({"acc", "loss"})
+        seen = Seen()
+        es = ms.EarlyStopping(monitor=monitor, patience=patience, verbose=True, min_delta=10.0)
+        m.fit(6, dataset(), dataset(), callbacks=[es, seen])
+        assert len(seen.results) == stops_at and es.stopped_epoch == stops_at
+        assert capsys.readouterr().out.strip().endswith(f"Epoch {stops_at:05d}: early stopping")
+    assert ms.EarlyStopping(monitor="acc").best == -np.inf and ms.EarlyStopping().best == np.inf  # 'auto'
+
+
+def test_early_stopping_restores_the_best_weights():
+    m, net = model({"loss"}, lr=50.0)  # a rate that makes the loss climb after the first epoch
+    best = {}
+
+    class Keep(Callback):
+        def on_train_epoch_end(self, run_context):
+            if not best:
+                best.update({n: p.asnumpy().copy() for n, p in net.parameters_dict().items()})
+    es = ms.EarlyStopping(monitor="eval_loss", patience=1, restore_best_weights=True, min_delta=10.0)
+    m.fit(4, dataset(), dataset(), callbacks=[Keep(), es])
+    assert es.stopped_epoch == 2
+    for n, p in net.parameters_dict().items():
+        np.testing.assert_array_equal(p.asnumpy(), best[n])
+
+
+def test_reduce_lr_on_plateau_as_mindspores(capsys):
+    # MindSpore 2.7.2, patience 0 and a min_delta nothing meets: 0.1 kept after epoch 1, then halved
+    # at every epoch end, printed as 'Epoch 00002: ReduceLROnPlateau reducing learning rate to 0.05.'
+    m, _ = model({"loss"}, lr=0.1)
+    seen = Seen()
+    m.fit(4, dataset(), dataset(), callbacks=[ms.ReduceLROnPlateau(factor=0.5, patience=0, verbose=True,
+                                                                   min_delta=10.0), seen])
+    np.testing.assert_allclose(seen.lrs, [0.1, 0.05, 0.025, 0.0125], rtol=1e-6)
+    out = capsys.readouterr().out
+    assert "Epoch 00002: ReduceLROnPlateau reducing learning rate to 0.05.\n" in out
+    # cooldown and the floor, MindSpore 2.7.2's sequences (cooldown 1 changes nothing at patience 0)
+    for cooldown, lrs in ((1, [0.1, 0.05, 0.025, 0.0125, 0.01, 0.01]), (2, [0.1, 0.05, 0.05, 0.025, 0.025, 0.0125])):
+        m, _ = model({"loss"}, lr=0.1)
+        seen = Seen()
+        m.fit(6, dataset(), dataset(), callbacks=[ms.ReduceLROnPlateau(factor=0.5, patience=0, min_delta=10.0,
+                                                                       cooldown=cooldown, min_lr=0.01), seen])
+        np.testing.assert_allclose(seen.lrs, lrs, rtol=1e-6)
+
+
+def test_plateau_callbacks_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="mode should be 'auto', 'min' or 'max', but got x"):
+        ms.EarlyStopping(mode="x")
+    with pytest.raises(ValueError, match="must be int and must >= 0, but got '-1'"):
+        ms.EarlyStopping(patience=-1)
+    with pytest.raises(TypeError, match="The type of 'monitor' should be 'str'"):
+        ms.EarlyStopping(monitor=3)
+    with pytest.raises(TypeError, match="'min_delta' should be one of"):
+        ms.EarlyStopping(min_delta="a")
+    with pytest.raises(TypeError, match="must be a bool, but got int"):
+        ms.EarlyStopping(restore_best_weights=1)
+    with pytest.raises(ValueError, match="must be in range of \\(0.0, 1.0\\), but got 1.0"):
+        ms.ReduceLROnPlateau(factor=1.0)
+    net = dense()
+    m = Model(net, nn.CrossEntropyLoss(), nn.SGD(net.trainable_params(), [0.1] * 10), metrics={"loss"})
+    with pytest.raises(TypeError, match="learning rate must be one number"):
+        m.fit(3, dataset(), dataset(), callbacks=[ms.ReduceLROnPlateau(patience=0, min_delta=10.0)])

@@ -38,7 +38,8 @@ __all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "Parame
            "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",
            "reset_auto_parallel_context", "communication", "dtype", "export", "load", "Model", "Callback",
            "RunContext", "LossMonitor", "TimeMonitor", "History", "LambdaCallback", "CheckpointConfig",
-           "ModelCheckpoint", "Metric", "Accuracy", "Loss", "MAE", "MSE", "Precision", "Recall", "Fbeta", "F1",
+           "ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "Metric", "Accuracy", "Loss", "MAE", "MSE",
+           "Precision", "Recall", "Fbeta", "F1",
            "TopKCategoricalAccuracy", "Top1CategoricalAccuracy", "Top5CategoricalAccuracy", "get_metric_fn", "names",
            "rearrange_inputs"]
 __version__ = "0.1.0"
@@ -49,8 +50,9 @@ from .common import dtype  # noqa: E402  (from mindspore import dtype as mstype)
 from ._random import get_seed, set_seed  # noqa: E402
 from .train import export, load, load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
 # mindspore.Model and its callbacks and metrics, at the top level as MindSpore has them
-from .train import (F1, MAE, MSE, Accuracy, Callback, CheckpointConfig, Fbeta, History, LambdaCallback,  # noqa: E402
-                    Loss, LossMonitor, Metric, Model, ModelCheckpoint, Precision, Recall, RunContext, TimeMonitor,
+from .train import (F1, MAE, MSE, Accuracy, Callback, CheckpointConfig, EarlyStopping, Fbeta, History,  # noqa: E402
+                    LambdaCallback, Loss, LossMonitor, Metric, Model, ModelCheckpoint, Precision, Recall,
+                    ReduceLROnPlateau, RunContext, TimeMonitor,
                     Top1CategoricalAccuracy, Top5CategoricalAccuracy, TopKCategoricalAccuracy, get_metric_fn, names,
                     rearrange_inputs)
 from .profiler import _from_environment  # noqa: E402  (GRAPHGRAD_PROFILE=1: profile the whole run)

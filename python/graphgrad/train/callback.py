@@ -418,5 +418,140 @@ class ModelCheckpoint(Callback):
                 os.remove(path)
 
 
+# --- what fit's evaluations decide: stop early, lower the learning rate (MindSpore's, Keras's rules)
+
+_HIGHER_IS_BETTER = ("f1", "fbeta", "precision", "recall", "auc")
+
+
+class _Plateau(Callback):
+    """The monitored value of each evaluation (cb_params.eval_results, which Model.fit fills: its
+    metrics and 'eval_loss', the last evaluation step's loss) against the best so far."""
+
+    def __init__(self, monitor, min_delta, patience, verbose, mode):
+        if not isinstance(monitor, str):
+            raise TypeError(f"The type of 'monitor' should be 'str', but got type '{type(monitor).__name__}'.")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)):
+            raise TypeError(f"The type of 'min_delta' should be one of '['float', 'int']', but got type "
+                            f"'{type(min_delta).__name__}'.")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"The input value must be int and must >= 0, but got '{patience}' with type "
+                             f"'{type(patience).__name__}'.")
+        if not isinstance(verbose, bool):
+            raise TypeError(f"The input value must be a bool, but got {type(verbose).__name__}.")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode should be 'auto', 'min' or 'max', but got {mode}.")
+        self.monitor, self.patience, self.verbose, self.mode = monitor, patience, verbose, mode
+        self.min_delta = abs(float(min_delta))
+        self._max = mode == "max" or mode == "auto" and ("acc" in monitor or monitor.lower() in _HIGHER_IS_BETTER)
+        self.best = -math.inf if self._max else math.inf
+        self.wait = 0
+
+    def is_improvement(self, current, best):
+        return current - self.min_delta > best if self._max else current + self.min_delta < best
+
+    def _current(self, cb_params):
+        results = cb_params.get("eval_results") or {}
+        if self.monitor not in results:
+            return None  # (an epoch without an evaluation, or a monitor no metric gives: nothing to judge)
+        return float(results[self.monitor])
+
+
+class EarlyStopping(_Plateau):
+    """Stops fit when the monitored value has not improved by min_delta for patience evaluations;
+    restore_best_weights puts back the Parameters of the best one."""
+
+    def __init__(self, monitor="eval_loss", min_delta=0, patience=0, verbose=False, mode="auto", baseline=None,
+                 restore_best_weights=False):
+        super().__init__(monitor, min_delta, patience, verbose, mode)
+        if not isinstance(restore_best_weights, bool):
+            raise TypeError(f"The input value must be a bool, but got {type(restore_best_weights).__name__}.")
+        if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, (int, float))):
+            raise TypeError(f"The type of 'baseline' should be one of '['float', 'int']', but got type "
+                            f"'{type(baseline).__name__}'.")
+        self.baseline, self.restore_best_weights = baseline, restore_best_weights
+        self.stopped_epoch, self.best_weights_param_dict = 0, None
+
+    def on_train_begin(self, run_context):
+        self.wait, self.stopped_epoch, self.best_weights_param_dict = 0, 0, None
+        self.best = self.baseline if self.baseline is not None else -math.inf if self._max else math.inf
+
+    def on_train_epoch_end(self, run_context):
+        cb_params = run_context.original_args()
+        current = self._current(cb_params)
+        if current is None:
+            return
+        params = cb_params.train_network.parameters_dict()
+        if self.is_improvement(current, self.best):
+            self.best, self.wait = current, 0
+            if self.restore_best_weights:
+                self.best_weights_param_dict = {n: Tensor(p.asnumpy()) for n, p in params.items()}
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = cb_params.cur_epoch_num
+            run_context.request_stop()
+            if self.restore_best_weights and self.best_weights_param_dict is not None:
+                if self.verbose:
+                    print("Restoring model weights from the end of the best epoch.")
+                for n, v in self.best_weights_param_dict.items():
+                    params[n].set_data(v)
+
+    def on_train_end(self, run_context):
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch:05d}: early stopping")
+
+
+class ReduceLROnPlateau(_Plateau):
+    """Multiplies the optimizer's learning rate by factor (not below min_lr) when the monitored
+    value has not improved by min_delta for patience evaluations; then waits cooldown of them."""
+
+    def __init__(self, monitor="eval_loss", factor=0.1, patience=10, verbose=False, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0):
+        super().__init__(monitor, min_delta, patience, verbose, mode)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
+            raise ValueError(f"The input value must be in range of (0.0, 1.0), but got {factor} with type "
+                             f"'{type(factor).__name__}'.")
+        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
+            raise ValueError(f"The input value must be int and must >= 0, but got '{cooldown}' with type "
+                             f"'{type(cooldown).__name__}'.")
+        if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)):
+            raise TypeError(f"The type of 'min_lr' should be one of '['float', 'int']', but got type "
+                            f"'{type(min_lr).__name__}'.")
+        self.factor, self.cooldown, self.min_lr = float(factor), cooldown, float(min_lr)
+        self.cooldown_counter = 0
+
+    def on_train_begin(self, run_context):
+        self.wait, self.cooldown_counter = 0, 0
+        self.best = -math.inf if self._max else math.inf
+
+    def on_train_epoch_end(self, run_context):
+        cb_params = run_context.original_args()
+        current = self._current(cb_params)
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.is_improvement(current, self.best):
+            self.best, self.wait = current, 0
+            return
+        if self.cooldown_counter > 0:
+            return
+        self.wait += 1
+        if self.wait < self.patience:
+            return
+        lr = getattr(cb_params.optimizer, "learning_rate", None)
+        if lr is None or not isinstance(lr, Tensor) or lr.shape != ():
+            raise TypeError("ReduceLROnPlateau: the optimizer's learning rate must be one number (a float or a "
+                            "0-d Tensor), not a list or a schedule")
+        old = np.float32(lr.asnumpy())
+        if old > np.float32(self.min_lr):
+            new = np.float32(max(old * self.factor, self.min_lr))
+            lr.set_data(Tensor(new))
+            if self.verbose:
+                print(f"Epoch {cb_params.cur_epoch_num:05d}: ReduceLROnPlateau reducing learning rate to {new!s}.")
+        self.cooldown_counter, self.wait = self.cooldown, 0
+
+
 __all__ = ["Callback", "RunContext", "LossMonitor", "TimeMonitor", "History", "LambdaCallback", "CheckpointConfig",
-           "ModelCheckpoint"]
+           "ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau"]

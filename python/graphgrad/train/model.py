@@ -8,6 +8,8 @@ the callbacks' hooks in MindSpore's order, with MindSpore's cb_params.
 
 dataset_sink_mode=True runs the same step-by-step loop (graphgrad has no device queue to sink
 into; MindSpore on CPU also runs step by step), so sink_size is checked and otherwise unused."""
+import numpy as np
+
 from .._context import get_auto_parallel_context
 from .._tensor import Tensor
 from .. import communication
@@ -171,9 +173,15 @@ class Model:
                                               else e % valid_frequency == 0):
                 saved = cb.cur_step_num, cb.batch_num
                 cb.metrics = self._evaluate(valid_dataset, callbacks, cb, run_context)
+                # what EarlyStopping and ReduceLROnPlateau monitor: the metrics and, as MindSpore
+                # gives it, 'eval_loss', the loss of the evaluation's last step
+                cb.eval_results = dict(cb.metrics)
+                if self._eval_indexes is not None and "net_outputs" in cb:
+                    cb.eval_results["eval_loss"] = float(np.mean(cb.net_outputs[self._eval_indexes[0]].asnumpy()))
                 cb.mode, (cb.cur_step_num, cb.batch_num) = "train", saved
             _calls(callbacks, "on_train_epoch_end", run_context)
             cb.pop("metrics", None)
+            cb.pop("eval_results", None)
             if run_context.get_stop_requested():
                 break
         _calls(callbacks, "on_train_end", run_context)
