@@ -673,6 +673,46 @@ class ProximalAdagrad(Optimizer):
         return [(p, ops.sign(v) * shrunk / (1 + lr * self.l2)), (self.accum[i], a_new)]
 
 
+class FTRL(Optimizer):
+    """Follow The Regularized Leader (McMahan et al., 2013): accum_new = accum + g^2;
+    linear += g - (accum_new^-p - accum^-p) / lr * param (p = lr_power); param = (sign(linear) l1
+    - linear) / (accum_new^-p / lr + 2 l2) where |linear| > l1, else 0. State 'moments.<param>'
+    (from initial_accum) and 'linear.<param>'. As in MindSpore, one fixed learning rate: no
+    schedule or list, no per-group rate."""
+
+    def __init__(self, params, initial_accum=0.1, learning_rate=0.001, lr_power=-0.5, l1=0.0, l2=0.0,
+                 use_locking=False, loss_scale=1.0, weight_decay=0.0):
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        dynamic = not (isinstance(self.learning_rate, Tensor) and self.learning_rate.ndim == 0)
+        if dynamic or self._is_group_lr:
+            raise ValueError(f"For 'FTRL', dynamic learning rate and group learning rate are currently not supported "
+                             f"in FTRL, they should all be false, but got dynamic learning rate {dynamic and not self._is_group_lr} "
+                             f"and group learning rate {self._is_group_lr}.")
+        _check_float("FTRL", "initial_accum", initial_accum, 0.0)
+        _check_type("FTRL", "lr_power", lr_power, (float,))
+        if lr_power > 0.0:
+            raise ValueError(f"For 'FTRL', the 'lr_power' must be float and must <= 0, but got '{lr_power}' with "
+                             "type 'float'.")
+        _check_float("FTRL", "l1", l1, 0.0)
+        _check_float("FTRL", "l2", l2, 0.0)
+        _check_type("FTRL", "use_locking", use_locking, (bool,))
+        self.lr_power, self.l1, self.l2, self.use_locking = lr_power, l1, l2, use_locking
+        self.moments = self._clone("moments", initial_accum)
+        self.linear = self._clone("linear", 0)
+
+    def _update(self, i, p, g, lr, wd, ctx):
+        if wd:
+            g = g + p * wd
+        a, lin = self.moments[i], self.linear[i]
+        a_new = a + ops.square(g)
+        root, root_new = ops.pow(a, -self.lr_power), ops.pow(a_new, -self.lr_power)
+        lin_new = lin + g - (root_new - root) / lr * p
+        quadratic = root_new / lr + 2 * self.l2
+        p_new = ops.where(ops.abs(lin_new) > self.l1, (ops.sign(lin_new) * self.l1 - lin_new) / quadratic,
+                          ops.zeros_like(p))
+        return [(p, p_new), (a, a_new), (lin, lin_new)]
+
+
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "Adagrad", "RMSProp", "AdaMax", "Adadelta",
-           "Rprop", "ASGD", "LazyAdam", "ProximalAdagrad"]
+           "Rprop", "ASGD", "LazyAdam", "ProximalAdagrad", "FTRL"]
 del int32  # float32 stays: ASGD keeps its step count and rates in float32
