@@ -325,3 +325,24 @@ def test_bad_input_raises_clear_errors():
         apply("im2col", [x], {"kernel": [0, 2], "stride": [1, 1], "padding": [0, 0, 0, 0], "dilation": [1, 1]})
     with pytest.raises(ms.ShapeError, match=r"im2col: the window"):  # while tracing too, at the node's addition
         ms.jit(lambda x: ops.max_pool2d(x, 5))(x)
+
+
+def test_bit_identical_for_any_thread_count():
+    rng = np.random.default_rng(10)  # big enough that im2col and col2im split their planes over the pool
+    x = Tensor(rng.standard_normal((8, 6, 16, 16)).astype(np.float32))
+    w = Tensor(rng.standard_normal((8, 6, 3, 3)).astype(np.float32))
+
+    def loss(x, w):
+        return ops.sum(ops.square(ops.max_pool2d(ops.conv2d(x, w, pad_mode="same"), 2)))
+
+    before = ms.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            ms.set_num_threads(n)
+            results.append([g.asnumpy() for g in ms.grad(loss, (0, 1))(x, w)])
+    finally:
+        ms.set_num_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)

@@ -3,7 +3,6 @@
 // adjoint col2im sums columns back into the image. Each is the other's vjp, so gradients of any
 // order stay within this file and the matmul/reduce ops.
 #include <algorithm>
-#include <cstring>
 
 #include "ops/op.h"
 #include "runtime/thread_pool.h"
@@ -91,11 +90,13 @@ void im2col_kernel(const Window& g, T pad, const T* x, T* out) {
             continue;
           }
           const int64_t base = iy * g.w + j * g.dw - g.pl;  // (an index: may be negative before lo)
-          std::fill(row, row + lo, pad);
-          if (g.sw == 1) std::memcpy(row + lo, src + base + lo, static_cast<size_t>(hi - lo) * sizeof(T));
+          // plain loops, not memcpy/fill calls: rows are short (10 to 30 elements in LeNet)
+          for (int64_t ox = 0; ox < lo; ++ox) row[ox] = pad;
+          if (g.sw == 1)
+            for (int64_t ox = lo; ox < hi; ++ox) row[ox] = src[base + ox];
           else
             for (int64_t ox = lo; ox < hi; ++ox) row[ox] = src[base + ox * g.sw];
-          std::fill(row + hi, row + g.ow, pad);
+          for (int64_t ox = hi; ox < g.ow; ++ox) row[ox] = pad;
         }
       }
   });
@@ -117,7 +118,10 @@ void col2im_kernel(const Window& g, const T* cols, T* x) {
           if (iy < 0 || iy >= g.h) continue;
           const int64_t base = iy * g.w + j * g.dw - g.pl;
           const T* row = src + oy * g.ow;
-          for (int64_t ox = lo; ox < hi; ++ox) dst[base + ox * g.sw] += row[ox];
+          if (g.sw == 1)
+            for (int64_t ox = lo; ox < hi; ++ox) dst[base + ox] += row[ox];
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[base + ox * g.sw] += row[ox];
         }
       }
   });
