@@ -145,6 +145,7 @@ def test_nn_layers_match_mindspore():
     close(nn.MaxPool2d(3, 2, pad_mode="same")(x)[0], MS_MAXPOOL_SAME)
     close(nn.AvgPool2d(3, 2, pad_mode="same")(x)[0], MS_AVGPOOL_SAME)
     close(nn.AvgPool2d(3, 2, pad_mode="pad", padding=1)(x)[0], MS_AVGPOOL_PAD)
+    close(nn.MaxPool2d(3, 2, pad_mode="SAME")(x[0]), MS_MAXPOOL_SAME)  # (C, H, W) in, (C, H', W') out, as MindSpore
     bn = nn.BatchNorm2d(2)
     bn.set_train(True)
     close(bn(Tensor(X(1, 2, 6, 5) * 2 + 1))[0, :, :2], MS_BN_TRAIN)
@@ -312,8 +313,11 @@ def test_bad_input_raises_clear_errors():
         ops.conv2d(x, ops.ones((3, 2, 3, 3)), ops.ones(2))
     with pytest.raises(ValueError, match=r"Conv2d: input must be \(N, 3, H, W\)"):
         nn.Conv2d(3, 4, 3)(x)
-    with pytest.raises(ValueError, match="pad_mode"):
-        nn.Conv2d(3, 4, 3, pad_mode="full")
+    for mode in ("full", "SAME"):  # MindSpore's Conv2d takes lower case only
+        with pytest.raises(ValueError, match="pad_mode"):
+            nn.Conv2d(3, 4, 3, pad_mode=mode)
+    with pytest.raises(ValueError, match=r"MaxPool2d: input must be \(N, C, H, W\) or \(C, H, W\)"):
+        nn.MaxPool2d(2)(ops.ones((4, 4)))
     with pytest.raises(ValueError, match="divisible by group"):
         nn.Conv2d(3, 4, 3, group=2)
     with pytest.raises(ValueError, match="at most half"):

@@ -10,8 +10,9 @@ from .cell import Cell
 from .layers import BatchNorm1d, _init_param, _positive_int
 
 
-def _pad_mode(pad_mode, cls):
-    if not isinstance(pad_mode, str) or pad_mode.lower() not in ("same", "valid", "pad"):
+def _pad_mode(pad_mode, cls, any_case):
+    """Conv2d takes only lower case, as MindSpore's; the pooling layers either."""
+    if not isinstance(pad_mode, str) or (pad_mode.lower() if any_case else pad_mode) not in ("same", "valid", "pad"):
         raise ValueError(f"{cls}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
     return pad_mode.lower()
 
@@ -41,7 +42,7 @@ class Conv2d(Cell):
         self.kernel_size = _conv._ints(kernel_size, 2, "Conv2d", "kernel_size", 1)
         self.stride = _conv._ints(stride, 2, "Conv2d", "stride", 1)
         self.dilation = _conv._ints(dilation, 2, "Conv2d", "dilation", 1)
-        self.pad_mode = _pad_mode(pad_mode, "Conv2d")
+        self.pad_mode = _pad_mode(pad_mode, "Conv2d", False)
         if isinstance(padding, (tuple, list)) and len(padding) != 4:
             raise ValueError(f"Conv2d: padding must be an int or a tuple of 4 ints, got {padding!r}")
         pads = _conv._padding(padding, "Conv2d")
@@ -85,7 +86,7 @@ class _Pool2d(Cell):
         self.kernel_size, self.stride = kernel_size, stride
         self._kernel = _conv._ints(kernel_size, 2, cls, "kernel_size", 1)
         self._stride = _conv._ints(stride, 2, cls, "stride", 1)
-        self.pad_mode = _pad_mode(pad_mode, cls)
+        self.pad_mode = _pad_mode(pad_mode, cls, True)
         pads = _conv._padding(padding, cls)
         if self.pad_mode != "pad" and any(pads):
             raise ValueError(f"{cls}: padding must be 0 when pad_mode is not 'pad', got {padding!r}")
@@ -97,17 +98,23 @@ class _Pool2d(Cell):
         self._pads = pads
 
     def _padding_for(self, x, dilation):
-        _check_input(x, self._cls)
         if self.pad_mode == "same":
             return _conv.same_padding(x.shape[2:], self._kernel, self._stride, dilation)
         return self._pads
+
+    def construct(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"{self._cls}: input must be (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}")
+        if x.ndim == 3:  # as MindSpore: one image without the batch dim
+            return ops.squeeze(self._pool(ops.expand_dims(x, 0)), 0)
+        return self._pool(x)
 
     def extend_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, pad_mode={self.pad_mode.upper()}"
 
 
 class MaxPool2d(_Pool2d):
-    """The maximum over each window of (N, C, H, W) inputs; padding never wins."""
+    """The maximum over each window of (N, C, H, W) or (C, H, W) inputs; padding never wins."""
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
                  ceil_mode=False, data_format="NCHW"):
@@ -116,13 +123,13 @@ class MaxPool2d(_Pool2d):
         if return_indices:
             raise NotImplementedError("MaxPool2d: return_indices=True is not supported yet")
 
-    def construct(self, x):
+    def _pool(self, x):
         pads = self._padding_for(x, self._dilation)
         return _conv.max_pool2d_padded(x, self._kernel, self._stride, pads, self._dilation)
 
 
 class AvgPool2d(_Pool2d):
-    """The mean over each window of (N, C, H, W) inputs. pad_mode 'same' averages over the
+    """The mean over each window of (N, C, H, W) or (C, H, W) inputs. pad_mode 'same' averages over the
     positions inside the image (as MindSpore); 'pad' counts the padding's zeros unless
     count_include_pad is False; divisor_override divides the window's sum instead."""
 
@@ -131,7 +138,7 @@ class AvgPool2d(_Pool2d):
         super().__init__("AvgPool2d", kernel_size, stride, pad_mode, padding, ceil_mode, data_format)
         self.count_include_pad, self.divisor_override = bool(count_include_pad), divisor_override
 
-    def construct(self, x):
+    def _pool(self, x):
         pads = self._padding_for(x, (1, 1))
         include = self.count_include_pad and self.pad_mode != "same"
         return _conv.avg_pool2d_padded(x, self._kernel, self._stride, pads, include, self.divisor_override)
