@@ -18,6 +18,7 @@ std::vector<OpDef> bce_ops();          // bce.cpp
 std::vector<OpDef> softmax_xent_ops(); // softmax_xent.cpp
 std::vector<OpDef> random_ops();       // random.cpp
 std::vector<OpDef> collective_ops();   // collective.cpp
+std::vector<OpDef> conv_ops();         // conv.cpp: im2col, col2im
 
 namespace {
 struct Registry {
@@ -26,7 +27,7 @@ struct Registry {
   std::unordered_map<std::string, const OpDef*> by_name;
   Registry() {
     for (auto family : {core_ops, elementwise_ops, shape_ops, reduce_ops, matmul_ops, bce_ops, softmax_xent_ops,
-                        random_ops, collective_ops})
+                        random_ops, collective_ops, conv_ops})
       for (OpDef& d : family()) {
         if (by_name.count(d.name)) throw std::logic_error("op '" + d.name + "' registered twice");
         owned.push_back(std::make_unique<OpDef>(std::move(d)));

@@ -5,6 +5,8 @@ from ..nn_lr import __all__ as _lr_all
 from .cell import Cell, CellList, SequentialCell
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers_all
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv_all
 from .loss import *  # noqa: F401,F403
 from .loss import __all__ as _loss_all
 from .optim import *  # noqa: F401,F403
@@ -17,5 +19,5 @@ from ..train.metrics import *  # noqa: E402,F401,F403  (MindSpore exports its me
 from ..train.metrics import __all__ as _metrics_all  # noqa: E402
 
 __all__ = (["Cell", "CellList", "SequentialCell", "TrainOneStepCell", "WithEvalCell", "WithLossCell",
-            "DistributedGradReducer", "GraphCell"] + list(_layers_all) + list(_loss_all) + list(_optim_all)
-           + list(_rnn_all) + list(_lr_all) + list(_metrics_all))
+            "DistributedGradReducer", "GraphCell"] + list(_layers_all) + list(_conv_all) + list(_loss_all)
+           + list(_optim_all) + list(_rnn_all) + list(_lr_all) + list(_metrics_all))

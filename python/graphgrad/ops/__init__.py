@@ -18,10 +18,13 @@ _nn_all = {"binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_e
            "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
            "mse_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "smooth_l1_loss",
            "soft_margin_loss", "triplet_margin_loss"}
+from ._conv import *  # noqa: F401,F403,E402
+from ._conv import __all__ as _conv_all  # noqa: E402
 from ._comm import *  # noqa: F401,F403,E402  (last: it imports graphgrad.communication, which uses ops)
 from ._comm import __all__ as _comm_all  # noqa: E402
 
-__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all | set(_comm_all) | set(_primitives_all))
+__all__ = sorted(set(_array_all) | set(_math_all) | set(_sample_all) | _nn_all | set(_comm_all) | set(_primitives_all)
+                 | set(_conv_all))
 
 
 def __getattr__(name):
