@@ -77,7 +77,7 @@ def test_mindspore_file_gives_mindspores_outputs(name):
         assert_close(o, e, f"{name} output {k}")
 
 
-@pytest.mark.parametrize("name", ["net", "shapes", "reductions", "primitives"])
+@pytest.mark.parametrize("name", ["net", "shapes", "reductions", "primitives", "lenet"])
 def test_mindspore_file_compiles_under_jit_and_graph_mode(name):
     cell = nn.GraphCell(gg.load(ms_file(name)))
     x = Tensor(REF[f"{name}.x"])
@@ -152,7 +152,7 @@ def test_params_init_and_checkpoints(tmp_path):
 
 # --- files graphgrad writes ---------------------------------------------------------------------
 
-EXPORTABLE = [n for n in NAMES if n != "primitives"]
+EXPORTABLE = [n for n in NAMES if n not in ("primitives", "lenet")]  # the fixture's IMPORT_ONLY
 
 
 @pytest.mark.parametrize("name", EXPORTABLE)
@@ -264,9 +264,9 @@ def test_load_refuses_bad_files(tmp_path):
         gg.load(str(tmp_path / "text.mindir"))
 
     def unknown_primitive(m):
-        next(p for p in m.primitives if p.op_type == "MatMul").op_type = "Conv2D"
-    with pytest.raises(NotImplementedError, match="primitive Conv2D"):
-        gg.load(rewrite(ms_file("net"), tmp_path / "conv.mindir", unknown_primitive))
+        next(p for p in m.primitives if p.op_type == "MatMul").op_type = "Conv3D"
+    with pytest.raises(NotImplementedError, match="primitive Conv3D"):
+        gg.load(rewrite(ms_file("net"), tmp_path / "conv3d.mindir", unknown_primitive))
 
     def dangling_input(m):
         next(n for n in m.graph.node if n.op_type != "Constant").input[0] = "nowhere"
