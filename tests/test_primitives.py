@@ -541,3 +541,48 @@ def test_the_operations_module_older_code_imports():
     assert set(P.__all__) == {n for n in ops.__all__ if n[0].isupper()}
     x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
     assert P.ReduceSum(keep_dims=True)(x, 1).tolist() == [[3.0], [12.0]]
+
+
+# Conv2D, MaxPool, AvgPool: numbers and reprs printed by MindSpore 2.7.2 for these inputs
+X5 = np.arange(2 * 1 * 5 * 5, dtype=np.float32).reshape(2, 1, 5, 5) / 10
+W3 = np.ones((2, 1, 3, 3), np.float32) * np.array([1, -1], np.float32).reshape(2, 1, 1, 1)
+
+
+def test_conv_and_pool_primitives_as_mindspores():
+    conv = ops.Conv2D(out_channel=2, kernel_size=3, pad_mode="same", stride=2)
+    assert repr(conv) == ("Prim[Conv2D]<out_channel=2, kernel_size=3, mode=1, pad_mode=same, pad=(0, 0, 0, 0), "
+                          "stride=(1, 1, 2, 2), dilation=(1, 1, 1, 1), group=1, data_format=NCHW, groups=1>")
+    y = conv(Tensor(X5), Tensor(W3))
+    assert y.shape == (2, 2, 3, 3)
+    np.testing.assert_allclose(y.asnumpy()[0, :, 0, :], [[1.2, 2.7, 2.4], [-1.2, -2.7, -2.4]], rtol=1e-6)
+    assert repr(ops.MaxPool(kernel_size=2, strides=2)) == \
+        "Prim[MaxPool]<kernel_size=(1, 1, 2, 2), strides=(1, 1, 2, 2), pad_mode=VALID, data_format=NCHW>"
+    np.testing.assert_allclose(ops.MaxPool(kernel_size=2, strides=2, pad_mode="same")(Tensor(X5)).asnumpy()[0, 0],
+                               [[0.6, 0.8, 0.9], [1.6, 1.8, 1.9], [2.1, 2.3, 2.4]], rtol=1e-6)
+    avg = ops.AvgPool(kernel_size=2, strides=1, pad_mode="SAME")
+    assert repr(avg) == "Prim[AvgPool]<kernel_size=(2, 2), strides=(1, 1), pad_mode=1, data_format=0>"
+    np.testing.assert_allclose(avg(Tensor(X5)).asnumpy()[0, 0, -1], [2.05, 2.15, 2.25, 2.35, 2.4], rtol=1e-6)
+    # jit and a gradient through them (the weight's is the sum of each output's window)
+    f = gg.jit(lambda x, w: ops.MaxPool(2, 2)(ops.Conv2D(2, 3, pad_mode="pad", pad=1)(x, w)))
+    np.testing.assert_array_equal(f(Tensor(X5), Tensor(W3)).asnumpy(),
+                                  ops.MaxPool(2, 2)(ops.Conv2D(2, 3, pad_mode="pad", pad=1)(Tensor(X5), Tensor(W3))).asnumpy())
+    dw = gg.grad(lambda w: ops.Conv2D(2, 3)(Tensor(X5), w).sum())(Tensor(W3))
+    windows = np.lib.stride_tricks.sliding_window_view(X5, (3, 3), axis=(2, 3)).sum(axis=(0, 2, 3))
+    np.testing.assert_allclose(dw.asnumpy(), np.broadcast_to(windows, (2, 1, 3, 3)), rtol=1e-5)
+
+
+def test_conv_and_pool_primitive_arguments():
+    with pytest.raises(ValueError, match="pad_mode must be 'valid', 'same' or 'pad', got 'x'"):
+        ops.Conv2D(2, 3, pad_mode="x")
+    with pytest.raises(ValueError, match="pad must be zero when pad_mode is not 'pad'"):
+        ops.Conv2D(2, 3, pad=1)
+    with pytest.raises(ValueError, match="out_channel must be a positive int"):
+        ops.Conv2D(0, 3)
+    with pytest.raises(ValueError, match="mode must be 1"):
+        ops.Conv2D(2, 3, mode=2)
+    with pytest.raises(ValueError, match="kernel_size must be a positive int"):
+        ops.MaxPool(kernel_size=0)
+    with pytest.raises(NotImplementedError, match="NCHW only"):
+        ops.AvgPool(data_format="NHWC")
+    with pytest.raises(ValueError, match="Conv2D: the weight must have shape \\(3, C/1, 3, 3\\), got \\(2, 1, 3, 3\\)"):
+        ops.Conv2D(3, 3)(Tensor(X5), Tensor(W3))

@@ -9,7 +9,7 @@ differs from its functional op (ReduceSum's () for all axes and kept dtype, ArgM
 import numpy as np
 
 from .._tensor import DType as _DType, Tensor, bool_, float32, int32, int64
-from . import _array, _math, _nn
+from . import _array, _conv, _math, _nn
 from ._base import check_tensor
 
 
@@ -580,6 +580,100 @@ class LayerNorm(Primitive):
         y = _math.mul(centred, _math.rsqrt(_math.add(var, self.epsilon)))
         return _math.add(_math.mul(y, gamma), beta), mean, var
 
+
+# --- convolution and pooling (NCHW), their attributes kept as MindSpore shows them
+
+def _pair(prim, arg, value):
+    """kernel, stride or dilation: an int or a pair of positive ints, as (h, w)."""
+    v = _ints(prim, arg, value)
+    if len(v) == 1:
+        v = v * 2
+    if len(v) == 4 and v[:2] == (1, 1):
+        v = v[2:]
+    if len(v) != 2 or min(v) < 1:
+        raise ValueError(f"{prim}: {arg} must be a positive int or a tuple of two positive ints, got {value!r}")
+    return v
+
+
+def _nchw(prim, data_format):
+    if data_format != "NCHW":
+        raise NotImplementedError(f"{prim}: data_format {data_format!r} (graphgrad computes NCHW only)")
+
+
+class Conv2D(Primitive):
+    """conv2d(x, weight) of x (N, C, H, W) and weight (out_channel, C / group, kh, kw); pad_mode
+    'valid', 'same' (the odd padding row at the bottom) or 'pad' with pad = one int or (top,
+    bottom, left, right). stride and dilation show as MindSpore's 4-tuples."""
+
+    def __init__(self, out_channel, kernel_size, mode=1, pad_mode="valid", pad=0, stride=1, dilation=1, group=1,
+                 data_format="NCHW"):
+        if _int("Conv2D", "out_channel", out_channel) <= 0:
+            raise ValueError(f"Conv2D: out_channel must be a positive int, got {out_channel}")
+        _pair("Conv2D", "kernel_size", kernel_size)
+        if _int("Conv2D", "mode", mode) != 1:
+            raise ValueError(f"Conv2D: mode must be 1, got {mode}")
+        if pad_mode not in ("valid", "same", "pad"):
+            raise ValueError(f"Conv2D: pad_mode must be 'valid', 'same' or 'pad', got {pad_mode!r}")
+        pads = _ints("Conv2D", "pad", pad)
+        pads = pads * 4 if len(pads) == 1 else pads
+        if len(pads) != 4 or min(pads) < 0:
+            raise ValueError(f"Conv2D: pad must be a non-negative int or 4 of them, got {pad!r}")
+        if pad_mode != "pad" and any(pads):
+            raise ValueError(f"Conv2D: pad must be zero when pad_mode is not 'pad', got pad {pad!r} and pad_mode "
+                             f"{pad_mode!r}")
+        _nchw("Conv2D", data_format)
+        g = _int("Conv2D", "group", group)
+        super().__init__(out_channel=out_channel, kernel_size=kernel_size, mode=mode, pad_mode=pad_mode, pad=pads,
+                         stride=(1, 1) + _pair("Conv2D", "stride", stride),
+                         dilation=(1, 1) + _pair("Conv2D", "dilation", dilation), group=g, data_format=data_format,
+                         groups=g)
+
+    def forward(self, x, weight):
+        check_tensor(weight, "Conv2D", "weight")
+        kernel = _pair("Conv2D", "kernel_size", self.kernel_size)
+        if weight.ndim != 4 or weight.shape[0] != self.out_channel or tuple(weight.shape[2:]) != kernel:
+            raise ValueError(f"the weight must have shape ({self.out_channel}, C/{self.group}, {kernel[0]}, "
+                             f"{kernel[1]}), got {tuple(weight.shape)}")
+        return _conv.conv2d(x, weight, stride=self.stride[2:], pad_mode=self.pad_mode, padding=self.pad,
+                            dilation=self.dilation[2:], groups=self.group)
+
+
+class MaxPool(Primitive):
+    """The maximum over each window of x (N, C, H, W); pad_mode 'VALID' or 'SAME' (either case)."""
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format="NCHW"):
+        if not isinstance(pad_mode, str) or pad_mode.upper() not in ("VALID", "SAME"):
+            raise ValueError(f"{self.name}: pad_mode must be 'valid' or 'same', got {pad_mode!r}")
+        _nchw(self.name, data_format)
+        kernel, stride = _pair(self.name, "kernel_size", kernel_size), _pair(self.name, "strides", strides)
+        self._window = kernel, stride, pad_mode.upper() == "SAME"
+        super().__init__(kernel_size=(1, 1) + kernel, strides=(1, 1) + stride, pad_mode=pad_mode.upper(),
+                         data_format=data_format)
+
+    def _pads(self, x):
+        kernel, stride, same = self._window
+        _conv._image(x, self.name)
+        return _conv.same_padding(x.shape[2:], kernel, stride, (1, 1)) if same else [0] * 4
+
+    def forward(self, x):
+        pads = self._pads(x)
+        return _conv.max_pool2d_padded(x, *self._window[:2], pads, (1, 1))
+
+
+class AvgPool(MaxPool):
+    """The mean over each window; with 'SAME' over the positions inside the image, as MindSpore's.
+    Its attributes show as MindSpore 2.7.2's do: (h, w) pairs, pad_mode 1 (SAME) or 2 (VALID),
+    data_format 0."""
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", data_format="NCHW"):
+        super().__init__(kernel_size, strides, pad_mode, data_format)
+        kernel, stride, same = self._window
+        self.attrs.update(kernel_size=kernel, strides=stride, pad_mode=1 if same else 2, data_format=0)
+        self.__dict__.update(self.attrs)
+
+    def forward(self, x):
+        pads = self._pads(x)
+        return _conv.avg_pool2d_padded(x, *self._window[:2], pads, count_include_pad=not self._window[2])
 
 __all__ = ["Primitive"] + sorted(n for n, v in globals().items()
                                  if isinstance(v, type) and issubclass(v, Primitive) and not n.startswith("_")

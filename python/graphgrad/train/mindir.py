@@ -19,7 +19,6 @@ import os
 import numpy as np
 
 from .. import ops
-from ..ops import _conv
 from .._tensor import Parameter, Tensor, _DTYPES
 from ..nn.cell import Cell
 from ._proto import message_classes
@@ -190,34 +189,6 @@ def _strided_slice(x, begin, end, strides, begin_mask=0, end_mask=0, ellipsis_ma
     return x[tuple(index)]
 
 
-def _window(prim, x, kernel, strides, pad_mode, data_format="NCHW"):
-    """MaxPool's and AvgPool's window: (kernel, stride, [top, bottom, left, right])."""
-    if data_format not in ("NCHW", 0):
-        raise NotImplementedError(f"{prim} in {data_format} layout")
-    kernel, stride = tuple(kernel)[-2:], tuple(strides)[-2:]
-    same = pad_mode in ("SAME", "same", 1)  # a name, or MindSpore's PadMode number (PAD 0, SAME 1, VALID 2)
-    pads = _conv.same_padding(x.shape[2:], kernel, stride, (1, 1)) if same else [0, 0, 0, 0]
-    return kernel, stride, pads, same
-
-
-def _conv2d(x, w, stride=(1, 1, 1, 1), pad_list=(0, 0, 0, 0), dilation=(1, 1, 1, 1), group=1, format="NCHW",
-            mode=1):
-    if format != "NCHW" or mode != 1:
-        raise NotImplementedError(f"Conv2D in {format} layout or mode {mode}")
-    return ops.conv2d(x, w, stride=tuple(stride)[-2:], pad_mode="pad", padding=tuple(pad_list),
-                      dilation=tuple(dilation)[-2:], groups=group)
-
-
-def _max_pool(x, kernel_size=(1, 1, 1, 1), strides=(1, 1, 1, 1), pad_mode="VALID", format="NCHW"):
-    kernel, stride, pads, _ = _window("MaxPool", x, kernel_size, strides, pad_mode, format)
-    return _conv.max_pool2d_padded(x, kernel, stride, pads, (1, 1))
-
-
-def _avg_pool(x, kernel_size, strides, pad_mode, data_format=0):
-    kernel, stride, pads, same = _window("AvgPool", x, kernel_size, strides, pad_mode, data_format)
-    return _conv.avg_pool2d_padded(x, kernel, stride, pads, count_include_pad=not same)  # 'same' averages the inside
-
-
 def _dtype(type_id):
     d = _DTYPE_OF_TYPE_ID.get(type_id)
     if d is None:
@@ -284,8 +255,14 @@ _LOAD = {
     "Argmin": lambda x, axis=-1, dtype=35: ops.Argmin(axis, _dtype(dtype))(x),
     "Softmax": _primitive(ops.Softmax, 1), "LogSoftmax": _primitive(ops.LogSoftmax, 1),
     "LayerNorm": _primitive(ops.LayerNorm, 3), "BatchNorm": _batch_norm,
-    # Convolutions and pooling (MindSpore 2.7's Conv2D and MaxPool keep their arguments as attributes).
-    "Conv2D": _conv2d, "MaxPool": _max_pool, "AvgPool": _avg_pool,
+    # Convolutions and pooling (MindSpore 2.7's Conv2D and MaxPool keep their arguments as attributes;
+    # Conv2D's pad_list is the padding it worked out for any pad_mode).
+    "Conv2D": lambda x, w, stride=1, pad_list=0, dilation=1, group=1, format="NCHW", mode=1: ops.Conv2D(
+        w.shape[0], tuple(w.shape[2:]), mode, "pad", tuple(pad_list), stride, dilation, group, format)(x, w),
+    "MaxPool": lambda x, kernel_size=1, strides=1, pad_mode="VALID", format="NCHW": ops.MaxPool(
+        kernel_size, strides, pad_mode, format)(x),
+    "AvgPool": lambda x, kernel_size, strides, pad_mode, data_format=0: ops.AvgPool(  # PadMode: SAME 1, VALID 2
+        kernel_size, strides, "SAME" if pad_mode == 1 else "VALID", "NCHW" if data_format == 0 else data_format)(x),
 }
 _BIAS_ADD = {0: ops.BiasAdd("NCHW"), 1: ops.BiasAdd("NHWC"), 14: ops.BiasAdd("NCDHW")}  # by MindSpore's Format number
 # Primitive attributes a loader passes on (the rest, such as input_names, describe the primitive).
