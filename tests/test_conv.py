@@ -176,8 +176,9 @@ def test_defaults_and_reprs_match_mindspore():
     bound = 1 / math.sqrt(64 * 9)  # HeUniform(sqrt(5)): MindSpore's weights lie in +-0.041666 here
     w = conv.weight.asnumpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
-    b = nn.Conv2d(64, 8, 3, has_bias=True).bias.asnumpy()
-    assert np.abs(b).max() <= bound and b.std() > 0.3 * bound
+    ms.set_seed(7)  # (256 biases, seeded: 8 unseeded ones fell below the spread check once in CI)
+    b = nn.Conv2d(64, 256, 3, has_bias=True).bias.asnumpy()
+    assert np.abs(b).max() <= bound and b.std() > 0.45 * bound  # uniform: std = bound / sqrt(3) = 0.577 bound
     assert repr(nn.Conv2d(3, 8, 5)).startswith(
         "Conv2d(input_channels=3, output_channels=8, kernel_size=(5, 5), stride=(1, 1), pad_mode=same, padding=0, "
         "dilation=(1, 1), group=1, has_bias=False, weight_init=")
