@@ -36,7 +36,7 @@ __all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "Parame
            "mutable", "nn", "ops", "profile", "set_num_threads", "get_num_threads", "show_config", "set_seed",
            "get_seed", "save_checkpoint", "load_checkpoint", "load_param_into_net", "set_context", "get_context",
            "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "ParallelMode", "set_auto_parallel_context", "get_auto_parallel_context",
-           "reset_auto_parallel_context", "communication", "dtype", "export", "load", "Model", "Callback",
+           "reset_auto_parallel_context", "communication", "dtype", "amp", "export", "load", "Model", "Callback",
            "RunContext", "LossMonitor", "TimeMonitor", "History", "LambdaCallback", "CheckpointConfig",
            "ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau", "Metric", "Accuracy", "Loss", "MAE", "MSE",
            "Precision", "Recall", "Fbeta", "F1",
@@ -45,7 +45,7 @@ __all__ = ["COOTensor", "CSRTensor", "DType", "DTypeError", "Parameter", "Parame
 __version__ = "0.1.0"
 
 # Training support (issue 10): the global seed, checkpoints, mindspore.dataset and initializers.
-from . import common, communication, context, dataset  # noqa: E402
+from . import amp, common, communication, context, dataset  # noqa: E402
 from .common import dtype  # noqa: E402  (from mindspore import dtype as mstype)
 from ._random import get_seed, set_seed  # noqa: E402
 from .train import export, load, load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402
