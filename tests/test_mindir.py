@@ -292,3 +292,12 @@ def test_graph_cell_refuses_bad_calls():
         nn.GraphCell("ms_net.mindir")
     # a batch of another size runs where the graph holds no shape (MindSpore's GraphCell takes one too)
     assert nn.GraphCell(gg.load(ms_file("softmax")))(Tensor(np.ones((5, 3, 4), np.float32))).shape == (5, 3, 4)
+
+
+def test_mean_and_sum_primitives_keep_their_axes():
+    # MeanExt and SumExt (Tensor.mean/sum's primitives): the reduction over the given axis only, then
+    # the dtype (a MeanExt once summed its mean over every axis)
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    mean = mindir._LOAD["MeanExt"](x, (1,), False, None)
+    np.testing.assert_array_equal(mean.asnumpy(), [1.0, 4.0])
+    assert mindir._LOAD["SumExt"](x, (0,), True, 35).dtype == gg.int64

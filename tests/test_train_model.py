@@ -188,7 +188,7 @@ def test_time_monitor_format(capsys):
     m.fit(1, dataset(), dataset(20), callbacks=[LossMonitor(5), TimeMonitor()])
     out = capsys.readouterr().out.splitlines()
     number = r"\d+\.\d{3}"
-    assert re.fullmatch(rf"epoch: 1 step: 5, loss is [0-9.e-]+", out[0])
+    assert re.fullmatch(r"epoch: 1 step: 5, loss is [0-9.e-]+", out[0])
     assert re.fullmatch(rf"Eval epoch time: {number} ms, per step time: {number} ms", out[1])
     assert re.fullmatch(r"Eval result: epoch 1, metrics: \{'acc': .*\}", out[2])
     assert re.fullmatch(rf"Train epoch time: {number} ms, per step time: {number} ms", out[3])

@@ -196,9 +196,12 @@ def _dtype(type_id):
     return d
 
 
-def _sum_ext(x, axis=None, keep_dims=False, dtype=None):  # Tensor.sum's primitive: None is every axis
-    y = ops.sum(x, _axes(axis), keep_dims)
+def _cast_to(y, dtype):
     return y if dtype is None else ops.cast(y, _dtype(dtype))
+
+
+def _sum_ext(x, axis=None, keep_dims=False, dtype=None):  # Tensor.sum's primitive: None is every axis
+    return _cast_to(ops.sum(x, _axes(axis), keep_dims), dtype)
 
 
 def _primitive(cls, n_init):
@@ -246,7 +249,7 @@ _LOAD = {
     "StridedSlice": _strided_slice, "OneHot": _primitive(ops.OneHot, 4),
     # Reductions (axis () is every axis) and normalizations.
     "SumExt": _sum_ext, "ReduceSum": _primitive(ops.ReduceSum, 2), "ReduceMean": _primitive(ops.ReduceMean, 2),
-    "MeanExt": lambda x, axis=None, keep_dims=False, dtype=None: _sum_ext(ops.mean(x, _axes(axis), keep_dims), (), False, dtype),
+    "MeanExt": lambda x, axis=None, keep_dims=False, dtype=None: _cast_to(ops.mean(x, _axes(axis), keep_dims), dtype),
     "ReduceMax": _primitive(ops.ReduceMax, 2), "ReduceMin": _primitive(ops.ReduceMin, 2),
     "ReduceProd": _primitive(ops.ReduceProd, 2),
     "ProdExt": lambda x, axis=None, keep_dims=False, dtype=None: ops.prod(x, _axes(axis), keep_dims),
